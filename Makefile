@@ -1,0 +1,42 @@
+# callframe: two commands, `make demo` and `make test`, on a machine with Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+
+.PHONY: demo test lint typecheck pytest bench fuzz clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install when pyproject.toml changes; the stamp keeps repeat runs fast.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+demo: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff format --check callframe tests benchmarks
+	$(BIN)/ruff check callframe tests benchmarks
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy --strict callframe
+
+# pytest exits 5 when it collects nothing; make treats any non-zero exit as a failure.
+pytest: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.validate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

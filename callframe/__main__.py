@@ -1,0 +1,3 @@
+from callframe.cli import main
+
+main()

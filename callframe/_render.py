@@ -1,0 +1,112 @@
+"""How a report looks to a person: a rich renderable for terminals, HTML for notebooks.
+
+Both show the summary, the counts per rule, and the first failures of each rule, with values
+already masked by the report. rich is imported here only, and only when a report is printed.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from callframe.report import ValidationReport
+
+__all__ = ["html_report", "rich_report"]
+
+_EXAMPLES = 3
+
+
+def rich_report(report: ValidationReport) -> RenderableType:
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    status = "[bold green]valid[/]" if report.ok else "[bold red]invalid[/]"
+    head = Text.from_markup(
+        f"[bold]{escape(report.source or '<frame>')}[/] ({report.kind}): {status} — "
+        f"{report.rows} rows, {report.valid_rows} valid, {report.invalid_rows} rejected; "
+        f"{report.errors.height} errors, {report.warnings.height} warnings"
+    )
+    if report.errors.height == 0 and report.warnings.height == 0:
+        return head
+    table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
+    for name in ("", "rule", "rows", "what is wrong", "first rows (value)"):
+        table.add_column(name, overflow="fold")
+    for severity, style in (("error", "red"), ("warning", "yellow")):
+        for count, examples in report.iter_examples(severity, _EXAMPLES):
+            shown = ", ".join(
+                ("header" if r["row"] is None else str(r["row"]))
+                + (f" ({r['value']})" if r["value"] is not None else "")
+                for r in examples.iter_rows(named=True)
+            )
+            hint = examples["hint"].drop_nulls().head(1).to_list()
+            what = escape(count.title) + (f"\n[dim]{escape(hint[0])}[/]" if hint else "")
+            table.add_row(
+                f"[{style}]{severity}[/]", escape(count.rule), str(count.rows), what, escape(shown)
+            )
+    return Group(head, table)
+
+
+_CSS = """
+<style>
+.cf-report{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:13px;
+  color:#1f2328;max-width:1100px}
+.cf-report h4{margin:4px 0 8px;font-size:15px}
+.cf-report .cf-ok{color:#1a7f37}.cf-report .cf-bad{color:#cf222e}
+.cf-report table{border-collapse:collapse;margin:6px 0 12px}
+.cf-report th,.cf-report td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;
+  vertical-align:top}
+.cf-report th{background:#f6f8fa}
+.cf-report td.num{text-align:right;font-variant-numeric:tabular-nums}
+.cf-report code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
+.cf-report .sev-error{color:#cf222e;font-weight:600}.cf-report .sev-warning{color:#9a6700;
+  font-weight:600}
+.cf-report .hint{color:#57606a}
+</style>
+"""
+
+
+def html_report(report: ValidationReport) -> str:
+    """Self-contained HTML (inline CSS) for Jupyter's rich display."""
+    e = html.escape
+    verdict = (
+        '<span class="cf-ok">valid</span>' if report.ok else '<span class="cf-bad">invalid</span>'
+    )
+    parts = [
+        _CSS,
+        '<div class="cf-report">',
+        f"<h4>{e(report.source or 'frame')} ({e(report.kind)}): {verdict}</h4>",
+        "<table><tr><th>rows</th><th>valid</th><th>rejected</th><th>errors</th>"
+        "<th>warnings</th></tr>"
+        f'<tr><td class="num">{report.rows}</td><td class="num">{report.valid_rows}</td>'
+        f'<td class="num">{report.invalid_rows}</td><td class="num">{report.errors.height}</td>'
+        f'<td class="num">{report.warnings.height}</td></tr></table>',
+    ]
+    if report.errors.height or report.warnings.height:
+        parts.append(
+            "<table><tr><th>severity</th><th>rule</th><th>rows</th><th>what is wrong</th>"
+            "<th>first failures</th></tr>"
+        )
+        for severity in ("error", "warning"):
+            for count, examples in report.iter_examples(severity, _EXAMPLES):
+                shown = "<br>".join(
+                    ("header" if r["row"] is None else f"row {r['row']}")
+                    + (f": <code>{e(str(r['value']))}</code>" if r["value"] is not None else "")
+                    for r in examples.iter_rows(named=True)
+                )
+                hint = examples["hint"].drop_nulls().head(1).to_list()
+                what = e(count.title) + (
+                    f'<br><span class="hint">{e(hint[0])}</span>' if hint else ""
+                )
+                parts.append(
+                    f'<tr><td class="sev-{severity}">{severity}</td><td><code>{e(count.rule)}'
+                    f'</code></td><td class="num">{count.rows}</td><td>{what}</td>'
+                    f"<td>{shown}</td></tr>"
+                )
+        parts.append("</table>")
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,118 @@
+"""The columns of each Metrica upload kind: names, order, polars dtypes, roles.
+
+This module is the one place that says which columns exist. Everything else (rules, the Pandera
+models, the writer, ``callframe schema``) reads these tuples.
+
+Example:
+    >>> from callframe.contract.columns import column_names
+    >>> column_names("calls")[:4]
+    ('UserId', 'ClientId', 'Yclid', 'DateTime')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import polars as pl
+
+from callframe.errors import UsageError
+
+__all__ = [
+    "CALLS",
+    "CONVERSIONS",
+    "ColumnSpec",
+    "Kind",
+    "Role",
+    "column_names",
+    "columns",
+    "id_columns",
+    "parse_kind",
+    "spec",
+]
+
+Kind = Literal["calls", "conversions"]
+"""``calls`` is the ``upload_calls`` CSV; ``conversions`` the plain ``upload`` (BASIC) CSV."""
+
+Role = Literal["id", "datetime", "flag", "duration", "money", "currency", "phone", "text", "url"]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column of an upload file.
+
+    ``dtype`` is the polars dtype of the column in a *contract frame* (what adapters return and
+    :meth:`ValidationReport.valid` gives back); files are always read as text first.
+    """
+
+    name: str
+    dtype: pl.DataType
+    role: Role
+    required: bool
+    description: str
+
+    @property
+    def is_id(self) -> bool:
+        return self.role == "id"
+
+
+_S, _I64, _I8, _F64 = pl.String(), pl.Int64(), pl.Int8(), pl.Float64()
+
+CALLS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("UserId", _S, "id", False, "Visitor ID assigned by the site owner (any text)."),
+    ColumnSpec("ClientId", _S, "id", False, "Metrica ClientID: 1–20 digits, kept as text."),
+    ColumnSpec("Yclid", _S, "id", False, "Yandex Direct click ID: digits, kept as text."),
+    ColumnSpec("DateTime", _I64, "datetime", True, "Call time, Unix seconds, UTC."),
+    ColumnSpec("StaticCall", _I8, "flag", False, "1 static number, 0 dynamic (substituted)."),
+    ColumnSpec("Price", _F64, "money", False, "Goal value, dot as decimal separator."),
+    ColumnSpec("Currency", _S, "currency", False, "ISO 4217 code, upper case; needs Price."),
+    ColumnSpec("PhoneNumber", _S, "phone", False, "Caller's number, E.164: +<country><number>."),
+    ColumnSpec("TalkDuration", _I64, "duration", False, "Talk time, whole seconds."),
+    ColumnSpec("HoldDuration", _I64, "duration", False, "Wait before answer, whole seconds."),
+    ColumnSpec("CallMissed", _I8, "flag", False, "1 missed, 0 answered."),
+    ColumnSpec("Tag", _S, "text", False, "Free-text label (call quality, outcome)."),
+    ColumnSpec("FirstTimeCaller", _I8, "flag", False, "1 first call, 0 repeat."),
+    ColumnSpec("URL", _S, "url", False, "Page the call came from, absolute http(s) URL."),
+    ColumnSpec("CallTrackerURL", _S, "url", False, "Link to the call in the tracker's UI."),
+)
+
+CONVERSIONS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("Target", _S, "text", True, "Goal identifier (JavaScript event), not its name."),
+    ColumnSpec("DateTime", _I64, "datetime", True, "Conversion time, Unix seconds, UTC."),
+    ColumnSpec("Price", _F64, "money", False, "Goal value, dot as decimal separator."),
+    ColumnSpec("Currency", _S, "currency", False, "ISO 4217 code, upper case; needs Price."),
+    ColumnSpec("ClientId", _S, "id", False, "Metrica ClientID: 1–20 digits, kept as text."),
+    ColumnSpec("UserId", _S, "id", False, "Visitor ID assigned by the site owner (any text)."),
+    ColumnSpec("Yclid", _S, "id", False, "Yandex Direct click ID: digits, kept as text."),
+    ColumnSpec("PurchaseId", _S, "id", False, "E-commerce purchase ID (any text)."),
+)
+
+_BY_KIND: dict[str, tuple[ColumnSpec, ...]] = {"calls": CALLS, "conversions": CONVERSIONS}
+
+
+def parse_kind(kind: str) -> Kind:
+    """Return ``kind`` as a :data:`Kind`, or raise :class:`UsageError` saying what is allowed."""
+    if kind not in get_args(Kind):
+        raise UsageError(f"unknown kind {kind!r}: use 'calls' or 'conversions'")
+    return kind  # type: ignore[return-value]
+
+
+def columns(kind: str) -> tuple[ColumnSpec, ...]:
+    """The columns of ``kind`` in the order Metrica documents (and callframe writes)."""
+    return _BY_KIND[parse_kind(kind)]
+
+
+def column_names(kind: str) -> tuple[str, ...]:
+    return tuple(c.name for c in columns(kind))
+
+
+def id_columns(kind: str) -> tuple[str, ...]:
+    """Columns that identify the visitor; each row needs one (static calls excepted)."""
+    return tuple(c.name for c in columns(kind) if c.is_id)
+
+
+def spec(kind: str, name: str) -> ColumnSpec:
+    for c in columns(kind):
+        if c.name == name:
+            return c
+    raise UsageError(f"{name!r} is not a column of {kind!r} uploads")

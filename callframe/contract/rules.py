@@ -1,0 +1,542 @@
+"""Every rule of the Metrica contract, as data: a stable id, a title, and a polars expression.
+
+Rule ids are ``<Column>|<rule>`` (``*`` when the rule is about the row or the file) and never
+change once published: CI output, notebooks and JSON reports all use them. Each row rule is a
+vectorised polars expression over the *text view* (see :mod:`callframe.contract.text`) that is
+``True`` where a row **breaks** the rule; nulls never break a rule unless the rule says so.
+
+The rules are written so that one bad cell breaks exactly one rule: an ID with letters breaks
+``ClientId|digits`` only (it still counts as an ID for ``*|id_required``), a 13-digit
+``DateTime`` breaks ``DateTime|milliseconds`` only, not also ``DateTime|not_future``.
+
+Schema and file rules (``*|unknown_column`` …) have no expression: the validator applies them to
+the header. They are listed here so that ``callframe schema`` shows every rule in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from callframe.contract.columns import Kind, columns, id_columns
+
+__all__ = [
+    "LINK_WINDOW_SECONDS",
+    "MAX_TEXT_LENGTH",
+    "MIN_DATETIME",
+    "RULES",
+    "SKEW_SECONDS",
+    "Rule",
+    "RuleContext",
+    "Scope",
+    "Severity",
+    "currency_codes",
+    "rule",
+    "rules_for",
+]
+
+Severity = Literal["error", "warning"]
+Scope = Literal["row", "schema", "file"]
+
+MIN_DATETIME = 946_684_800
+"""2000-01-01T00:00:00Z: anything earlier is a broken timestamp, not an old call."""
+SKEW_SECONDS = 300
+"""Clock skew allowed before a ``DateTime`` counts as "in the future"."""
+LINK_WINDOW_SECONDS = 21 * 86_400
+"""Metrica links a call to a session only within 21 days."""
+MAX_TEXT_LENGTH = 1024
+"""Longer text is a warning: Metrica documents no limit, but such values are almost always junk."""
+UINT64_MAX = "18446744073709551615"
+
+_BOTH: frozenset[Kind] = frozenset({"calls", "conversions"})
+_CALLS: frozenset[Kind] = frozenset({"calls"})
+_CONVERSIONS: frozenset[Kind] = frozenset({"conversions"})
+
+
+@functools.cache
+def currency_codes() -> frozenset[str]:
+    """Active ISO 4217 alphabetic codes, from pycountry's copy of the standard."""
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a rule expression may depend on besides the data."""
+
+    kind: Kind
+    now: int
+    present: frozenset[str]
+
+    def col(self, name: str) -> pl.Expr:
+        """The text column ``name``, or a null literal when the frame lacks it."""
+        if name in self.present:
+            return pl.col(name)
+        return pl.lit(None, dtype=pl.String)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule of the contract.
+
+    ``fails`` builds the expression that is ``True`` on rows breaking the rule; it runs only
+    when every column in ``needs`` is present. ``hint`` says what to do about a failure.
+    """
+
+    id: str
+    title: str
+    kinds: frozenset[Kind]
+    severity: Severity = "error"
+    scope: Scope = "row"
+    needs: tuple[str, ...] = ()
+    fails: Callable[[RuleContext], pl.Expr] | None = field(default=None, repr=False)
+    hint: str = ""
+
+    @property
+    def column(self) -> str:
+        return self.id.split("|", 1)[0]
+
+    def applies(self, kind: Kind, present: frozenset[str]) -> bool:
+        return (
+            kind in self.kinds
+            and self.fails is not None
+            and all(name in present for name in self.needs)
+        )
+
+
+# --- expression helpers -----------------------------------------------------------------------
+
+
+def _not_matching(name: str, pattern: str) -> Callable[[RuleContext], pl.Expr]:
+    def fails(ctx: RuleContext) -> pl.Expr:
+        c = ctx.col(name)
+        return c.is_not_null() & ~c.str.contains(pattern)
+
+    return fails
+
+
+def _matching(name: str, pattern: str) -> Callable[[RuleContext], pl.Expr]:
+    def fails(ctx: RuleContext) -> pl.Expr:
+        return ctx.col(name).str.contains(pattern)
+
+    return fails
+
+
+def _uint64_overflow(name: str) -> Callable[[RuleContext], pl.Expr]:
+    def fails(ctx: RuleContext) -> pl.Expr:
+        c = ctx.col(name)
+        return c.str.contains(r"^\d{20}$") & (c > pl.lit(UINT64_MAX))
+
+    return fails
+
+
+def _blank(name: str) -> Callable[[RuleContext], pl.Expr]:
+    def fails(ctx: RuleContext) -> pl.Expr:
+        return ctx.col(name).str.strip_chars() == ""
+
+    return fails
+
+
+def _too_long(name: str) -> Callable[[RuleContext], pl.Expr]:
+    def fails(ctx: RuleContext) -> pl.Expr:
+        return ctx.col(name).str.len_chars() > MAX_TEXT_LENGTH
+
+    return fails
+
+
+def _has_value(c: pl.Expr) -> pl.Expr:
+    return c.is_not_null() & (c.str.strip_chars() != "")
+
+
+def _id_missing(ctx: RuleContext) -> pl.Expr:
+    present_ids = [_has_value(ctx.col(n)) for n in id_columns(ctx.kind) if n in ctx.present]
+    has_id = pl.any_horizontal(present_ids) if present_ids else pl.lit(False)
+    static = ctx.col("StaticCall") == "1" if ctx.kind == "calls" else pl.lit(False)
+    return ~has_id & ~static.fill_null(False)
+
+
+_INT = r"^-?\d+$"
+_MS = r"^\d{13}$"
+
+
+def _dt_value() -> pl.Expr:
+    return pl.col("DateTime").str.to_integer(strict=False)
+
+
+def _dt_future(ctx: RuleContext) -> pl.Expr:
+    c = pl.col("DateTime")
+    huge = c.str.contains(r"^\d{14,}$")
+    return c.str.contains(_INT) & ~c.str.contains(_MS) & (huge | (_dt_value() > ctx.now + SKEW_SECONDS))
+
+
+def _dt_before_2000(ctx: RuleContext) -> pl.Expr:
+    c = pl.col("DateTime")
+    negative = c.str.contains(r"^-\d+$")
+    return c.str.contains(_INT) & (negative | (_dt_value() < MIN_DATETIME))
+
+
+def _dt_old(ctx: RuleContext) -> pl.Expr:
+    v = _dt_value()
+    in_range = pl.col("DateTime").str.contains(r"^\d{1,12}$") & (v >= MIN_DATETIME)
+    return in_range & (v < ctx.now - LINK_WINDOW_SECONDS)
+
+
+def _currency_unknown(ctx: RuleContext) -> pl.Expr:
+    c = pl.col("Currency")
+    return c.is_not_null() & ~c.is_in(sorted(currency_codes()))
+
+
+def _currency_missing(ctx: RuleContext) -> pl.Expr:
+    return pl.col("Price").is_not_null() & ~_has_value(ctx.col("Currency"))
+
+
+_CYRILLIC = r"[\p{Cyrillic}]"
+
+
+def _target_not_identifier(ctx: RuleContext) -> pl.Expr:
+    c = pl.col("Target")
+    return c.is_not_null() & ~c.str.contains(r"^[A-Za-z0-9_.\-]+$") & ~c.str.contains(_CYRILLIC)
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def _id_rules() -> list[Rule]:
+    out: list[Rule] = [
+        Rule(
+            "*|id_required",
+            "Row has no ClientId, UserId or Yclid (only static calls may go without)",
+            _BOTH,
+            fails=_id_missing,
+            hint="Fill one ID column, mark the call static (StaticCall=1), or leave it out.",
+        )
+    ]
+    for name, label in (("ClientId", "Metrica ClientID"), ("Yclid", "Yclid")):
+        out += [
+            Rule(
+                f"{name}|digits",
+                f"{name} is not 1–20 digits ({label} is a digit string, never a float)",
+                _BOTH,
+                needs=(name,),
+                fails=_not_matching(name, r"^\d{1,20}$"),
+                hint="Read IDs as text; remove spaces, quotes and '.0'.",
+            ),
+            Rule(
+                f"{name}|uint64",
+                f"{name} is larger than an unsigned 64-bit integer",
+                _BOTH,
+                needs=(name,),
+                fails=_uint64_overflow(name),
+                hint="The value is not a real ID; take it from the tracker again.",
+            ),
+        ]
+    for name in ("UserId", "PurchaseId"):
+        kinds = _BOTH if name == "UserId" else _CONVERSIONS
+        out += [
+            Rule(
+                f"{name}|not_blank",
+                f"{name} is only whitespace",
+                kinds,
+                needs=(name,),
+                fails=_blank(name),
+                hint="Leave the cell empty instead.",
+            ),
+            Rule(
+                f"{name}|max_length",
+                f"{name} is longer than {MAX_TEXT_LENGTH} characters",
+                kinds,
+                severity="warning",
+                needs=(name,),
+                fails=_too_long(name),
+            ),
+        ]
+    return out
+
+
+def _datetime_rules() -> list[Rule]:
+    return [
+        Rule(
+            "DateTime|required",
+            "DateTime is empty",
+            _BOTH,
+            needs=("DateTime",),
+            fails=lambda ctx: pl.col("DateTime").is_null(),
+            hint="Every row needs the call time.",
+        ),
+        Rule(
+            "DateTime|integer",
+            "DateTime is not an integer number of Unix seconds",
+            _BOTH,
+            needs=("DateTime",),
+            fails=_not_matching("DateTime", _INT),
+            hint="Convert dates to Unix seconds in UTC (callframe convert does it).",
+        ),
+        Rule(
+            "DateTime|milliseconds",
+            "DateTime has 13 digits: milliseconds, not seconds",
+            _BOTH,
+            needs=("DateTime",),
+            fails=_matching("DateTime", _MS),
+            hint="Divide by 1000.",
+        ),
+        Rule(
+            "DateTime|not_before_2000",
+            "DateTime is before 2000-01-01",
+            _BOTH,
+            needs=("DateTime",),
+            fails=_dt_before_2000,
+            hint="A broken timestamp; check the export's date column.",
+        ),
+        Rule(
+            "DateTime|not_future",
+            f"DateTime is in the future (more than {SKEW_SECONDS // 60} minutes ahead)",
+            _BOTH,
+            needs=("DateTime",),
+            fails=_dt_future,
+            hint="Local time sent as UTC? Convert with the export's time zone (--tz).",
+        ),
+        Rule(
+            "DateTime|older_than_21_days",
+            "DateTime is more than 21 days old: Metrica will not link it to a session",
+            _BOTH,
+            severity="warning",
+            needs=("DateTime",),
+            fails=_dt_old,
+            hint="Upload calls sooner; old calls still count as static.",
+        ),
+    ]
+
+
+def _flag_rules() -> list[Rule]:
+    meaning = {
+        "StaticCall": "1 static, 0 dynamic",
+        "CallMissed": "1 missed, 0 answered",
+        "FirstTimeCaller": "1 first call, 0 repeat",
+    }
+    return [
+        Rule(
+            f"{name}|flag",
+            f"{name} is not 0 or 1 ({text})",
+            _CALLS,
+            needs=(name,),
+            fails=lambda ctx, n=name: pl.col(n).is_not_null() & ~pl.col(n).is_in(["0", "1"]),
+            hint="Map the tracker's words (e.g. 'Пропущенный') to 1/0; leave unknown empty.",
+        )
+        for name, text in meaning.items()
+    ]
+
+
+def _duration_rules() -> list[Rule]:
+    out: list[Rule] = []
+    for name in ("TalkDuration", "HoldDuration"):
+        out += [
+            Rule(
+                f"{name}|whole_seconds",
+                f"{name} is not a whole number of seconds",
+                _CALLS,
+                needs=(name,),
+                fails=_not_matching(name, _INT),
+                hint="Convert HH:MM:SS or milliseconds to seconds.",
+            ),
+            Rule(
+                f"{name}|non_negative",
+                f"{name} is negative",
+                _CALLS,
+                needs=(name,),
+                fails=_matching(name, r"^-\d+$"),
+            ),
+        ]
+    return out
+
+
+def _money_rules() -> list[Rule]:
+    return [
+        Rule(
+            "Price|decimal",
+            "Price is not a plain decimal with a dot (no comma, spaces or exponent)",
+            _BOTH,
+            needs=("Price",),
+            fails=_not_matching("Price", r"^-?\d+(\.\d+)?$"),
+            hint="Write 1500.50, not '1 500,50'.",
+        ),
+        Rule(
+            "Price|non_negative",
+            "Price is negative",
+            _BOTH,
+            needs=("Price",),
+            fails=_matching("Price", r"^-\d+(\.\d+)?$"),
+        ),
+        Rule(
+            "Currency|iso4217",
+            "Currency is not an active ISO 4217 code in upper case",
+            _BOTH,
+            needs=("Currency",),
+            fails=_currency_unknown,
+            hint="Use codes such as RUB, USD, KZT.",
+        ),
+        Rule(
+            "Currency|required_with_price",
+            "Price is set but Currency is empty",
+            _BOTH,
+            needs=("Price",),
+            fails=_currency_missing,
+            hint="Add the Currency column (e.g. RUB) wherever Price is filled.",
+        ),
+    ]
+
+
+def _text_rules() -> list[Rule]:
+    out = [
+        Rule(
+            "PhoneNumber|e164",
+            "PhoneNumber is not '+' and 8–15 digits (E.164, no spaces)",
+            _CALLS,
+            needs=("PhoneNumber",),
+            fails=_not_matching("PhoneNumber", r"^\+\d{8,15}$"),
+            hint="Normalise 8 (495) … to +7495…; callframe convert does it.",
+        ),
+        Rule(
+            "Tag|max_length",
+            f"Tag is longer than {MAX_TEXT_LENGTH} characters",
+            _CALLS,
+            severity="warning",
+            needs=("Tag",),
+            fails=_too_long("Tag"),
+        ),
+    ]
+    for name in ("URL", "CallTrackerURL"):
+        out += [
+            Rule(
+                f"{name}|http_url",
+                f"{name} is not an absolute http(s):// URL",
+                _CALLS,
+                needs=(name,),
+                fails=_not_matching(name, r"(?i)^https?://[^\s/?#]+[^\s]*$"),
+                hint="Give the full address with https:// and no spaces.",
+            ),
+            Rule(
+                f"{name}|max_length",
+                f"{name} is longer than {MAX_TEXT_LENGTH} characters",
+                _CALLS,
+                severity="warning",
+                needs=(name,),
+                fails=_too_long(name),
+            ),
+        ]
+    out += [
+        Rule(
+            "Target|required",
+            "Target is empty",
+            _CONVERSIONS,
+            needs=("Target",),
+            fails=lambda ctx: pl.col("Target").is_null(),
+            hint="Every conversion needs the goal's identifier.",
+        ),
+        Rule(
+            "Target|identifier",
+            "Target is not a goal identifier (Latin letters, digits, _ - . only)",
+            _CONVERSIONS,
+            needs=("Target",),
+            fails=_target_not_identifier,
+            hint="Use the JavaScript-event identifier of the goal, e.g. order_confirmed.",
+        ),
+        Rule(
+            "Target|goal_name",
+            "Target holds Cyrillic text: a goal name, not the goal's identifier",
+            _CONVERSIONS,
+            needs=("Target",),
+            fails=_matching("Target", _CYRILLIC),
+            hint="Metrica needs the goal's JavaScript-event identifier (Latin), not its name.",
+        ),
+    ]
+    return out
+
+
+def _structure_rules() -> list[Rule]:
+    return [
+        Rule(
+            "*|missing_column",
+            "A required column is missing",
+            _BOTH,
+            scope="schema",
+            hint="Add the column (DateTime; Target for conversions).",
+        ),
+        Rule(
+            "*|unknown_column",
+            "Column is not part of the Metrica upload format",
+            _BOTH,
+            scope="schema",
+            hint="Remove it or rename it to a contract column.",
+        ),
+        Rule(
+            "*|column_case",
+            "Column name differs from a contract column only in case or spacing",
+            _BOTH,
+            scope="schema",
+            hint="Rename it exactly as the hint says.",
+        ),
+        Rule(
+            "*|duplicate_column",
+            "Column appears more than once",
+            _BOTH,
+            scope="schema",
+            hint="Keep one copy.",
+        ),
+        Rule(
+            "*|dtype",
+            "Column has a type that cannot be written safely",
+            _BOTH,
+            scope="schema",
+            hint="See the message; IDs must be text, DateTime Unix seconds.",
+        ),
+        Rule(
+            "*|separator",
+            "File is not comma-separated",
+            _BOTH,
+            scope="file",
+            hint="Metrica reads ',' only; write the file with callframe.write_csv.",
+        ),
+        Rule(
+            "*|bom",
+            "File starts with a byte-order mark",
+            _BOTH,
+            scope="file",
+            hint="Save as UTF-8 without BOM.",
+        ),
+    ]
+
+
+RULES: tuple[Rule, ...] = tuple(
+    _structure_rules()
+    + _id_rules()
+    + _datetime_rules()
+    + _flag_rules()
+    + _duration_rules()
+    + _money_rules()
+    + _text_rules()
+)
+"""Every rule, schema and file rules first, then row rules grouped by column."""
+
+_BY_ID = {r.id: r for r in RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with this id (``KeyError`` names the id when there is none)."""
+    return _BY_ID[rule_id]
+
+
+def rules_for(kind: Kind, *, scope: Scope | None = None) -> tuple[Rule, ...]:
+    """The rules that apply to ``kind``, in registry order, optionally of one scope."""
+    names = {c.name for c in columns(kind)}
+    return tuple(
+        r
+        for r in RULES
+        if kind in r.kinds
+        and (scope is None or r.scope == scope)
+        and (r.column == "*" or r.column in names)
+    )

@@ -1,0 +1,164 @@
+"""Reading and writing the Metrica upload CSV itself.
+
+Reading keeps every column as text, so a bad cell becomes a row in the report instead of a polars
+parse exception. Writing follows decisions.md rule 11 exactly: contract column order (optional
+columns that are entirely empty left out), IDs as text, integers without ``.0``, empty cells for
+nulls, UTF-8 without BOM, ``,`` separator, ``"`` quoting only where needed, ``\\n`` line ends;
+atomically (temporary file + rename); split into ``name.part1.csv`` … when over ``max_bytes``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+from callframe.errors import ExportError, UsageError
+from callframe.validation import FileIssue
+
+__all__ = ["METRICA_MAX_BYTES", "read_metrica_csv", "write_text_frame"]
+
+METRICA_MAX_BYTES = 1_000_000_000
+"""Metrica's documented limit for one uploaded file (1 GB)."""
+
+_SNIFF_BYTES = 64 * 1024
+
+
+def _sniff(path: Path) -> tuple[str, list[FileIssue]]:
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    issues: list[FileIssue] = []
+    if head.startswith(b"\xef\xbb\xbf"):
+        issues.append(FileIssue("*|bom", "File starts with a UTF-8 BOM; Metrica expects none."))
+        head = head[3:]
+    first = head.split(b"\n", 1)[0]
+    counts = {sep: first.count(sep.encode()) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda s: (counts[s], s == ","))
+    if sep != "," and counts[sep] > 0:
+        shown = "tab" if sep == "\t" else repr(sep)
+        issues.append(FileIssue("*|separator", f"The header is separated by {shown}, not ','."))
+    else:
+        sep = ","
+    return sep, issues
+
+
+def _ragged_line(path: Path, separator: str) -> int | None:
+    """1-based file line of the first record with more fields than the header (error path only)."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=separator)
+        width = None
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                return reader.line_num
+    return None
+
+
+def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
+    """Read a Metrica upload CSV with every column as text.
+
+    Returns the frame and the problems of the file itself (BOM, separator), which the validator
+    reports as errors. Raises :class:`~callframe.ExportError` when the file cannot be read at all
+    (missing, not UTF-8, a line with more fields than the header), naming the file and line.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ExportError("no such file", path=p)
+    separator, issues = _sniff(p)
+    try:
+        frame = pl.read_csv(
+            p, separator=separator, infer_schema=False, raise_if_empty=False, encoding="utf8"
+        )
+    except pl.exceptions.ComputeError as exc:
+        text = str(exc)
+        if "utf-8" in text.lower():
+            raise ExportError(
+                "is not UTF-8 (Metrica needs UTF-8): re-save it as UTF-8, or convert the "
+                "tracker export with `callframe convert`",
+                path=p,
+            ) from None
+        if "more fields" in text:
+            line = _ragged_line(p, separator)
+            where = f"line {line} has" if line else "a line has"
+            raise ExportError(
+                f"{where} more fields than the header; quote values that contain '{separator}'",
+                path=p,
+            ) from None
+        raise ExportError(f"cannot be parsed as CSV ({text.splitlines()[0]})", path=p) from None
+    return frame, issues
+
+
+@contextlib.contextmanager
+def _atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path``, renamed over it only when the block succeeds."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _row_bytes_upper_bound(text: pl.DataFrame) -> pl.Series:
+    """Bytes each row takes in the CSV, never less than the truth (quotes counted generously)."""
+    cells = [
+        (pl.col(c).str.len_bytes() + 2 + pl.col(c).str.count_matches('"', literal=True)).fill_null(
+            0
+        )
+        for c in text.columns
+    ]
+    return text.select(
+        (pl.sum_horizontal(cells) + text.width).alias("bytes")  # separators and the newline
+    ).to_series()
+
+
+def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) -> list[Path]:
+    """Write a validated text frame (see :meth:`ValidationReport.valid_text`) as Metrica CSV.
+
+    The frame is written as given (columns, order); :func:`callframe.write_csv` chooses them.
+    Returns the files written: ``[path]``, or ``name.part1.csv``, … when split.
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {target.parent} does not exist")
+    header_bytes = len(",".join(text.columns).encode()) + 1
+    if max_bytes <= header_bytes:
+        raise UsageError(f"max_bytes={max_bytes} is smaller than the header line")
+
+    sizes = _row_bytes_upper_bound(text) if text.height else pl.Series("bytes", [], pl.Int64)
+    total = header_bytes + int(sizes.sum() or 0)
+    if total <= max_bytes:
+        parts = [(target, text)]
+    else:
+        longest = int(sizes.max() or 0)  # type: ignore[arg-type]
+        budget = max_bytes - header_bytes - longest
+        if budget <= 0:
+            raise UsageError(f"max_bytes={max_bytes} cannot hold even one row ({longest} bytes)")
+        part_of = ((sizes.cum_sum() - 1) // budget).alias("__part")
+        grouped = text.with_columns(part_of).partition_by("__part", maintain_order=True)
+        stem, suffix = target.stem, target.suffix or ".csv"
+        parts = [
+            (target.with_name(f"{stem}.part{i}{suffix}"), g.drop("__part"))
+            for i, g in enumerate(grouped, start=1)
+        ]
+    written: list[Path] = []
+    for file_path, frame in parts:
+        with _atomic_target(file_path) as tmp:
+            frame.write_csv(
+                tmp,
+                separator=",",
+                line_terminator="\n",
+                quote_style="necessary",
+                null_value="",
+                include_bom=False,
+            )
+        written.append(file_path)
+    return written

@@ -1,0 +1,260 @@
+"""The validation report: what is wrong, where, and which rows can go to Metrica.
+
+A :class:`ValidationReport` holds every failure as a row of a polars frame (``errors`` and
+``warnings``: ``row``, ``column``, ``rule``, ``title``, ``value``, ``hint``), the verdict per row, and
+the data itself, so it can hand back the valid rows and the rejected rows with their reasons.
+Invariant: ``valid_rows + invalid_rows == rows``; no row is ever dropped silently.
+
+Personal data: phone numbers are masked (``+7495*****67``) in ``value`` once, here; messages and
+summaries carry rule ids and counts, never values.
+
+Example:
+    >>> import polars as pl, callframe
+    >>> frame = pl.DataFrame({"ClientId": ["1710312345678901234"], "DateTime": [1710400530]})
+    >>> report = callframe.validate(frame, now=1710400600)
+    >>> report.ok, report.rows, report.valid_rows
+    (True, 1, 1)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from callframe.contract.columns import Kind, columns
+from callframe.contract.rules import RULES
+from callframe.errors import ContractError
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+__all__ = ["FAILURE_SCHEMA", "PII_COLUMNS", "ValidationReport", "mask_phone"]
+
+FAILURE_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "column": pl.String(),
+    "rule": pl.String(),
+    "title": pl.String(),
+    "value": pl.String(),
+    "hint": pl.String(),
+}
+"""Columns of ``errors`` and ``warnings``: ``row`` is the 1-based data row (null for the header)."""
+
+PII_COLUMNS = frozenset({"PhoneNumber"})
+"""Columns whose values are masked wherever a person or a log could see them."""
+
+MAX_VALUE_CHARS = 80
+_RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
+
+
+def mask_phone(value: pl.Expr) -> pl.Expr:
+    """Mask a phone number, keeping ``+``, the first four characters after it and the last two.
+
+    ``+74951234567`` becomes ``+7495*****67``; short or odd values have every digit but the
+    last two masked. Non-digit characters are kept so the shape stays recognisable.
+    """
+    n = value.str.len_chars()
+    middle = value.str.slice(5, n - 7).str.replace_all(r"\d", "*")
+    long_form = value.str.slice(0, 5) + middle + value.str.slice(n - 2, 2)
+    short_form = value.str.slice(0, n - 2).str.replace_all(r"\d", "*") + value.str.slice(n - 2, 2)
+    return pl.when(n > 8).then(long_form).otherwise(short_form)
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleCount:
+    rule: str
+    column: str
+    severity: str
+    title: str
+    rows: int
+
+
+class ValidationReport:
+    """The outcome of validating one frame or file against the Metrica contract.
+
+    Build it with :func:`callframe.validate`; do not construct it by hand.
+    """
+
+    def __init__(
+        self,
+        *,
+        kind: Kind,
+        source: str | None,
+        now: int,
+        data: pl.DataFrame,
+        text: pl.DataFrame,
+        invalid_mask: pl.Series,
+        errors: pl.DataFrame,
+        warnings: pl.DataFrame,
+    ) -> None:
+        self.kind: Kind = kind
+        self.source = source
+        self.now = now
+        self.errors = errors
+        self.warnings = warnings
+        self._data = data
+        self._text = text
+        self._invalid = invalid_mask
+        self.rows = data.height
+        self.invalid_rows = int(invalid_mask.sum()) if self.rows else 0
+        self.valid_rows = self.rows - self.invalid_rows
+
+    # --- verdict ---------------------------------------------------------------------------
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when there is no error (warnings allowed)."""
+        return self.errors.height == 0
+
+    def raise_for_errors(self) -> ValidationReport:
+        """Raise :class:`~callframe.ContractError` when there are errors; return ``self``."""
+        if not self.ok:
+            raise ContractError(self, self.source)
+        return self
+
+    # --- frames ------------------------------------------------------------------------------
+
+    def valid(self) -> pl.DataFrame:
+        """Valid rows as a contract frame: contract columns in order, contract dtypes."""
+        kept = self._text.filter(~self._invalid) if self.rows else self._text
+        return kept.select(
+            pl.col(c.name).cast(c.dtype) for c in columns(self.kind) if c.name in kept.columns
+        )
+
+    def valid_text(self) -> pl.DataFrame:
+        """Valid rows exactly as they would be written: every contract column as text."""
+        kept = self._text.filter(~self._invalid) if self.rows else self._text
+        return kept.select(c.name for c in columns(self.kind) if c.name in kept.columns)
+
+    def invalid(self) -> pl.DataFrame:
+        """Rejected rows as given (all original columns), with ``row``, ``rule`` and ``title``.
+
+        ``rule`` and ``title`` list every error of the row, separated by ``"; "``; errors about
+        the whole file (``row`` empty in ``errors``) are listed on every row.
+        """
+        data = self._data.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+        rejected = data.filter(self._invalid) if self.rows else data.clear()
+        whole = self.errors.filter(pl.col("row").is_null())
+        per_row = (
+            self.errors.filter(pl.col("row").is_not_null())
+            .group_by("row", maintain_order=True)
+            .agg(pl.col("rule").str.join("; "), pl.col("title").str.join("; "))
+        )
+        out = rejected.join(per_row, on="row", how="left", maintain_order="left")
+        if whole.height:
+            prefix_rule = "; ".join(whole["rule"].unique(maintain_order=True).to_list())
+            prefix_title = "; ".join(whole["title"].unique(maintain_order=True).to_list())
+            out = out.with_columns(
+                pl.concat_str(
+                    [pl.lit(prefix_rule), pl.col("rule")], separator="; ", ignore_nulls=True
+                ).alias("rule"),
+                pl.concat_str(
+                    [pl.lit(prefix_title), pl.col("title")], separator="; ", ignore_nulls=True
+                ).alias("title"),
+            )
+        return out
+
+    # --- summaries --------------------------------------------------------------------------
+
+    def counts(self) -> pl.DataFrame:
+        """Failures per rule: ``rule``, ``column``, ``severity``, ``title``, ``rows``."""
+        return pl.DataFrame(
+            [_as_dict(c) for c in self._rule_counts()],
+            schema={
+                "rule": pl.String,
+                "column": pl.String,
+                "severity": pl.String,
+                "title": pl.String,
+                "rows": pl.Int64,
+            },
+        )
+
+    def _rule_counts(self) -> list[_RuleCount]:
+        out: list[_RuleCount] = []
+        for severity, frame in (("error", self.errors), ("warning", self.warnings)):
+            if frame.height == 0:
+                continue
+            grouped = frame.group_by("rule", maintain_order=True).agg(
+                pl.col("column").first(), pl.col("title").first(), pl.len().alias("n")
+            )
+            for rule, column, title, n in grouped.iter_rows():
+                out.append(_RuleCount(rule, column, severity, title, n))
+        out.sort(key=lambda c: (c.severity != "error", _RULE_ORDER.get(c.rule, 999), c.column))
+        return out
+
+    def summary_line(self, source: str | None = None) -> str:
+        """One line for a log or an exception: counts and rule ids, no values."""
+        where = f"{source or self.source or '<frame>'}: "
+        if self.ok and self.warnings.height == 0:
+            return f"{where}{self.rows} rows, all valid ({self.kind})"
+        parts = [f"{c.rule} ×{c.rows}" for c in self._rule_counts()]
+        head = (
+            f"{where}{self.errors.height} errors, {self.warnings.height} warnings; "
+            f"{self.invalid_rows} of {self.rows} rows invalid ({self.kind})"
+        )
+        return f"{head}: {', '.join(parts)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the CLI's ``--format json`` document for one file."""
+        return {
+            "path": self.source,
+            "kind": self.kind,
+            "rows": self.rows,
+            "valid_rows": self.valid_rows,
+            "invalid_rows": self.invalid_rows,
+            "errors": self.errors.to_dicts(),
+            "warnings": self.warnings.to_dicts(),
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def iter_examples(
+        self, severity: str = "error", per_rule: int = 3
+    ) -> Iterator[tuple[_RuleCount, pl.DataFrame]]:
+        """Each rule that failed with its first ``per_rule`` failures (values masked)."""
+        frame = self.errors if severity == "error" else self.warnings
+        for count in self._rule_counts():
+            if count.severity == severity:
+                yield count, frame.filter(pl.col("rule") == count.rule).head(per_rule)
+
+    def to_text(self, *, per_rule: int = 3) -> str:
+        """A readable plain-text summary: counts per rule and the first failures of each."""
+        lines = [self.summary_line()]
+        for severity in ("error", "warning"):
+            for count, examples in self.iter_examples(severity, per_rule):
+                lines.append(f"  {severity.upper():7} {count.rule}  ({count.rows}×)  {count.title}")
+                for ex in examples.iter_rows(named=True):
+                    lines.append("          " + _describe(ex))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ValidationReport {self.summary_line()}>"
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from callframe._render import rich_report
+
+        yield rich_report(self)
+
+    def _repr_html_(self) -> str:
+        from callframe._render import html_report
+
+        return html_report(self)
+
+
+def _as_dict(c: _RuleCount) -> dict[str, Any]:
+    return {"rule": c.rule, "column": c.column, "severity": c.severity, "title": c.title, "rows": c.rows}
+
+
+def _describe(failure: dict[str, Any]) -> str:
+    where = f"row {failure['row']}" if failure["row"] is not None else "header"
+    text = f"{where}, {failure['column']}"
+    if failure["value"] is not None:
+        text += f": {failure['value']!r}"
+    if failure.get("hint"):
+        text += f" — {failure['hint']}"
+    return text

@@ -1,0 +1,48 @@
+"""The contract as a document (JSON-ready dict or Markdown), for ``callframe schema`` and docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callframe.contract.columns import Kind, columns
+from callframe.contract.rules import rules_for
+
+__all__ = ["schema_document", "schema_markdown"]
+
+
+def schema_document(kind: Kind) -> dict[str, Any]:
+    """Columns (name, dtype, required, description) and rules (id, title, severity, scope, hint)."""
+    return {
+        "kind": kind,
+        "columns": [
+            {
+                "name": c.name,
+                "dtype": str(c.dtype),
+                "required": c.required,
+                "description": c.description,
+            }
+            for c in columns(kind)
+        ],
+        "rules": [
+            {"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope, "hint": r.hint}
+            for r in rules_for(kind)
+        ],
+    }
+
+
+def schema_markdown(kind: Kind) -> str:
+    doc = schema_document(kind)
+    lines = [
+        f"#### `{kind}` columns",
+        "",
+        "| column | type | required | meaning |",
+        "|---|---|---|---|",
+    ]
+    for c in doc["columns"]:
+        req = "yes" if c["required"] else ""
+        lines.append(f"| `{c['name']}` | {c['dtype']} | {req} | {c['description']} |")
+    lines += ["", f"#### `{kind}` rules", "", "| rule | severity | what it means |", "|---|---|---|"]
+    for r in doc["rules"]:
+        title = r["title"].replace("|", "\\|")
+        lines.append(f"| `{r['id']}` | {r['severity']} | {title} |")
+    return "\n".join(lines)

@@ -1,0 +1,186 @@
+"""Run the contract on a frame and build the :class:`~callframe.ValidationReport`.
+
+How it works, in three steps:
+
+1. **Header.** Names are compared with the contract: unknown names, names that differ only in
+   case or spacing (with a "did you mean" hint), duplicates, missing required columns, and dtypes
+   that cannot be written safely become errors with an empty ``row``. Any such error makes every
+   row invalid, because Metrica would reject the whole file.
+2. **Rows.** The text view of the contract columns and one boolean column per applicable row rule
+   are computed in a single polars query (parallel, no Python per row).
+3. **Failures.** Only rules that failed somewhere are turned into failure rows, with the 1-based
+   row number and the value (masked for phone numbers, cut at 80 characters).
+
+A ``LazyFrame`` is collected once, at the start of step 2, and never validated "shallowly".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from callframe.contract.columns import Kind, columns, parse_kind
+from callframe.contract.rules import RuleContext, rule, rules_for
+from callframe.contract.text import dtype_problem, text_expr
+from callframe.errors import UsageError
+from callframe.report import FAILURE_SCHEMA, MAX_VALUE_CHARS, PII_COLUMNS, ValidationReport, mask_phone
+
+__all__ = ["FileIssue", "check_frame", "resolve_now"]
+
+_DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class FileIssue:
+    """A problem with the file itself (separator, BOM), found by the reader."""
+
+    rule: str
+    hint: str
+
+
+def resolve_now(now: int | float | datetime | None) -> int:
+    """"Now" as Unix seconds: ``None`` means the clock; aware datetimes are converted."""
+    if now is None:
+        return int(time.time())
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise UsageError("now= must be time-zone aware (e.g. datetime.now(timezone.utc))")
+        return int(now.timestamp())
+    if isinstance(now, bool) or not isinstance(now, int | float):
+        raise UsageError(f"now= must be Unix seconds or an aware datetime, not {type(now).__name__}")
+    return int(now)
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_\-]", "", name).lower()
+
+
+def _failure(column: str | None, rule_id: str, *, value: str | None = None, hint: str = "") -> dict[str, object]:
+    r = rule(rule_id)
+    return {"row": None, "column": column, "rule": r.id, "title": r.title, "value": value, "hint": hint or r.hint}
+
+
+def _header_failures(frame_schema: pl.Schema, kind: Kind) -> tuple[list[dict[str, object]], set[str]]:
+    """Failures of the header, and the contract columns whose dtype makes them unusable."""
+    specs = {c.name: c for c in columns(kind)}
+    by_norm = {_norm(n): n for n in specs}
+    names = list(frame_schema.names())
+    out: list[dict[str, object]] = []
+    broken: set[str] = set()
+    case_variants: set[str] = set()
+    for name in names:
+        if name in specs:
+            problem = dtype_problem(specs[name], frame_schema[name])
+            if problem:
+                broken.add(name)
+                out.append(_failure(name, "*|dtype", value=str(frame_schema[name]), hint=problem))
+            continue
+        dup = _DUPLICATE.match(name)
+        if dup and dup["base"] in names:
+            out.append(_failure(dup["base"], "*|duplicate_column", value=name))
+        elif _norm(name) in by_norm:
+            target = by_norm[_norm(name)]
+            case_variants.add(target)
+            out.append(_failure(name, "*|column_case", value=name, hint=f"did you mean {target!r}?"))
+        else:
+            close = difflib.get_close_matches(name, list(specs), n=1, cutoff=0.75)
+            hint = f"did you mean {close[0]!r}?" if close else ""
+            out.append(_failure(name, "*|unknown_column", value=name, hint=hint))
+    for name, spec in specs.items():
+        if spec.required and name not in names and name not in case_variants:
+            out.append(_failure(name, "*|missing_column"))
+    return out, broken
+
+
+def check_frame(
+    data: pl.DataFrame | pl.LazyFrame,
+    kind: str = "calls",
+    *,
+    now: int | float | datetime | None = None,
+    source: str | None = None,
+    file_issues: Iterable[FileIssue] = (),
+) -> ValidationReport:
+    """Validate ``data`` against the contract of ``kind``; see the module docstring."""
+    k = parse_kind(kind)
+    when = resolve_now(now)
+    frame = data.collect() if isinstance(data, pl.LazyFrame) else data
+    if not isinstance(frame, pl.DataFrame):
+        raise UsageError(
+            f"validate() takes a polars DataFrame/LazyFrame or a path, not {type(data).__name__}"
+        )
+
+    header, broken = _header_failures(frame.schema, k)
+    header += [_failure("*", i.rule, hint=i.hint) for i in file_issues]
+
+    specs = [c for c in columns(k) if c.name in frame.columns]
+    text_exprs = [
+        text_expr(c, frame.schema[c.name]) if c.name not in broken else pl.col(c.name).cast(pl.String, strict=False)
+        for c in specs
+    ]
+    present = frozenset(c.name for c in specs)
+    ctx = RuleContext(kind=k, now=when, present=present)
+    row_rules = [
+        r for r in rules_for(k, scope="row") if r.applies(k, present) and not broken.intersection(r.needs)
+    ]
+    base = frame.lazy().select(text_exprs) if text_exprs else frame.lazy().select(pl.first().is_null().alias("__pad"))
+    combined = base.with_columns(
+        r.fails(ctx).fill_null(False).alias(f"__rule:{r.id}") for r in row_rules if r.fails is not None
+    ).collect()
+    text = combined.select(c.name for c in specs)
+    masks = combined.select(pl.col(f"__rule:{r.id}") for r in row_rules)
+    hits = masks.sum().row(0) if masks.width else ()
+
+    failing = [(r, n) for r, n in zip(row_rules, hits, strict=True) if n]
+    pieces: dict[str, list[pl.LazyFrame]] = {"error": [], "warning": []}
+    indexed = combined.lazy().with_row_index("__row", offset=1)
+    for r, _ in failing:
+        col = r.column
+        if col in text.columns:
+            value = pl.col(col).str.slice(0, MAX_VALUE_CHARS)
+            if col in PII_COLUMNS:
+                value = mask_phone(pl.col(col))
+        else:
+            value = pl.lit(None, dtype=pl.String)
+        pieces[r.severity].append(
+            indexed.filter(pl.col(f"__rule:{r.id}")).select(
+                pl.col("__row").cast(pl.Int64).alias("row"),
+                pl.lit(col if col != "*" else "*").alias("column"),
+                pl.lit(r.id).alias("rule"),
+                pl.lit(r.title).alias("title"),
+                value.alias("value"),
+                pl.lit(r.hint or None, dtype=pl.String).alias("hint"),
+            )
+        )
+    row_errors, row_warnings = (
+        pl.concat(pl.collect_all(pieces[s])) if pieces[s] else pl.DataFrame(schema=FAILURE_SCHEMA)
+        for s in ("error", "warning")
+    )
+    header_frame = pl.DataFrame(header, schema=FAILURE_SCHEMA)
+    errors = pl.concat([header_frame, row_errors.cast(FAILURE_SCHEMA)])  # type: ignore[arg-type]
+    warnings = row_warnings.cast(FAILURE_SCHEMA)  # type: ignore[arg-type]
+
+    if header:
+        invalid = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+    else:
+        error_cols = [f"__rule:{r.id}" for r in row_rules if r.severity == "error"]
+        invalid = (
+            masks.select(pl.any_horizontal(error_cols).alias("invalid")).to_series()
+            if error_cols
+            else pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+        )
+    return ValidationReport(
+        kind=k,
+        source=source,
+        now=when,
+        data=frame,
+        text=text,
+        invalid_mask=invalid,
+        errors=errors,
+        warnings=warnings,
+    )
