@@ -53,7 +53,9 @@ class ExportError(CallframeError):
     ``path`` names the file (``None`` for bytes in memory); ``tried`` lists what was attempted.
     """
 
-    def __init__(self, message: str, *, path: Path | str | None = None, tried: tuple[str, ...] = ()):
+    def __init__(
+        self, message: str, *, path: Path | str | None = None, tried: tuple[str, ...] = ()
+    ):
         self.path = None if path is None else str(path)
         self.tried = tried
         where = f"{self.path}: " if self.path else ""

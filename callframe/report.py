@@ -1,8 +1,8 @@
 """The validation report: what is wrong, where, and which rows can go to Metrica.
 
 A :class:`ValidationReport` holds every failure as a row of a polars frame (``errors`` and
-``warnings``: ``row``, ``column``, ``rule``, ``title``, ``value``, ``hint``), the verdict per row, and
-the data itself, so it can hand back the valid rows and the rejected rows with their reasons.
+``warnings``: ``row``, ``column``, ``rule``, ``title``, ``value``, ``hint``), the verdict per row,
+and the data itself, so it can hand back the valid rows and the rejected rows with their reasons.
 Invariant: ``valid_rows + invalid_rows == rows``; no row is ever dropped silently.
 
 Personal data: phone numbers are masked (``+7495*****67``) in ``value`` once, here; messages and
@@ -247,7 +247,13 @@ class ValidationReport:
 
 
 def _as_dict(c: _RuleCount) -> dict[str, Any]:
-    return {"rule": c.rule, "column": c.column, "severity": c.severity, "title": c.title, "rows": c.rows}
+    return {
+        "rule": c.rule,
+        "column": c.column,
+        "severity": c.severity,
+        "title": c.title,
+        "rows": c.rows,
+    }
 
 
 def _describe(failure: dict[str, Any]) -> str:

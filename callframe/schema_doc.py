@@ -41,7 +41,13 @@ def schema_markdown(kind: Kind) -> str:
     for c in doc["columns"]:
         req = "yes" if c["required"] else ""
         lines.append(f"| `{c['name']}` | {c['dtype']} | {req} | {c['description']} |")
-    lines += ["", f"#### `{kind}` rules", "", "| rule | severity | what it means |", "|---|---|---|"]
+    lines += [
+        "",
+        f"#### `{kind}` rules",
+        "",
+        "| rule | severity | what it means |",
+        "|---|---|---|",
+    ]
     for r in doc["rules"]:
         title = r["title"].replace("|", "\\|")
         lines.append(f"| `{r['id']}` | {r['severity']} | {title} |")

@@ -29,7 +29,13 @@ from callframe.contract.columns import Kind, columns, parse_kind
 from callframe.contract.rules import RuleContext, rule, rules_for
 from callframe.contract.text import dtype_problem, text_expr
 from callframe.errors import UsageError
-from callframe.report import FAILURE_SCHEMA, MAX_VALUE_CHARS, PII_COLUMNS, ValidationReport, mask_phone
+from callframe.report import (
+    FAILURE_SCHEMA,
+    MAX_VALUE_CHARS,
+    PII_COLUMNS,
+    ValidationReport,
+    mask_phone,
+)
 
 __all__ = ["FileIssue", "check_frame", "resolve_now"]
 
@@ -45,7 +51,7 @@ class FileIssue:
 
 
 def resolve_now(now: int | float | datetime | None) -> int:
-    """"Now" as Unix seconds: ``None`` means the clock; aware datetimes are converted."""
+    """ "Now" as Unix seconds: ``None`` means the clock; aware datetimes are converted."""
     if now is None:
         return int(time.time())
     if isinstance(now, datetime):
@@ -53,7 +59,9 @@ def resolve_now(now: int | float | datetime | None) -> int:
             raise UsageError("now= must be time-zone aware (e.g. datetime.now(timezone.utc))")
         return int(now.timestamp())
     if isinstance(now, bool) or not isinstance(now, int | float):
-        raise UsageError(f"now= must be Unix seconds or an aware datetime, not {type(now).__name__}")
+        raise UsageError(
+            f"now= must be Unix seconds or an aware datetime, not {type(now).__name__}"
+        )
     return int(now)
 
 
@@ -61,12 +69,23 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s_\-]", "", name).lower()
 
 
-def _failure(column: str | None, rule_id: str, *, value: str | None = None, hint: str = "") -> dict[str, object]:
+def _failure(
+    column: str | None, rule_id: str, *, value: str | None = None, hint: str = ""
+) -> dict[str, object]:
     r = rule(rule_id)
-    return {"row": None, "column": column, "rule": r.id, "title": r.title, "value": value, "hint": hint or r.hint}
+    return {
+        "row": None,
+        "column": column,
+        "rule": r.id,
+        "title": r.title,
+        "value": value,
+        "hint": hint or r.hint,
+    }
 
 
-def _header_failures(frame_schema: pl.Schema, kind: Kind) -> tuple[list[dict[str, object]], set[str]]:
+def _header_failures(
+    frame_schema: pl.Schema, kind: Kind
+) -> tuple[list[dict[str, object]], set[str]]:
     """Failures of the header, and the contract columns whose dtype makes them unusable."""
     specs = {c.name: c for c in columns(kind)}
     by_norm = {_norm(n): n for n in specs}
@@ -87,7 +106,9 @@ def _header_failures(frame_schema: pl.Schema, kind: Kind) -> tuple[list[dict[str
         elif _norm(name) in by_norm:
             target = by_norm[_norm(name)]
             case_variants.add(target)
-            out.append(_failure(name, "*|column_case", value=name, hint=f"did you mean {target!r}?"))
+            out.append(
+                _failure(name, "*|column_case", value=name, hint=f"did you mean {target!r}?")
+            )
         else:
             close = difflib.get_close_matches(name, list(specs), n=1, cutoff=0.75)
             hint = f"did you mean {close[0]!r}?" if close else ""
@@ -120,17 +141,27 @@ def check_frame(
 
     specs = [c for c in columns(k) if c.name in frame.columns]
     text_exprs = [
-        text_expr(c, frame.schema[c.name]) if c.name not in broken else pl.col(c.name).cast(pl.String, strict=False)
+        text_expr(c, frame.schema[c.name])
+        if c.name not in broken
+        else pl.col(c.name).cast(pl.String, strict=False)
         for c in specs
     ]
     present = frozenset(c.name for c in specs)
     ctx = RuleContext(kind=k, now=when, present=present)
     row_rules = [
-        r for r in rules_for(k, scope="row") if r.applies(k, present) and not broken.intersection(r.needs)
+        r
+        for r in rules_for(k, scope="row")
+        if r.applies(k, present) and not broken.intersection(r.needs)
     ]
-    base = frame.lazy().select(text_exprs) if text_exprs else frame.lazy().select(pl.first().is_null().alias("__pad"))
+    base = (
+        frame.lazy().select(text_exprs)
+        if text_exprs
+        else frame.lazy().select(pl.first().is_null().alias("__pad"))
+    )
     combined = base.with_columns(
-        r.fails(ctx).fill_null(False).alias(f"__rule:{r.id}") for r in row_rules if r.fails is not None
+        r.fails(ctx).fill_null(False).alias(f"__rule:{r.id}")
+        for r in row_rules
+        if r.fails is not None
     ).collect()
     text = combined.select(c.name for c in specs)
     masks = combined.select(pl.col(f"__rule:{r.id}") for r in row_rules)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -26,12 +26,12 @@ from callframe.schema_doc import schema_document, schema_markdown
 __all__ = ["schema_command", "validate_command"]
 
 
-class KindOption(str, Enum):
+class KindOption(StrEnum):
     calls = "calls"
     conversions = "conversions"
 
 
-class SchemaFormat(str, Enum):
+class SchemaFormat(StrEnum):
     json = "json"
     markdown = "markdown"
 

@@ -171,7 +171,11 @@ def _dt_value() -> pl.Expr:
 def _dt_future(ctx: RuleContext) -> pl.Expr:
     c = pl.col("DateTime")
     huge = c.str.contains(r"^\d{14,}$")
-    return c.str.contains(_INT) & ~c.str.contains(_MS) & (huge | (_dt_value() > ctx.now + SKEW_SECONDS))
+    return (
+        c.str.contains(_INT)
+        & ~c.str.contains(_MS)
+        & (huge | (_dt_value() > ctx.now + SKEW_SECONDS))
+    )
 
 
 def _dt_before_2000(ctx: RuleContext) -> pl.Expr:
@@ -324,7 +328,7 @@ def _flag_rules() -> list[Rule]:
             f"{name} is not 0 or 1 ({text})",
             _CALLS,
             needs=(name,),
-            fails=lambda ctx, n=name: pl.col(n).is_not_null() & ~pl.col(n).is_in(["0", "1"]),
+            fails=_not_matching(name, "^[01]$"),
             hint="Map the tracker's words (e.g. 'Пропущенный') to 1/0; leave unknown empty.",
         )
         for name, text in meaning.items()

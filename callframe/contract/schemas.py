@@ -37,7 +37,9 @@ __all__ = ["CallsSchema", "ConversionsSchema", "pandera_schema"]
 def _text_view(lf: pl.LazyFrame, kind: Kind) -> tuple[pl.LazyFrame, frozenset[str]]:
     schema = lf.collect_schema()
     usable = [c for c in columns(kind) if c.name in schema and not dtype_problem(c, schema[c.name])]
-    return lf.select(text_expr(c, schema[c.name]) for c in usable), frozenset(c.name for c in usable)
+    return lf.select(text_expr(c, schema[c.name]) for c in usable), frozenset(
+        c.name for c in usable
+    )
 
 
 def _check_fn(rule: Rule, kind: Kind, now: int | None) -> Callable[..., pl.LazyFrame]:
@@ -73,7 +75,11 @@ def _build(kind: Kind, name: str, now: int | None) -> type[pa.DataFrameModel]:
     model_columns = {c.name for c in columns(kind)}
     for rule in rules_for(kind, scope="row"):
         fn = _check_fn(rule, kind, now)
-        options = {"name": rule.id, "error": rule.title, "raise_warning": rule.severity == "warning"}
+        options: dict[str, Any] = {
+            "name": rule.id,
+            "error": rule.title,
+            "raise_warning": rule.severity == "warning",
+        }
         cross_column = rule.column == "*" or any(n != rule.column for n in rule.needs)
         if cross_column or rule.column not in model_columns:
             namespace[fn.__name__] = pa.dataframe_check(**options)(fn)
