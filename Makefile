@@ -23,8 +23,8 @@ demo: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff format --check callframe tests benchmarks
-	$(BIN)/ruff check callframe tests benchmarks
+	$(BIN)/ruff format --check callframe tests benchmarks scripts
+	$(BIN)/ruff check callframe tests benchmarks scripts
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict callframe

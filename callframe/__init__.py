@@ -5,9 +5,7 @@ the Pandera models :class:`CallsSchema` / :class:`ConversionsSchema`), with a re
 act on. Pandera is imported only when the models are first used.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from callframe._api import validate, write_csv
 from callframe.contract.columns import ColumnSpec, Kind
@@ -15,13 +13,12 @@ from callframe.contract.rules import RULES, Rule
 from callframe.errors import CallframeError, ContractError, ExportError, UsageError
 from callframe.report import ValidationReport
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from callframe.contract.schemas import CallsSchema, ConversionsSchema
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "RULES",
     "CallframeError",
     "CallsSchema",
     "ColumnSpec",
@@ -29,6 +26,7 @@ __all__ = [
     "ConversionsSchema",
     "ExportError",
     "Kind",
+    "RULES",
     "Rule",
     "UsageError",
     "ValidationReport",
@@ -40,7 +38,7 @@ __all__ = [
 _LAZY = {"CallsSchema", "ConversionsSchema"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         from callframe.contract import schemas
 

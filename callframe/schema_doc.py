@@ -49,6 +49,6 @@ def schema_markdown(kind: Kind) -> str:
         "|---|---|---|",
     ]
     for r in doc["rules"]:
-        title = r["title"].replace("|", "\\|")
-        lines.append(f"| `{r['id']}` | {r['severity']} | {title} |")
+        rule_id, title = (r[key].replace("|", "\\|") for key in ("id", "title"))
+        lines.append(f"| `{rule_id}` | {r['severity']} | {title} |")
     return "\n".join(lines)

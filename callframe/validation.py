@@ -153,11 +153,12 @@ def check_frame(
         for r in rules_for(k, scope="row")
         if r.applies(k, present) and not broken.intersection(r.needs)
     ]
-    base = (
-        frame.lazy().select(text_exprs)
-        if text_exprs
-        else frame.lazy().select(pl.first().is_null().alias("__pad"))
-    )
+    if text_exprs:
+        base = frame.lazy().select(text_exprs)
+    elif frame.width:  # no contract column at all: keep the height for the row rules
+        base = frame.lazy().select(pl.first().is_null().alias("__pad"))
+    else:
+        base = pl.LazyFrame(schema={"__pad": pl.Boolean})
     combined = base.with_columns(
         r.fails(ctx).fill_null(False).alias(f"__rule:{r.id}")
         for r in row_rules
@@ -193,8 +194,11 @@ def check_frame(
         for s in ("error", "warning")
     )
     header_frame = pl.DataFrame(header, schema=FAILURE_SCHEMA)
-    errors = pl.concat([header_frame, row_errors.cast(FAILURE_SCHEMA)])  # type: ignore[arg-type]
-    warnings = row_warnings.cast(FAILURE_SCHEMA)  # type: ignore[arg-type]
+    # stable sort: the file's own problems first, then by row, rules in registry order per row
+    errors = pl.concat([header_frame, row_errors.cast(FAILURE_SCHEMA)]).sort(  # type: ignore[arg-type]
+        "row", nulls_last=False, maintain_order=True
+    )
+    warnings = row_warnings.cast(FAILURE_SCHEMA).sort("row", maintain_order=True)  # type: ignore[arg-type]
 
     if header:
         invalid = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)

@@ -65,7 +65,11 @@ def validate_command(
             code = EXIT_DATA
         documents.append(report.to_dict())
         if fmt is OutputFormat.text:
-            console.print(report)
+            # a terminal gets the rich table; logs and pipes get plain, greppable lines
+            if console.is_terminal:
+                console.print(report)
+            else:
+                typer.echo(report.to_text())
     if fmt is OutputFormat.json:
         typer.echo(json.dumps({"files": documents}, ensure_ascii=False, indent=2))
     raise typer.Exit(code)

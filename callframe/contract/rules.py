@@ -154,7 +154,9 @@ def _has_value(c: pl.Expr) -> pl.Expr:
 
 
 def _id_missing(ctx: RuleContext) -> pl.Expr:
-    present_ids = [_has_value(ctx.col(n)) for n in id_columns(ctx.kind) if n in ctx.present]
+    # a present but malformed ID (letters, blanks) counts as present: its own rule reports it,
+    # so that one bad cell breaks exactly one rule
+    present_ids = [ctx.col(n).is_not_null() for n in id_columns(ctx.kind) if n in ctx.present]
     has_id = pl.any_horizontal(present_ids) if present_ids else pl.lit(False)
     static = ctx.col("StaticCall") == "1" if ctx.kind == "calls" else pl.lit(False)
     return ~has_id & ~static.fill_null(False)

@@ -1,0 +1,43 @@
+"""Regenerate the generated parts of README.md (between ``<!-- name:start -->`` markers).
+
+Run ``.venv/bin/python scripts/update_readme.py``; ``tests/test_readme.py`` fails when the README
+is stale, so the docs never drift from the code.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from callframe.schema_doc import schema_markdown  # noqa: E402
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "schema:calls": lambda: schema_markdown("calls"),
+    "schema:conversions": lambda: schema_markdown("conversions"),
+}
+
+
+def render(text: str) -> str:
+    for name, make in BLOCKS.items():
+        pattern = re.compile(
+            rf"(<!-- {re.escape(name)}:start -->\n).*?(<!-- {re.escape(name)}:end -->)", re.S
+        )
+        if not pattern.search(text):
+            raise SystemExit(f"README.md lacks the markers for {name}")
+        block = make()
+        text = pattern.sub(lambda m, block=block: m.group(1) + block + "\n" + m.group(2), text)
+    return text
+
+
+def main() -> None:
+    path = ROOT / "README.md"
+    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""``callframe validate`` and ``callframe schema``: exit codes, JSON document, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from callframe.cli import app
+
+from ..conftest import FIXTURES, NOW
+
+METRICA = FIXTURES / "metrica"
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_valid_file_exits_0() -> None:
+    code, out, _ = run("validate", str(METRICA / "calls.csv"), "--now", str(NOW))
+    assert code == 0
+    assert "valid" in out and "10 rows" in out
+
+
+def test_errors_exit_1_and_show_rules_with_masked_values() -> None:
+    code, out, _ = run(
+        "validate", str(METRICA / "defects" / "calls_defects.csv"), "--now", str(NOW)
+    )
+    assert code == 1
+    assert "PhoneNumber|e164" in out and "DateTime|not_future" in out
+    assert "8 (495) 123-45-67" not in out
+
+
+def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_text(f"ClientId,DateTime\n1795012345678901234,{NOW - 30 * 86400}\n")
+    assert run("validate", str(path), "--now", str(NOW))[0] == 0
+    assert run("validate", str(path), "--now", str(NOW), "--strict")[0] == 1
+
+
+def test_unreadable_file_exits_2_without_traceback() -> None:
+    code, out, err = run("validate", str(METRICA / "defects" / "calls_cp1251.csv"))
+    assert code == 2
+    assert "not UTF-8" in err and "Traceback" not in out + err
+
+
+def test_bad_usage_exits_2() -> None:
+    assert run("validate", str(METRICA / "calls.csv"), "--kind", "chats")[0] == 2
+    assert run("validate")[0] == 2
+
+
+def test_json_document_for_several_files() -> None:
+    code, out, _ = run(
+        "validate",
+        str(METRICA / "calls.csv"),
+        str(METRICA / "defects" / "calls_defects.csv"),
+        str(METRICA / "defects" / "calls_cp1251.csv"),
+        "--format",
+        "json",
+        "--now",
+        str(NOW),
+    )
+    assert code == 2  # an unreadable file outranks data errors
+    doc = json.loads(out)
+    ok, bad, unreadable = doc["files"]
+    assert (ok["rows"], ok["valid_rows"], ok["invalid_rows"], ok["errors"]) == (10, 10, 0, [])
+    assert bad["invalid_rows"] == 25 and len(bad["warnings"]) == 5
+    first = bad["errors"][0]
+    assert set(first) >= {"row", "column", "rule", "title", "value"}
+    assert "error" in unreadable and unreadable["path"].endswith("calls_cp1251.csv")
+    assert "8 (495) 123-45-67" not in out
+
+
+def test_conversions_kind() -> None:
+    code, _, _ = run(
+        "validate", "--kind", "conversions", str(METRICA / "conversions.csv"), "--now", str(NOW)
+    )
+    assert code == 0
+
+
+@pytest.mark.parametrize("kind", ["calls", "conversions"])
+def test_schema_json_lists_columns_and_rules(kind: str) -> None:
+    code, out, _ = run("schema", "--kind", kind, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["columns"][0]["name"] == ("UserId" if kind == "calls" else "Target")
+    assert {"id", "title", "severity", "scope", "hint"} <= set(doc["rules"][0])
+
+
+def test_schema_markdown() -> None:
+    code, out, _ = run("schema", "--kind", "calls", "--format", "markdown")
+    assert code == 0
+    assert "| `PhoneNumber\\|e164` | error |" in out  # pipes escaped so the table renders
+
+
+def test_entry_point_runs_as_a_program() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "callframe",
+            "validate",
+            str(METRICA / "calls.csv"),
+            "--now",
+            str(NOW),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,122 @@
+"""One passing and one failing example per row rule, as data.
+
+Each entry: rule id → (kind, cells that pass, cells that fail). The cells override a row that is
+valid on its own (:data:`GOOD_CALL` / :data:`GOOD_CONVERSION`), so the failing example breaks
+exactly one rule. Used by the rule tests and by the property tests' mutations.
+"""
+
+from __future__ import annotations
+
+NOW = 1_795_435_200
+LONG = "x" * 1025
+
+GOOD_CALL: dict[str, str | None] = {
+    "UserId": None,
+    "ClientId": "1795012345678901234",
+    "Yclid": None,
+    "DateTime": str(NOW - 3600),
+    "StaticCall": "0",
+    "Price": None,
+    "Currency": None,
+    "PhoneNumber": "+79161234567",
+    "TalkDuration": "95",
+    "HoldDuration": "7",
+    "CallMissed": "0",
+    "Tag": "target",
+    "FirstTimeCaller": "1",
+    "URL": "https://example.ru/landing",
+    "CallTrackerURL": "https://tracker.example/calls/1",
+}
+
+GOOD_CONVERSION: dict[str, str | None] = {
+    "Target": "order_confirmed",
+    "DateTime": str(NOW - 3600),
+    "Price": None,
+    "Currency": None,
+    "ClientId": "1795012345678901234",
+    "UserId": None,
+    "Yclid": None,
+    "PurchaseId": None,
+}
+
+Cells = dict[str, str | None]
+
+EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
+    "*|id_required": (
+        "calls",
+        {"ClientId": None, "StaticCall": "1"},
+        {"ClientId": None, "StaticCall": "0"},
+    ),
+    "ClientId|digits": ("calls", {"ClientId": "18446744073709551615"}, {"ClientId": "1.79e18"}),
+    "ClientId|uint64": (
+        "calls",
+        {"ClientId": "18446744073709551615"},
+        {"ClientId": "18446744073709551616"},
+    ),
+    "Yclid|digits": ("calls", {"Yclid": "7312345678901234567"}, {"Yclid": "7312345678901234567x"}),
+    "Yclid|uint64": ("calls", {"Yclid": "09999999999999999999"}, {"Yclid": "99999999999999999999"}),
+    "UserId|not_blank": ("calls", {"UserId": " crm-1 "}, {"UserId": "   "}),
+    "UserId|max_length": ("calls", {"UserId": "u" * 1024}, {"UserId": LONG}),
+    "PurchaseId|not_blank": ("conversions", {"PurchaseId": "ORD-1"}, {"PurchaseId": "\t"}),
+    "PurchaseId|max_length": ("conversions", {"PurchaseId": "p" * 1024}, {"PurchaseId": LONG}),
+    "DateTime|required": ("calls", {"DateTime": str(NOW)}, {"DateTime": None}),
+    "DateTime|integer": ("calls", {"DateTime": str(NOW)}, {"DateTime": "2026-11-23 12:00:00"}),
+    "DateTime|milliseconds": ("calls", {"DateTime": str(NOW)}, {"DateTime": str(NOW * 1000)}),
+    "DateTime|not_before_2000": ("calls", {"DateTime": "946684800"}, {"DateTime": "946684799"}),
+    "DateTime|not_future": ("calls", {"DateTime": str(NOW + 300)}, {"DateTime": str(NOW + 301)}),
+    "DateTime|older_than_21_days": (
+        "calls",
+        {"DateTime": str(NOW - 21 * 86400)},
+        {"DateTime": str(NOW - 21 * 86400 - 1)},
+    ),
+    "StaticCall|flag": ("calls", {"StaticCall": "1"}, {"StaticCall": "true"}),
+    "CallMissed|flag": ("calls", {"CallMissed": "1"}, {"CallMissed": "Пропущенный"}),
+    "FirstTimeCaller|flag": ("calls", {"FirstTimeCaller": "0"}, {"FirstTimeCaller": "2"}),
+    "TalkDuration|whole_seconds": ("calls", {"TalkDuration": "0"}, {"TalkDuration": "00:01:35"}),
+    "TalkDuration|non_negative": ("calls", {"TalkDuration": "3600"}, {"TalkDuration": "-1"}),
+    "HoldDuration|whole_seconds": ("calls", {"HoldDuration": "12"}, {"HoldDuration": "7.5"}),
+    "HoldDuration|non_negative": ("calls", {"HoldDuration": "0"}, {"HoldDuration": "-7"}),
+    "Price|decimal": (
+        "calls",
+        {"Price": "1500.50", "Currency": "RUB"},
+        {"Price": "1 500,50", "Currency": "RUB"},
+    ),
+    "Price|non_negative": (
+        "calls",
+        {"Price": "0", "Currency": "RUB"},
+        {"Price": "-10.5", "Currency": "RUB"},
+    ),
+    "Currency|iso4217": ("calls", {"Currency": "KZT"}, {"Currency": "rub"}),
+    "Currency|required_with_price": (
+        "calls",
+        {"Price": "10", "Currency": "USD"},
+        {"Price": "10", "Currency": None},
+    ),
+    "PhoneNumber|e164": ("calls", {"PhoneNumber": "+375291234567"}, {"PhoneNumber": "+7 916 123"}),
+    "Tag|max_length": ("calls", {"Tag": "t" * 1024}, {"Tag": LONG}),
+    "URL|http_url": ("calls", {"URL": "HTTP://example.ru"}, {"URL": "https://example.ru/a b"}),
+    "URL|max_length": (
+        "calls",
+        {"URL": "https://e.ru/" + "a" * 1011},
+        {"URL": "https://e.ru/" + LONG},
+    ),
+    "CallTrackerURL|http_url": (
+        "calls",
+        {"CallTrackerURL": "http://127.0.0.1/c/1"},
+        {"CallTrackerURL": "ftp://tracker/1"},
+    ),
+    "CallTrackerURL|max_length": (
+        "calls",
+        {"CallTrackerURL": "https://t.ru/" + "a" * 1011},
+        {"CallTrackerURL": "https://t.ru/" + LONG},
+    ),
+    "Target|required": ("conversions", {"Target": "lead"}, {"Target": None}),
+    "Target|identifier": ("conversions", {"Target": "lead.form-2_b"}, {"Target": "lead form"}),
+    "Target|goal_name": ("conversions", {"Target": "lead_2"}, {"Target": "Заявка с сайта"}),
+}
+
+
+def row(kind: str, cells: Cells) -> dict[str, str | None]:
+    base = dict(GOOD_CALL if kind == "calls" else GOOD_CONVERSION)
+    base.update(cells)
+    return base

@@ -1,0 +1,117 @@
+"""validate() on typed frames, LazyFrames and odd dtypes; the report's invariants."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+import callframe
+
+from .conftest import NOW
+
+
+def typed_calls() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "ClientId": ["1795012345678901234", None, "17"],
+            "DateTime": [NOW - 10, NOW - 20, NOW + 10_000],
+            "StaticCall": [False, True, False],
+            "TalkDuration": [95.0, 40.0, 3.0],
+            "Price": [1500.0, None, 99.9],
+            "Currency": ["RUB", None, "USD"],
+            "PhoneNumber": ["+79161234567", "+79265554433", "89161234567"],
+        }
+    )
+
+
+def test_typed_frame_is_checked_as_the_text_it_would_be_written_as() -> None:
+    report = callframe.validate(typed_calls(), now=NOW)
+    assert report.errors.select("row", "rule").rows() == [
+        (3, "DateTime|not_future"),
+        (3, "PhoneNumber|e164"),
+    ]
+    valid = report.valid()
+    assert valid.columns == [
+        "ClientId",
+        "DateTime",
+        "StaticCall",
+        "Price",
+        "Currency",
+        "PhoneNumber",
+        "TalkDuration",
+    ]
+    assert valid.schema["StaticCall"] == pl.Int8 and valid.schema["TalkDuration"] == pl.Int64
+    assert report.valid_text()["TalkDuration"].to_list() == ["95", "40"]
+    assert report.valid_text()["Price"].to_list() == ["1500", None]
+
+
+def test_lazyframe_is_collected_and_fully_checked() -> None:
+    lazy = typed_calls().lazy()
+    report = callframe.validate(lazy, now=NOW)
+    assert report.rows == 3 and report.invalid_rows == 1
+
+
+def test_float_client_id_is_a_dtype_error_with_the_fix() -> None:
+    frame = pl.DataFrame({"ClientId": [1.795012345678901234e18], "DateTime": [NOW]})
+    report = callframe.validate(frame, now=NOW)
+    assert report.errors.select("column", "rule").rows() == [("ClientId", "*|dtype")]
+    assert "pl.String" in report.errors["hint"][0]
+    assert report.invalid_rows == 1
+
+
+def test_datetime_dtype_error_says_how_to_convert() -> None:
+    frame = pl.DataFrame({"UserId": ["u1"], "DateTime": [datetime(2026, 11, 20, tzinfo=UTC)]})
+    report = callframe.validate(frame, now=NOW)
+    assert report.errors["rule"].to_list() == ["*|dtype"]
+    assert "epoch('s')" in report.errors["hint"][0]
+
+
+def test_non_whole_float_duration_is_reported_not_truncated() -> None:
+    frame = pl.DataFrame({"UserId": ["u"], "DateTime": [NOW], "HoldDuration": [7.5]})
+    report = callframe.validate(frame, now=NOW)
+    assert report.errors.select("rule", "value").rows() == [("HoldDuration|whole_seconds", "7.5")]
+
+
+def test_now_accepts_aware_datetime_and_refuses_naive() -> None:
+    frame = pl.DataFrame({"UserId": ["u"], "DateTime": [NOW]})
+    assert callframe.validate(frame, now=datetime.fromtimestamp(NOW, UTC)).ok
+    with pytest.raises(callframe.UsageError, match="aware"):
+        callframe.validate(frame, now=datetime(2026, 11, 23))
+
+
+def test_unknown_kind_is_a_usage_error() -> None:
+    with pytest.raises(callframe.UsageError, match="'calls' or 'conversions'"):
+        callframe.validate(pl.DataFrame({"DateTime": [NOW]}), "chats")
+
+
+def test_wrong_input_type_is_a_usage_error() -> None:
+    with pytest.raises(callframe.UsageError, match="DataFrame"):
+        callframe.validate({"DateTime": [NOW]})  # type: ignore[arg-type]
+
+
+def test_empty_frame_and_header_only() -> None:
+    report = callframe.validate(
+        pl.DataFrame(schema={"ClientId": pl.String, "DateTime": pl.String}), now=NOW
+    )
+    assert report.ok and report.rows == 0 and report.valid().height == 0
+    assert report.invalid().height == 0
+
+
+def test_rows_in_equal_valid_plus_invalid_with_many_failures() -> None:
+    n = 5000
+    frame = pl.DataFrame(
+        {
+            "ClientId": [str(i) if i % 3 else "x" for i in range(n)],
+            "DateTime": [str(NOW - i) for i in range(n)],
+            "PhoneNumber": ["+7916" + str(1000000 + i) if i % 7 else "8 916" for i in range(n)],
+        }
+    )
+    report = callframe.validate(frame, now=NOW)
+    assert report.valid_rows + report.invalid_rows == report.rows == n
+    assert report.valid().height == report.valid_rows
+    invalid = report.invalid()
+    assert invalid.height == report.invalid_rows
+    assert invalid["row"].is_sorted()
+    assert set(invalid.columns) == {"row", "ClientId", "DateTime", "PhoneNumber", "rule", "title"}
