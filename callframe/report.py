@@ -120,14 +120,14 @@ class ValidationReport:
 
     def valid(self) -> pl.DataFrame:
         """Valid rows as a contract frame: contract columns in order, contract dtypes."""
-        kept = self._text.filter(~self._invalid) if self.rows else self._text
+        kept = self.valid_text()
         return kept.select(
             pl.col(c.name).cast(c.dtype) for c in columns(self.kind) if c.name in kept.columns
         )
 
     def valid_text(self) -> pl.DataFrame:
         """Valid rows exactly as they would be written: every contract column as text."""
-        kept = self._text.filter(~self._invalid) if self.rows else self._text
+        kept = self._text.filter(~self._invalid) if self._text.width else self._text
         return kept.select(c.name for c in columns(self.kind) if c.name in kept.columns)
 
     def invalid(self) -> pl.DataFrame:

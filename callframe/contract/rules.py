@@ -101,6 +101,12 @@ class Rule:
     def column(self) -> str:
         return self.id.split("|", 1)[0]
 
+    def expression(self, ctx: RuleContext) -> pl.Expr:
+        """The boolean column ``True`` on rows breaking this rule (nulls never break it)."""
+        if self.fails is None:
+            raise TypeError(f"{self.id} is a {self.scope} rule: it has no row expression")
+        return self.fails(ctx).fill_null(False)
+
     def applies(self, kind: Kind, present: frozenset[str]) -> bool:
         return (
             kind in self.kinds

@@ -48,9 +48,9 @@ def _check_fn(rule: Rule, kind: Kind, now: int | None) -> Callable[..., pl.LazyF
 
         text, present = _text_view(data.lazyframe, kind)
         ctx = RuleContext(kind=kind, now=resolve_now(now), present=present)
-        if not rule.applies(kind, present) or rule.fails is None:
+        if not rule.applies(kind, present):
             return data.lazyframe.select(pl.repeat(True, pl.len()).alias(rule.id))
-        return text.with_columns(ok=~rule.fails(ctx).fill_null(False)).select(pl.col("ok"))
+        return text.with_columns(ok=~rule.expression(ctx)).select(pl.col("ok"))
 
     check.__name__ = "check_" + rule.id.replace("|", "__").replace("*", "row")
     return check
