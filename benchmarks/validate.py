@@ -35,7 +35,9 @@ def handwritten(path: Path) -> int:
     df = pl.read_csv(path, infer_schema=False)
     c = pl.col
     dt = c("DateTime").str.to_integer(strict=False)
-    ids = pl.any_horizontal(c("ClientId").is_not_null(), c("UserId").is_not_null(), c("Yclid").is_not_null())
+    ids = pl.any_horizontal(
+        c("ClientId").is_not_null(), c("UserId").is_not_null(), c("Yclid").is_not_null()
+    )
 
     def bad(name: str, pattern: str) -> pl.Expr:
         return c(name).is_not_null() & ~c(name).str.contains(pattern)
@@ -43,7 +45,8 @@ def handwritten(path: Path) -> int:
     checks = {
         "id": ~ids & (c("StaticCall") != "1"),
         "client": bad("ClientId", r"^\d{1,20}$"),
-        "client64": c("ClientId").str.contains(r"^\d{20}$") & (c("ClientId") > "18446744073709551615"),
+        "client64": c("ClientId").str.contains(r"^\d{20}$")
+        & (c("ClientId") > "18446744073709551615"),
         "yclid": bad("Yclid", r"^\d{1,20}$"),
         "yclid64": c("Yclid").str.contains(r"^\d{20}$") & (c("Yclid") > "18446744073709551615"),
         "user": c("UserId").str.strip_chars() == "",
@@ -72,7 +75,11 @@ def handwritten(path: Path) -> int:
         "ctu_len": c("CallTrackerURL").str.len_chars() > 1024,
         "user_len": c("UserId").str.len_chars() > 1024,
     }
-    masks = df.lazy().select(e.fill_null(False).alias(k) for k, e in checks.items()).with_row_index("row", 1)
+    masks = (
+        df.lazy()
+        .select(e.fill_null(False).alias(k) for k, e in checks.items())
+        .with_row_index("row", 1)
+    )
     failing = masks.filter(pl.any_horizontal(list(checks))).collect()
     return failing.height
 
@@ -103,7 +110,9 @@ def _timed(fn, path: Path) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", nargs="+", type=lambda s: int(s.replace("_", "")), default=[1_000_000, 10_000_000])
+    parser.add_argument(
+        "--rows", nargs="+", type=lambda s: int(s.replace("_", "")), default=[1_000_000, 10_000_000]
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--case", choices=list(CASES))
     parser.add_argument("--file", type=Path)
@@ -114,7 +123,9 @@ def main() -> None:
 
     from benchmarks.generate import metrica_calls
 
-    print(f"{'rows':>11} {'file MB':>8} {'hand-written s':>15} {'callframe s':>12} {'ratio':>6} {'hand MB':>8} {'callframe MB':>13}")
+    print(
+        f"{'rows':>11} {'file MB':>8} {'hand-written s':>15} {'callframe s':>12} {'ratio':>6} {'hand MB':>8} {'callframe MB':>13}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
             path = Path(tmp) / f"calls_{rows}.csv"
@@ -123,7 +134,17 @@ def main() -> None:
             results = {}
             for case in CASES:
                 out = subprocess.run(
-                    [sys.executable, "-m", "benchmarks.validate", "--case", case, "--file", str(path), "--repeat", str(args.repeat)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "benchmarks.validate",
+                        "--case",
+                        case,
+                        "--file",
+                        str(path),
+                        "--repeat",
+                        str(args.repeat),
+                    ],
                     capture_output=True,
                     text=True,
                     check=True,
