@@ -124,7 +124,8 @@ def main() -> None:
     from benchmarks.generate import metrica_calls
 
     print(
-        f"{'rows':>11} {'file MB':>8} {'hand-written s':>15} {'callframe s':>12} {'ratio':>6} {'hand MB':>8} {'callframe MB':>13}"
+        f"{'rows':>11} {'file MB':>8} {'hand-written s':>15} {'callframe s':>12} {'ratio':>6} "
+        f"{'hand MB':>8} {'callframe MB':>13}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
@@ -153,7 +154,8 @@ def main() -> None:
             hand, ours = results["handwritten"], results["callframe"]
             print(
                 f"{rows:>11,} {size:>8.0f} {hand['seconds']:>15.3f} {ours['seconds']:>12.3f} "
-                f"{ours['seconds'] / hand['seconds']:>5.2f}× {hand['peak_mb']:>8.0f} {ours['peak_mb']:>13.0f}",
+                f"{ours['seconds'] / hand['seconds']:>5.2f}× "
+                f"{hand['peak_mb']:>8.0f} {ours['peak_mb']:>13.0f}",
                 flush=True,
             )
             path.unlink()
