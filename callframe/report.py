@@ -103,6 +103,11 @@ class ValidationReport:
         self.invalid_rows = int(invalid_mask.sum()) if self.rows else 0
         self.valid_rows = self.rows - self.invalid_rows
 
+    @property
+    def data(self) -> pl.DataFrame:
+        """The frame as it was validated (for a file: every column as text)."""
+        return self._data
+
     # --- verdict ---------------------------------------------------------------------------
 
     @property

@@ -76,6 +76,11 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            # the reader went away (`callframe validate … | head`): stop quietly, like cat does
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK) from None
         except UsageError as exc:
             err_console().print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_USAGE) from None

@@ -13,14 +13,15 @@ from callframe._cli.common import (
     EXIT_DATA,
     EXIT_OK,
     EXIT_USAGE,
-    OutputFormat,
     app,
     err_console,
     guarded,
     out_console,
 )
+from callframe._cli.formats import github_annotations, junit_xml
 from callframe.contract.columns import parse_kind
 from callframe.errors import CallframeError
+from callframe.report import ValidationReport
 from callframe.schema_doc import schema_document, schema_markdown
 
 __all__ = ["schema_command", "validate_command"]
@@ -29,6 +30,13 @@ __all__ = ["schema_command", "validate_command"]
 class KindOption(StrEnum):
     calls = "calls"
     conversions = "conversions"
+
+
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
 
 
 class SchemaFormat(StrEnum):
@@ -41,7 +49,14 @@ class SchemaFormat(StrEnum):
 def validate_command(
     paths: list[Path] = typer.Argument(..., help="Metrica CSV files to check."),
     kind: KindOption = typer.Option(KindOption.calls, "--kind", help="Which upload format."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+    fmt: ValidateFormat = typer.Option(
+        ValidateFormat.text,
+        "--format",
+        help="text (people), json (programs), github (Actions annotations), junit (XML).",
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the json/junit document to this file instead of stdout."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     now: int | None = typer.Option(
         None, "--now", help="Unix seconds to use as 'now' (default: the clock)."
@@ -49,6 +64,7 @@ def validate_command(
 ) -> None:
     """Check Metrica upload CSVs. Exit 0: valid; 1: errors found; 2: unreadable or bad usage."""
     documents: list[dict[str, object]] = []
+    reports: list[ValidationReport] = []
     code = EXIT_OK
     console = out_console()
     for path in paths:
@@ -57,21 +73,34 @@ def validate_command(
         except CallframeError as exc:
             code = EXIT_USAGE
             documents.append({"path": str(path), "kind": kind.value, "error": str(exc)})
-            if fmt is OutputFormat.text:
+            if fmt is ValidateFormat.github:
+                typer.echo(f"::error file={path},line=1::{exc}")
+            elif fmt is ValidateFormat.text:
                 err_console().print(f"error: {exc}", markup=False)
             continue
         failed = not report.ok or (strict and report.warnings.height > 0)
         if failed and code == EXIT_OK:
             code = EXIT_DATA
         documents.append(report.to_dict())
-        if fmt is OutputFormat.text:
+        reports.append(report)
+        if fmt is ValidateFormat.text:
             # a terminal gets the rich table; logs and pipes get plain, greppable lines
             if console.is_terminal:
                 console.print(report)
             else:
                 typer.echo(report.to_text())
-    if fmt is OutputFormat.json:
-        typer.echo(json.dumps({"files": documents}, ensure_ascii=False, indent=2))
+    if fmt is ValidateFormat.github:
+        for line in github_annotations(reports):
+            typer.echo(line)
+    elif fmt in (ValidateFormat.json, ValidateFormat.junit):
+        if fmt is ValidateFormat.json:
+            document = json.dumps({"files": documents}, ensure_ascii=False, indent=2) + "\n"
+        else:
+            document = junit_xml(reports)
+        if output is None:
+            typer.echo(document, nl=False)
+        else:
+            output.write_text(document, encoding="utf-8")
     raise typer.Exit(code)
 
 

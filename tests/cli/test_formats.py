@@ -1,0 +1,98 @@
+"""CI formats: GitHub workflow commands and JUnit XML, checked against their formats."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import junitparser
+from typer.testing import CliRunner
+
+from callframe.cli import app
+
+from ..conftest import FIXTURES, NOW, ROOT
+
+DEFECTS = FIXTURES / "metrica" / "defects" / "calls_defects.csv"
+runner = CliRunner()
+# ::error file=<path>,line=<n>,title=<rule>::<message>  (properties and data %-escaped)
+COMMAND = re.compile(r"^::(error|warning) file=([^,:]+),line=(\d+),title=([^,:]+)::(.+)$")
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout
+
+
+def test_github_annotations_one_per_failure_with_csv_line() -> None:
+    code, out = invoke("validate", str(DEFECTS), "--format", "github", "--now", str(NOW))
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 30  # 25 errors + 5 warnings, one row each
+    parsed = [COMMAND.match(line) for line in lines]
+    assert all(parsed), [line for line, m in zip(lines, parsed, strict=True) if not m]
+    first = parsed[0]
+    assert first is not None
+    assert first.group(1) == "error" and first.group(3) == "2"  # data row 1 is file line 2
+    assert first.group(4) == "*|id_required"
+    severities = [m.group(1) for m in parsed if m]
+    assert severities.count("warning") == 5
+    assert "8 (495) 123-45-67" not in out
+
+
+def test_github_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text(
+        "ClientId,DateTime,Tag\n"
+        f'1,{NOW},"line one\nline two\nline three"\n'
+        f"2,{NOW},plain\n"
+        f"x,{NOW},bad id\n"
+    )
+    code, out = invoke("validate", str(path), "--format", "github", "--now", str(NOW))
+    assert code == 1
+    match = COMMAND.match(out.strip())
+    assert match and match.group(3) == "6"  # header 1, row 1 spans 2-4, row 2 is 5, row 3 is 6
+
+
+def test_github_escapes_newlines_in_messages(tmp_path: Path) -> None:
+    path = tmp_path / "nl.csv"
+    path.write_text(f'ClientId,DateTime\n"12\n34",{NOW}\n')
+    _, out = invoke("validate", str(path), "--format", "github", "--now", str(NOW))
+    assert out.count("\n") == 1  # one command per failure, even with a newline in the value
+
+
+def test_junit_parses_and_has_one_case_per_rule(tmp_path: Path) -> None:
+    target = tmp_path / "report.xml"
+    code, _ = invoke(
+        "validate",
+        str(FIXTURES / "metrica" / "calls.csv"),
+        str(DEFECTS),
+        "--format",
+        "junit",
+        "--output",
+        str(target),
+        "--now",
+        str(NOW),
+    )
+    assert code == 1
+    xml = junitparser.JUnitXml.fromfile(str(target))
+    suites = list(xml)
+    assert [s.name for s in suites] == [str(FIXTURES / "metrica" / "calls.csv"), str(DEFECTS)]
+    clean, dirty = suites
+    assert clean.tests == dirty.tests == 37 and clean.failures == 0
+    assert dirty.failures == 25
+    failed = {
+        case.name: case
+        for case in dirty
+        if case.result and isinstance(case.result[0], junitparser.Failure)
+    }
+    assert len(failed) == 25
+    phone = failed["PhoneNumber|e164"].result[0]
+    assert phone.message == "1 rows: PhoneNumber is not '+' and 8–15 digits (E.164, no spaces)"
+    assert "row 23" in (phone.text or "") and "8 (495) 123-45-67" not in target.read_text()
+
+
+def test_pre_commit_hook_definition_points_at_the_cli() -> None:
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    assert "- id: callframe-validate\n" in text
+    assert "entry: callframe validate --kind calls" in text
+    assert "language: python" in text
