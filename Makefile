@@ -35,6 +35,10 @@ pytest: $(VENV)/.installed-dev
 
 test: lint typecheck pytest
 
+# >= 10,000 hostile inputs per entry point; prints the outcomes per entry point at the end.
+fuzz: $(VENV)/.installed-dev
+	CALLFRAME_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.validate
 

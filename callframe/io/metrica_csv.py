@@ -49,14 +49,18 @@ def _sniff(path: Path) -> tuple[str, list[FileIssue]]:
 
 def _ragged_line(path: Path, separator: str) -> int | None:
     """1-based file line of the first record with more fields than the header (error path only)."""
+    csv.field_size_limit(2**31 - 1)  # cells of any size: the file is read by polars, not by csv
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=separator)
         width = None
-        for record in reader:
-            if width is None:
-                width = len(record)
-            elif len(record) > width:
-                return reader.line_num
+        try:
+            for record in reader:
+                if width is None:
+                    width = len(record)
+                elif len(record) > width:
+                    return reader.line_num
+        except csv.Error:
+            return None
     return None
 
 
