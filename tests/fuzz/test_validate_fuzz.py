@@ -97,7 +97,7 @@ def test_validate_never_crashes(data: bytes) -> None:
 
 
 @settings(
-    max_examples=max(BUDGET // 3, 20),
+    max_examples=BUDGET,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,
