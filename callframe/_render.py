@@ -63,6 +63,11 @@ _CSS = """
 .cf-report th{background:#f6f8fa}
 .cf-report td.num{text-align:right;font-variant-numeric:tabular-nums}
 .cf-report code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
+.cf-report td.rule{white-space:nowrap}
+.cf-report td.what{min-width:320px;max-width:520px}
+.cf-report td.examples{min-width:220px;max-width:420px}
+.cf-report code.value{white-space:pre;background:#f6f8fa;border-radius:3px;padding:0 3px;
+  word-break:break-all}
 .cf-report .sev-error{color:#cf222e;font-weight:600}.cf-report .sev-warning{color:#9a6700;
   font-weight:600}
 .cf-report .hint{color:#57606a}
@@ -95,7 +100,11 @@ def html_report(report: ValidationReport) -> str:
             for count, examples in report.iter_examples(severity, _EXAMPLES):
                 shown = "<br>".join(
                     ("header" if r["row"] is None else f"row {r['row']}")
-                    + (f": <code>{e(str(r['value']))}</code>" if r["value"] is not None else "")
+                    + (
+                        f': <code class="value">"{e(str(r["value"]))}"</code>'
+                        if r["value"] is not None
+                        else ""
+                    )
                     for r in examples.iter_rows(named=True)
                 )
                 hint = examples["hint"].drop_nulls().head(1).to_list()
@@ -103,9 +112,10 @@ def html_report(report: ValidationReport) -> str:
                     f'<br><span class="hint">{e(hint[0])}</span>' if hint else ""
                 )
                 parts.append(
-                    f'<tr><td class="sev-{severity}">{severity}</td><td><code>{e(count.rule)}'
-                    f'</code></td><td class="num">{count.rows}</td><td>{what}</td>'
-                    f"<td>{shown}</td></tr>"
+                    f'<tr><td class="sev-{severity}">{severity}</td>'
+                    f'<td class="rule"><code>{e(count.rule)}</code></td>'
+                    f'<td class="num">{count.rows}</td><td class="what">{what}</td>'
+                    f'<td class="examples">{shown}</td></tr>'
                 )
         parts.append("</table>")
     parts.append("</div>")
