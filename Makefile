@@ -39,7 +39,12 @@ test: lint typecheck pytest
 fuzz: $(VENV)/.installed-dev
 	CALLFRAME_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
-bench: $(VENV)/.installed-dev
+# the peer (pandas + pandera, pandas backend) gets its own venv: what a user would install
+.venv-peer/bin/python:
+	$(PYTHON) -m venv .venv-peer
+	.venv-peer/bin/python -m pip install --quiet 'pandas>=2.2' 'pandera>=0.35'
+
+bench: $(VENV)/.installed-dev .venv-peer/bin/python
 	$(BIN)/python -m benchmarks.validate
 
 clean:

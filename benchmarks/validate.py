@@ -7,7 +7,9 @@ of ``--repeat`` timings of the operation itself, imports and file generation exc
 
 * ``handwritten``: ``pl.read_csv`` (all text) + one boolean expression per rule + the failing rows
   with their row numbers — what a careful engineer writes by hand, without a report;
-* ``callframe``: ``callframe.validate(path)`` — the same reading, every rule, the full report.
+* ``callframe``: ``callframe.validate(path)`` — the same reading, every rule, the full report;
+* ``pandas+pandera``: the peer (``benchmarks/peers/validate_pandas.py``), when ``.venv-peer`` exists
+  (``make bench`` creates it).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from pathlib import Path
 import polars as pl
 
 NOW = 1_795_435_200
-CURRENCIES = None
+PEER_PYTHON = Path(__file__).resolve().parent.parent / ".venv-peer" / "bin" / "python"
+PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "validate_pandas.py"
 
 
 def handwritten(path: Path) -> int:
@@ -108,6 +111,18 @@ def _timed(fn, path: Path) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
+def _peer(path: Path, repeat: int) -> str:
+    out = subprocess.run(
+        [str(PEER_PYTHON), str(PEER_SCRIPT), str(path), "--repeat", str(repeat)],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        return f"{'failed':>17}"
+    peer = json.loads(out.stdout)
+    return f"{peer['seconds']:>17.3f} {peer['peak_mb']:>8.0f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -125,7 +140,7 @@ def main() -> None:
 
     print(
         f"{'rows':>11} {'file MB':>8} {'hand-written s':>15} {'callframe s':>12} {'ratio':>6} "
-        f"{'hand MB':>8} {'callframe MB':>13}"
+        f"{'hand MB':>8} {'callframe MB':>13} {'pandas+pandera s':>17} {'peer MB':>8}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
@@ -152,10 +167,11 @@ def main() -> None:
                 )
                 results[case] = json.loads(out.stdout)
             hand, ours = results["handwritten"], results["callframe"]
+            peer = "" if not PEER_PYTHON.exists() else _peer(path, min(args.repeat, 2))
             print(
                 f"{rows:>11,} {size:>8.0f} {hand['seconds']:>15.3f} {ours['seconds']:>12.3f} "
                 f"{ours['seconds'] / hand['seconds']:>5.2f}× "
-                f"{hand['peak_mb']:>8.0f} {ours['peak_mb']:>13.0f}",
+                f"{hand['peak_mb']:>8.0f} {ours['peak_mb']:>13.0f} {peer}",
                 flush=True,
             )
             path.unlink()
