@@ -11,31 +11,49 @@ from callframe._api import validate, write_csv
 from callframe.contract.columns import ColumnSpec, Kind
 from callframe.contract.rules import RULES, Rule
 from callframe.errors import CallframeError, ContractError, ExportError, UsageError
+from callframe.io.exports import TrackerExport, read_export
+from callframe.metrica.errors import MetricaError
+from callframe.metrica.models import UploadResult, UploadStatus
 from callframe.report import ValidationReport
+from callframe.trackers.convert import Conversion, convert
+from callframe.trackers.registry import Detection, detect
 
 if _typing.TYPE_CHECKING:
     from callframe.contract.schemas import CallsSchema, ConversionsSchema
+    from callframe.metrica.client import AsyncMetricaClient, MetricaClient
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncMetricaClient",
     "CallframeError",
     "CallsSchema",
     "ColumnSpec",
     "ContractError",
+    "Conversion",
     "ConversionsSchema",
+    "Detection",
     "ExportError",
     "Kind",
+    "MetricaClient",
+    "MetricaError",
     "RULES",
     "Rule",
+    "TrackerExport",
+    "UploadResult",
+    "UploadStatus",
     "UsageError",
     "ValidationReport",
     "__version__",
+    "convert",
+    "detect",
+    "read_export",
     "validate",
     "write_csv",
 ]
 
 _LAZY = {"CallsSchema", "ConversionsSchema"}
+_LAZY_CLIENTS = {"AsyncMetricaClient", "MetricaClient"}  # httpx is imported on first use
 
 
 def __getattr__(name: str) -> object:
@@ -43,8 +61,12 @@ def __getattr__(name: str) -> object:
         from callframe.contract import schemas
 
         return getattr(schemas, name)
+    if name in _LAZY_CLIENTS:
+        from callframe.metrica import client
+
+        return getattr(client, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | _LAZY | _LAZY_CLIENTS)

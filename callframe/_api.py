@@ -7,8 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from callframe.contract.columns import columns, parse_kind
-from callframe.io.metrica_csv import METRICA_MAX_BYTES, read_metrica_csv, write_text_frame
+from callframe.io.metrica_csv import read_metrica_csv, write_csv
 from callframe.report import ValidationReport
 from callframe.validation import check_frame
 
@@ -34,26 +33,3 @@ def validate(
         frame, issues = read_metrica_csv(data)
         return check_frame(frame, kind, now=now, source=str(data), file_issues=issues)
     return check_frame(data, kind, now=now)
-
-
-def write_csv(
-    frame: pl.DataFrame | pl.LazyFrame,
-    path: str | Path,
-    kind: str = "calls",
-    *,
-    max_bytes: int = METRICA_MAX_BYTES,
-    now: int | float | datetime | None = None,
-) -> list[Path]:
-    """Validate ``frame`` and write it as the exact CSV Metrica accepts; return the files.
-
-    Raises :class:`~callframe.ContractError` (carrying the report) when any row breaks the
-    contract: nothing is written then. Optional columns that are entirely empty are left out.
-    Over ``max_bytes`` the data is split into ``name.part1.csv``, ``name.part2.csv``, … each
-    with the header. Writing is atomic: a reader never sees half a file.
-    """
-    k = parse_kind(kind)
-    report = check_frame(frame, k, now=now).raise_for_errors()
-    text = report.valid_text()
-    required = {c.name for c in columns(k) if c.required}
-    empty = [c for c in text.columns if c not in required and text[c].null_count() == text.height]
-    return write_text_frame(text.drop(empty), path, max_bytes=max_bytes)

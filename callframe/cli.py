@@ -4,6 +4,8 @@ them up. Run ``callframe --help``.
 
 from __future__ import annotations
 
+from callframe._cli import convert as _convert  # noqa: F401  (registers commands)
+from callframe._cli import upload as _upload  # noqa: F401  (registers commands)
 from callframe._cli import validate as _validate  # noqa: F401  (registers commands)
 from callframe._cli.common import app
 

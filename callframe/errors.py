@@ -6,7 +6,16 @@
     ├── UsageError(ValueError)          the call is wrong; the message says how to fix it
     ├── ContractError                   data breaks the Metrica contract; carries ``.report``
     ├── ExportError                     a tracker export cannot be read or mapped; names the file
-    └── MetricaError                    defined in ``callframe.metrica`` (API and transport errors)
+    └── MetricaError                    in ``callframe.metrica.errors``: status_code, error_type, …
+        ├── MetricaAuthError            401/403: token missing, wrong, or without access
+        ├── MetricaNotFoundError        404
+        ├── MetricaBadRequestError      400 and other 4xx (never retried)
+        │   └── MetricaInvalidUploadError   the file was rejected (invalid_uploading)
+        ├── MetricaQuotaError           429 (``retry_after``)
+        ├── MetricaServerError          5xx, after retries
+        ├── MetricaTransportError       no answer, after retries
+        │   └── MetricaTimeoutError
+        └── MetricaWaitTimeoutError     ``wait()`` gave up (also a ``TimeoutError``)
 
 Messages never contain raw cell values or tokens: they name files, rows, columns, rule ids and
 counts. Structured fields (``report``, ``path``, ``rule``) carry the details for programs.

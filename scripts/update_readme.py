@@ -16,9 +16,31 @@ sys.path.insert(0, str(ROOT))
 
 from callframe.schema_doc import schema_markdown  # noqa: E402
 
+
+def cli_reference() -> str:
+    """``--help`` of every command, as typer renders it, in a fixed terminal width."""
+    import os
+
+    import typer.main
+
+    from callframe.cli import app
+
+    os.environ["COLUMNS"] = "100"
+    group = typer.main.get_command(app)
+    commands = group.commands  # type: ignore[attr-defined]
+    context = type(group.make_context("callframe", [], resilient_parsing=True))
+    parts = []
+    root = context(group, info_name="callframe", terminal_width=100, max_content_width=100)
+    for name in sorted(commands):
+        command = commands[name]
+        ctx = context(command, info_name=name, parent=root, terminal_width=100, max_content_width=100)
+        parts.append(f"#### `callframe {name}`\n\n```text\n{command.get_help(ctx).rstrip()}\n```\n")
+    return "\n".join(parts).rstrip()
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "schema:calls": lambda: schema_markdown("calls"),
     "schema:conversions": lambda: schema_markdown("conversions"),
+    "cli": cli_reference,
 }
 
 

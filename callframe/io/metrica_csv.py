@@ -14,14 +14,16 @@ import csv
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
+from callframe.contract.columns import columns, parse_kind
 from callframe.errors import ExportError, UsageError
-from callframe.validation import FileIssue
+from callframe.validation import FileIssue, check_frame
 
-__all__ = ["METRICA_MAX_BYTES", "read_metrica_csv", "write_text_frame"]
+__all__ = ["METRICA_MAX_BYTES", "read_metrica_csv", "write_csv", "write_text_frame"]
 
 METRICA_MAX_BYTES = 1_000_000_000
 """Metrica's documented limit for one uploaded file (1 GB)."""
@@ -166,3 +168,26 @@ def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) ->
             )
         written.append(file_path)
     return written
+
+
+def write_csv(
+    frame: pl.DataFrame | pl.LazyFrame,
+    path: str | Path,
+    kind: str = "calls",
+    *,
+    max_bytes: int = METRICA_MAX_BYTES,
+    now: int | float | datetime | None = None,
+) -> list[Path]:
+    """Validate ``frame`` and write it as the exact CSV Metrica accepts; return the files.
+
+    Raises :class:`~callframe.ContractError` (carrying the report) when any row breaks the
+    contract: nothing is written then. Optional columns that are entirely empty are left out.
+    Over ``max_bytes`` the data is split into ``name.part1.csv``, ``name.part2.csv``, … each
+    with the header. Writing is atomic: a reader never sees half a file.
+    """
+    k = parse_kind(kind)
+    report = check_frame(frame, k, now=now).raise_for_errors()
+    text = report.valid_text()
+    required = {c.name for c in columns(k) if c.required}
+    empty = [c for c in text.columns if c not in required and text[c].null_count() == text.height]
+    return write_text_frame(text.drop(empty), path, max_bytes=max_bytes)

@@ -1,0 +1,120 @@
+"""``callframe detect`` and ``callframe convert``: tracker exports in, the Metrica calls CSV out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from callframe._api import write_csv
+from callframe._cli.common import EXIT_DATA, EXIT_OK, OutputFormat, app, guarded
+from callframe.io.exports import read_export
+from callframe.trackers.convert import convert
+from callframe.trackers.registry import detect, envelopes, rank
+
+__all__ = ["convert_command", "detect_command"]
+
+
+@app.command("detect")
+@guarded
+def detect_command(
+    path: Path = typer.Argument(..., help="A tracker export: JSON, CSV/TXT, XLSX/XLS."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+) -> None:
+    """Say which tracker an export comes from. Exit 0: detected; 2: unreadable or unknown."""
+    export = read_export(path, envelopes=envelopes())
+    found = detect(export)
+    others = [d for d in rank(export.frame.columns) if d.name != found.name][:2]
+    if fmt is OutputFormat.json:
+        document = {
+            **export.describe(),
+            "tracker": found.name,
+            "title": found.adapter.title,
+            "score": round(found.score, 3),
+            "needs_tz": found.adapter.needs_tz(),
+            "candidates": [found.to_dict(), *(d.to_dict() for d in others)],
+        }
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    sep = export.delimiter
+    shown_sep = None if sep is None else ("tab" if sep == "\t" else repr(sep))
+    facts = [
+        f"format {export.format}",
+        *([f"encoding {export.encoding}"] if export.encoding else []),
+        *([f"delimiter {shown_sep}"] if shown_sep else []),
+        *([f"envelope {export.envelope}"] if export.envelope else []),
+        *([f"sheet {export.sheet!r}"] if export.sheet else []),
+        f"{export.rows} rows",
+    ]
+    typer.echo(f"{path}: {found.name} ({found.adapter.title}), score {found.score:.2f}")
+    typer.echo(f"  {', '.join(facts)}")
+    if found.adapter.needs_tz():
+        typer.echo("  times may lack a UTC offset: convert with --tz ZONE (e.g. Europe/Moscow)")
+    for d in others:
+        typer.echo(f"  also considered: {d.name} (score {d.score:.2f})")
+
+
+@app.command("convert")
+@guarded
+def convert_command(
+    path: Path = typer.Argument(..., help="A tracker export: JSON, CSV/TXT, XLSX/XLS."),
+    output: Path = typer.Option(..., "-o", "--output", help="The Metrica calls CSV to write."),
+    tracker: str | None = typer.Option(
+        None, "--tracker", help="Adapter name (default: detected); see `callframe detect`."
+    ),
+    tz: str | None = typer.Option(
+        None, "--tz", help="IANA time zone of times written without an offset (Europe/Moscow)."
+    ),
+    static: bool = typer.Option(False, "--static", help="Mark every call static (StaticCall=1)."),
+    region: str | None = typer.Option(
+        None, "--region", help="Country of national phone numbers (default RU)."
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--map", help="TOML column mapping for the generic adapter."
+    ),
+    rejected: Path | None = typer.Option(
+        None, "--rejected", help="Also write the rejected rows (original columns, rule, title)."
+    ),
+    keep_outbound: bool = typer.Option(
+        False, "--keep-outbound", help="Keep outbound calls instead of rejecting them."
+    ),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
+    now: int | None = typer.Option(
+        None, "--now", help="Unix seconds to use as 'now' (default: the clock)."
+    ),
+) -> None:
+    """Convert a tracker export to the Metrica calls CSV.
+
+    Exit 0: every row converted; 1: some rows rejected (see --rejected); 2: the export cannot be
+    read or detected, or the command was used wrongly.
+    """
+    conversion = convert(
+        path,
+        tracker=tracker,
+        mapping=mapping,
+        tz=tz,
+        static=True if static else None,
+        region=region,
+        now=now,
+        keep_outbound=keep_outbound,
+    )
+    written = write_csv(conversion.calls, output, now=conversion.report.now)
+    if rejected is not None:
+        conversion.rejected.write_csv(rejected)
+    if not quiet:
+        if fmt is OutputFormat.json:
+            document = {
+                **conversion.to_dict(),
+                "output": [str(p) for p in written],
+                "rejected_path": None if rejected is None else str(rejected),
+            }
+            typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(conversion.to_text())
+            files = ", ".join(str(p) for p in written)
+            typer.echo(f"  wrote {files} (calls: {conversion.rows_out})")
+            if rejected is not None:
+                typer.echo(f"  wrote {rejected} (rejected rows: {conversion.rows_rejected})")
+    raise typer.Exit(EXIT_DATA if conversion.rows_rejected else EXIT_OK)

@@ -1,0 +1,539 @@
+"""Reading call-tracker exports: bytes in, a frame of text plus where it came from.
+
+:func:`read_export` takes a path or bytes and returns a :class:`TrackerExport`: a polars frame in
+which **every column is text** (the adapter decides types) and the provenance: format, encoding,
+delimiter, header, JSON envelope, sheet.
+
+* **JSON** (``.json``, ``.ndjson``/``.jsonl``): the tracker's API answer saved as is. The records
+  are found through an *envelope path* (see :data:`KNOWN_ENVELOPES`): ``records`` (Calltouch),
+  ``result.data`` (CoMagic/UIS), ``channels_statistics[].calls`` (Callibri: each channel's calls,
+  with the channel's own scalar fields such as ``name_channel`` carried onto its calls),
+  ``callDetails{}`` (Binotel: an object keyed by call id), or a bare list. When no known path
+  fits, the first list of objects found breadth-first is used. Nested objects are flattened to
+  dotted names (``visit.metrika_client_id``); lists are kept as compact JSON text
+  (``callTags``); numbers keep their exact digits (a 20-digit id is never a float); booleans
+  become ``true``/``false``.
+* **CSV/TXT**: the encoding is sniffed (UTF-8/UTF-16 byte-order marks, then strict UTF-8, then
+  charset-normalizer among the Cyrillic code pages, Windows-1251 first), the delimiter among
+  ``,`` ``;`` tab ``|`` from the first lines, and whether the first line is a header at all
+  (Asterisk ``Master.csv`` and Mango VPBX stats have none: columns are then ``column_1`` …).
+* **XLSX/XLS**: through polars ``read_excel`` (calamine), every cell as text.
+
+Reading a JSON document is done by Python's ``json`` module (one pass over the records to
+flatten them); everything after that is polars.
+
+Example:
+    >>> export = read_export(b'{"records": [{"callerNumber": 79161234567}]}')
+    >>> export.frame.to_dicts(), export.format, export.envelope
+    ([{'callerNumber': '79161234567'}], 'json', 'records')
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from callframe.errors import ExportError, UsageError
+
+__all__ = ["KNOWN_ENVELOPES", "ExportFormat", "TrackerExport", "read_export"]
+
+ExportFormat = Literal["json", "csv", "xlsx", "xls"]
+
+KNOWN_ENVELOPES: tuple[str, ...] = (
+    "records",
+    "result.data",
+    "channels_statistics[].calls",
+    "callDetails{}",
+    "payload",
+    "data",
+    "stats",
+    "calls",
+)
+"""Envelope paths tried in order: ``a.b`` descends into objects, ``[]`` takes each item of a list
+(carrying the item's scalar fields onto the records below it), ``{}`` takes each value of an
+object keyed by id. Adapters may add their own (see :func:`read_export`'s ``envelopes``)."""
+
+_SNIFF_BYTES = 64 * 1024
+_SNIFF_LINES = 25
+_DELIMITERS = (",", ";", "\t", "|")
+_CYRILLIC_PAGES = ["cp1251", "koi8_r", "cp866"]
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_DATA_LIKE = re.compile(r"^[\s\d+\-().:/,\[\]]*$")
+_EXTENSIONS: dict[str, ExportFormat] = {
+    ".json": "json",
+    ".ndjson": "json",
+    ".jsonl": "json",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerExport:
+    """A tracker export read as text, with its provenance.
+
+    ``frame`` has one row per call record and only ``String`` columns. ``source`` is the path
+    (``None`` for bytes); ``encoding``/``delimiter``/``header`` are set for CSV, ``envelope`` for
+    JSON, ``sheet`` for Excel.
+    """
+
+    frame: pl.DataFrame
+    format: ExportFormat
+    source: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+    envelope: str | None = None
+    sheet: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+    def describe(self) -> dict[str, Any]:
+        """Provenance as plain data (for JSON output): no values from the file."""
+        return {
+            "path": self.source,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "header": self.header,
+            "envelope": self.envelope,
+            "sheet": self.sheet,
+            "rows": self.rows,
+            "columns": self.frame.width,
+        }
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def read_export(
+    source: str | Path | bytes,
+    *,
+    format: ExportFormat | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    header: bool | None = None,
+    sheet: str | int | None = None,
+    envelopes: Sequence[str] | None = None,
+) -> TrackerExport:
+    """Read a tracker export (path or bytes) into a text frame; see the module docstring.
+
+    Every sniffed property can be forced: ``format`` (``json``/``csv``/``xlsx``/``xls``),
+    ``encoding`` (any Python codec name), ``delimiter``, ``header`` (``False`` for headerless
+    CSV), ``sheet`` (name or 0-based index), ``envelopes`` (JSON paths tried before the known
+    ones). Raises :class:`~callframe.ExportError` naming the file and what was tried.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        raw, where = bytes(source), None
+    elif isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise ExportError("no such file", path=path)
+        raw, where = path.read_bytes(), str(path)
+    else:
+        raise UsageError(
+            f"read_export() takes a path or bytes, not {type(source).__name__}; "
+            "pass a polars DataFrame to detect()/convert() directly"
+        )
+    if not raw.strip():
+        raise ExportError("is empty", path=where)
+    fmt = format or _sniff_format(raw, where)
+    if fmt == "json":
+        paths = [*(envelopes or ()), *KNOWN_ENVELOPES]
+        by_content = format is None and (
+            where is None or Path(where).suffix.lower() not in _EXTENSIONS
+        )
+        found = _read_json(raw, where, paths, fallback=by_content)
+        if found is not None:
+            return found
+        fmt = "csv"  # not JSON after all: e.g. Mango VPBX stats, whose first cell is "[rec-1]"
+    if fmt == "csv":
+        return _read_csv(raw, where, encoding=encoding, delimiter=delimiter, header=header)
+    if fmt in ("xlsx", "xls"):
+        return _read_excel(raw, where, fmt, sheet=sheet, header=header)
+    raise UsageError(f"unknown format {fmt!r}: use json, csv, xlsx or xls")
+
+
+def _sniff_format(raw: bytes, where: str | None) -> ExportFormat:
+    if where is not None:
+        known = _EXTENSIONS.get(Path(where).suffix.lower())
+        if known:
+            return known
+    head = raw[:8]
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    text = raw[:1024]
+    for bom, _ in _BOMS:
+        if text.startswith(bom):
+            text = text[len(bom) :]
+            break
+    if text.lstrip()[:1] in (b"{", b"["):
+        return "json"
+    return "csv"
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def _read_json(
+    raw: bytes, where: str | None, envelopes: Sequence[str], *, fallback: bool = False
+) -> TrackerExport | None:
+    """The export, or ``None`` when ``fallback`` is set and the bytes are not JSON at all."""
+    try:
+        text = _decode_json_bytes(raw, where)
+    except ExportError:
+        if fallback:
+            return None
+        raise
+    try:
+        doc: Any = json.loads(text, parse_float=str)
+    except json.JSONDecodeError as exc:
+        doc = _try_ndjson(text)
+        if doc is None and fallback:
+            return None
+        if doc is None:
+            raise ExportError(
+                f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "save the tracker's API answer unchanged, or export CSV instead",
+                path=where,
+                tried=("json", "ndjson"),
+            ) from None
+    records, envelope = _find_records(doc, envelopes, where)
+    rows = [_flatten(r) for r in records]
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    schema = dict.fromkeys(names, pl.String())
+    frame = pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+    return TrackerExport(
+        frame=frame, format="json", source=where, encoding="utf-8", envelope=envelope
+    )
+
+
+def _decode_json_bytes(raw: bytes, where: str | None) -> str:
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(codec)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExportError(
+            f"is not UTF-8 JSON (bad byte at offset {exc.start}); JSON exports are UTF-8",
+            path=where,
+            tried=("utf-8", "utf-8-sig", "utf-16"),
+        ) from None
+
+
+def _try_ndjson(text: str) -> list[Any] | None:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    try:
+        return [json.loads(line, parse_float=str) for line in lines]
+    except json.JSONDecodeError:
+        return None
+
+
+def _records_at(doc: Any, path: str) -> list[dict[str, Any]] | None:
+    """The records under ``path`` (see :data:`KNOWN_ENVELOPES`); ``None`` when it does not fit."""
+    nodes: list[tuple[Any, dict[str, Any]]] = [(doc, {})]
+    spread = False
+    for part in path.split("."):
+        spread = part.endswith(("[]", "{}"))
+        key = part[:-2] if spread else part
+        nxt: list[tuple[Any, dict[str, Any]]] = []
+        for node, carried in nodes:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            value = node[key]
+            if part.endswith("[]"):
+                if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                    return None
+                nxt.extend((v, {**carried, **_scalars(v)}) for v in value)
+            elif part.endswith("{}"):
+                if not isinstance(value, dict) or not all(
+                    isinstance(v, dict) for v in value.values()
+                ):
+                    return None
+                nxt.extend((v, carried) for v in value.values())
+            else:
+                nxt.append((value, carried))
+        nodes = nxt
+    out: list[dict[str, Any]] = []
+    for node, carried in nodes:
+        if spread and isinstance(node, dict):
+            out.append({**carried, **node})
+        elif isinstance(node, list) and all(isinstance(r, dict) for r in node):
+            out.extend({**carried, **r} if carried else r for r in node)
+        else:
+            return None
+    return out
+
+
+def _scalars(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not isinstance(v, dict | list)}
+
+
+def _find_records(
+    doc: Any, envelopes: Sequence[str], where: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    if isinstance(doc, list):
+        if all(isinstance(r, dict) for r in doc):
+            return doc, None
+        raise ExportError(
+            "is a JSON list whose items are not all objects (call records)", path=where
+        )
+    if not isinstance(doc, dict):
+        raise ExportError("holds a single JSON value, not call records", path=where)
+    for path in dict.fromkeys(envelopes):
+        found = _records_at(doc, path)
+        if found is not None:
+            return found, path
+    found_path = _search_records(doc)
+    if found_path is not None:
+        found = _records_at(doc, found_path)
+        if found is not None:
+            return found, found_path
+    raise ExportError(
+        "has no list of call records: pass envelopes=['path.to.list'] to read_export",
+        path=where,
+        tried=tuple(dict.fromkeys(envelopes)),
+    )
+
+
+def _search_records(doc: dict[str, Any]) -> str | None:
+    """Breadth-first: the first list of objects (or object of objects) below ``doc``."""
+    queue: deque[tuple[str, Any]] = deque((k, v) for k, v in doc.items())
+    while queue:
+        path, value = queue.popleft()
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return path
+        if isinstance(value, dict) and value:
+            if all(isinstance(v, dict) for v in value.values()) and all(k.isdigit() for k in value):
+                return f"{path}{{}}"
+            queue.extend((f"{path}.{k}", v) for k, v in value.items())
+    return None
+
+
+def _scalar_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            if value:
+                out.update(_flatten(value, f"{name}."))
+            else:
+                out[name] = None
+        elif isinstance(value, list):
+            out[name] = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        else:
+            out[name] = _scalar_text(value)
+    return out
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _sniff_encoding(raw: bytes) -> tuple[str, tuple[str, ...]]:
+    """The codec to decode ``raw`` with, and what was tried (for error messages)."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return codec, (codec,)
+    try:
+        raw.decode("utf-8")
+        return "utf-8", ("utf-8",)
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[: 4 * _SNIFF_BYTES], cp_isolation=_CYRILLIC_PAGES).best()
+    codec = best.encoding if best is not None else "cp1251"
+    return codec, ("utf-8", *_CYRILLIC_PAGES)
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    best, best_key = ",", (-1, -1)
+    for sep in _DELIMITERS:
+        widths = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        if not widths or widths[0] < 2:
+            continue
+        consistent = sum(w == widths[0] for w in widths)
+        key = (consistent, widths[0])
+        if key > best_key:
+            best, best_key = sep, key
+    return best
+
+
+def _looks_like_header(first: list[str]) -> bool:
+    cells = [c.strip() for c in first]
+    return (
+        bool(cells)
+        and all(cells)
+        and len(set(cells)) == len(cells)
+        and not any(_DATA_LIKE.match(c) for c in cells)
+    )
+
+
+def _read_csv(
+    raw: bytes,
+    where: str | None,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    header: bool | None,
+) -> TrackerExport:
+    tried: tuple[str, ...]
+    if encoding is not None:
+        codec, tried = encoding, (encoding,)
+    else:
+        codec, tried = _sniff_encoding(raw)
+    try:
+        text = raw.decode(codec)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ExportError(
+            f"cannot be decoded as {codec} ({type(exc).__name__}); pass encoding=",
+            path=where,
+            tried=tried,
+        ) from None
+    text = text.removeprefix("\ufeff")
+    head_lines = text[:_SNIFF_BYTES].splitlines()[:_SNIFF_LINES]
+    if not any(line.strip() for line in head_lines):
+        raise ExportError("has no data lines", path=where)
+    sep = delimiter or _sniff_delimiter(head_lines)
+    first = next(csv.reader(head_lines[:1], delimiter=sep), [])
+    has_header = _looks_like_header(first) if header is None else header
+    data = text.encode("utf-8") if codec not in ("utf-8", "utf8") else raw
+    names = None if has_header else [f"column_{i}" for i in range(1, len(first) + 1)]
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            separator=sep,
+            has_header=has_header,
+            new_columns=names,
+            infer_schema=False,
+            raise_if_empty=False,
+            quote_char='"',
+        )
+    except pl.exceptions.PolarsError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        line = _ragged_line(text, sep)
+        where_line = f"line {line} has more fields than the first line; " if line else ""
+        raise ExportError(
+            f"cannot be parsed as CSV with delimiter {_shown(sep)}: {where_line}{message}",
+            path=where,
+            tried=tried,
+        ) from None
+    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    return TrackerExport(
+        frame=frame,
+        format="csv",
+        source=where,
+        encoding=_canonical_codec(codec),
+        delimiter=sep,
+        header=has_header,
+    )
+
+
+def _canonical_codec(codec: str) -> str:
+    try:
+        name = codecs.lookup(codec).name
+    except LookupError:
+        return codec
+    return {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8"}.get(name, name)
+
+
+def _shown(sep: str) -> str:
+    return "tab" if sep == "\t" else repr(sep)
+
+
+def _ragged_line(text: str, sep: str) -> int | None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    width = None
+    for record in reader:
+        if width is None:
+            width = len(record)
+        elif len(record) > width:
+            return reader.line_num
+    return None
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+
+def _read_excel(
+    raw: bytes,
+    where: str | None,
+    fmt: ExportFormat,
+    *,
+    sheet: str | int | None,
+    header: bool | None,
+) -> TrackerExport:
+    try:
+        import fastexcel
+
+        reader = fastexcel.read_excel(raw)
+        names: list[str] = list(reader.sheet_names)
+        if isinstance(sheet, str):
+            if sheet not in names:
+                raise ExportError(
+                    f"has no sheet {sheet!r} (sheets: {', '.join(names)})", path=where
+                )
+            sheet_name = sheet
+        else:
+            sheet_name = names[sheet or 0]
+        frame = pl.read_excel(
+            io.BytesIO(raw),
+            sheet_name=sheet_name,
+            engine="calamine",
+            infer_schema_length=0,
+            has_header=True if header is None else header,
+        )
+    except ExportError:
+        raise
+    except Exception as exc:  # fastexcel/calamine raise their own exception types
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ExportError(
+            f"cannot be read as an Excel workbook ({message})", path=where, tried=(fmt,)
+        ) from None
+    frame = frame.select(pl.all().cast(pl.String))
+    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    return TrackerExport(
+        frame=frame,
+        format=fmt,
+        source=where,
+        header=True if header is None else header,
+        sheet=sheet_name,
+    )

@@ -1,0 +1,811 @@
+"""A local stand-in for Metrica's upload endpoints, for tests, demos and trying things out.
+
+:class:`Sandbox` is an ASGI app (starlette) that behaves like the documented API
+(decisions.md "The sandbox"):
+
+* the same paths, parameters, JSON shapes and error bodies
+  (``{"errors": [{"error_type", "message", "location"}], "code", "message"}``):
+  ``POST …/offline_conversions/upload_calls`` and ``…/upload``; ``GET …/calls_uploadings``,
+  ``…/calls_uploading/{id}``, ``…/uploadings``, ``…/uploading/{id}``;
+* ``Authorization: OAuth <token>`` checked (401 ``unauthorized`` when missing, 403
+  ``invalid_token`` when wrong);
+* the uploaded file read from the multipart part ``file`` (streamed to disk) and validated with
+  callframe's contract: a file that breaks it is answered 400 ``invalid_uploading`` with the
+  rule ids and counts (never values), and nothing is stored;
+* ids, ``source_quantity``, ``line_quantity``, static/dynamic call counts; statuses move
+  ``UPLOADED → MATCHED → PROCESSED`` over ``processing_seconds`` (``LINKAGE_FAILURE`` when no row
+  has an ID), computed from the upload's age, so no background task is needed;
+* state in SQLite: a file when ``db`` is given (it survives restarts), else in memory;
+* faults on request (:class:`Fault`): delays, 5xx, 429 with ``Retry-After``, dropped connections,
+  before or after storing the upload. Set them with :meth:`Sandbox.inject`, or over HTTP with
+  ``POST /_sandbox/faults`` (same token) when the sandbox runs in another process.
+
+It imports the contract to validate, never the client. Serve it with uvicorn (``callframe
+sandbox``, or :func:`serve` for a background thread in tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import socket
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from callframe.contract.columns import Kind
+from callframe.errors import ContractError, ExportError, UsageError
+from callframe.metrica._files import FileFacts, check_file
+from callframe.metrica._policy import is_loopback_host
+
+__all__ = ["DEFAULT_TOKEN", "Fault", "Sandbox", "run", "serve"]
+
+DEFAULT_TOKEN = "sandbox-token"
+_PREFIX = "/management/v1/counter/{counter}/offline_conversions"
+_CLIENT_ID_TYPES = ("CLIENT_ID", "USER_ID", "YCLID")
+_TYPES = ("BASIC", "CALLS", "CHATS")
+_MAX_FIELD_BYTES = 64 * 1024
+_MAX_HEADER_BYTES = 16 * 1024
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Endpoint = Literal["upload", "list", "get", "any"]
+
+
+@dataclass
+class Fault:
+    """A failure the sandbox produces for the next ``times`` matching requests.
+
+    ``kind``:
+        ``"error"`` — answer ``status`` (5xx) with Metrica's ``backend_error`` body;
+        ``"rate_limit"`` — answer 429 ``quota_requests_by_ip`` with ``Retry-After: retry_after``
+        (never stores);
+        ``"delay"`` — wait ``seconds`` before answering (a slow response);
+        ``"drop"`` — close the connection without a complete answer.
+    ``on``: which requests: ``"upload"``, ``"list"``, ``"get"`` or ``"any"``.
+    ``after_store``: for uploads, whether the file is stored first (so the client cannot know it
+    was). Default: ``False`` for ``error``, ``True`` for ``delay`` and ``drop``.
+    ``skip``: let that many matching requests through first.
+    """
+
+    kind: Literal["error", "rate_limit", "delay", "drop"]
+    on: Endpoint = "upload"
+    times: int = 1
+    status: int = 503
+    retry_after: float | None = 1.0
+    seconds: float = 1.0
+    after_store: bool | None = None
+    skip: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("error", "rate_limit", "delay", "drop"):
+            raise UsageError(f"unknown fault kind {self.kind!r}")
+        if self.on not in ("upload", "list", "get", "any"):
+            raise UsageError(f"unknown fault target {self.on!r}")
+        if self.after_store is None:
+            self.after_store = self.kind in ("delay", "drop")
+        if self.kind == "rate_limit":
+            self.after_store = False
+
+    @classmethod
+    def from_dict(cls, data: object) -> Fault:
+        if not isinstance(data, dict):
+            raise UsageError("a fault is a JSON object")
+        names = {f.name for f in fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise UsageError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+class _DroppedError(Exception):
+    """Raised after the response started, so the server closes the connection mid-answer."""
+
+
+class _DropResponse(Response):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise _DroppedError("sandbox fault: connection dropped")
+
+
+def _error(
+    status: int,
+    error_type: str,
+    message: str,
+    location: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    item: dict[str, str] = {"error_type": error_type, "message": message}
+    if location is not None:
+        item["location"] = location
+    body = {"errors": [item], "code": status, "message": message}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _drain(request: Request) -> None:
+    """Read what is left of the body, so the client gets the answer rather than a reset."""
+    if request.method != "POST":
+        return
+    try:
+        async for _ in request.stream():
+            pass
+    except RuntimeError:  # already consumed
+        pass
+
+
+class _ProblemError(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+# --- multipart, streamed to disk ------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    name: str
+    filename: str | None
+    content_type: str | None
+    path: Path | None
+    data: bytearray
+    size: int = 0
+
+
+def _boundary(content_type: str) -> bytes:
+    kind, _, rest = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        raise _ProblemError(
+            _error(400, "invalid_parameter", "The request body must be multipart/form-data")
+        )
+    for param in rest.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "boundary" and value:
+            return value.strip().strip('"').encode("latin-1")
+    raise _ProblemError(_error(400, "invalid_parameter", "The multipart boundary is missing"))
+
+
+def _disposition(headers: dict[str, str]) -> tuple[str | None, str | None]:
+    name = filename = None
+    for param in headers.get("content-disposition", "").split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace('\\"', '"')
+        if key.lower() == "name":
+            name = value
+        elif key.lower() == "filename":
+            filename = value
+    return name, filename
+
+
+async def _read_multipart(request: Request, folder: Path) -> list[_Part]:
+    """Parse ``multipart/form-data`` as it arrives; file parts go to ``folder``, not memory."""
+    delim = b"--" + _boundary(request.headers.get("content-type", ""))
+    body_delim = b"\r\n" + delim
+    keep = len(body_delim)
+    buf = bytearray()
+    parts: list[_Part] = []
+    state = "preamble"
+    current: _Part | None = None
+    fh = None
+    bad = _ProblemError(_error(400, "invalid_parameter", "The multipart body is malformed"))
+    try:
+        async for chunk in request.stream():
+            buf += chunk
+            while True:
+                if state == "preamble":
+                    i = buf.find(delim)
+                    if i < 0:
+                        del buf[: max(len(buf) - len(delim), 0)]
+                        break
+                    del buf[: i + len(delim)]
+                    state = "after"
+                elif state == "after":
+                    if len(buf) < 2:
+                        break
+                    if buf[:2] == b"--":
+                        state = "done"
+                        buf.clear()
+                        break
+                    if buf[:2] != b"\r\n":
+                        raise bad
+                    del buf[:2]
+                    state = "headers"
+                elif state == "headers":
+                    i = buf.find(b"\r\n\r\n")
+                    if i < 0:
+                        if len(buf) > _MAX_HEADER_BYTES:
+                            raise bad
+                        break
+                    lines = bytes(buf[:i]).decode("utf-8", "replace").split("\r\n")
+                    del buf[: i + 4]
+                    headers = {}
+                    for line in lines:
+                        key, _, value = line.partition(":")
+                        headers[key.strip().lower()] = value.strip()
+                    name, filename = _disposition(headers)
+                    if name is None:
+                        raise bad
+                    is_file = filename is not None or name == "file"
+                    path = folder / f"part{len(parts)}.bin" if is_file else None
+                    current = _Part(name, filename, headers.get("content-type"), path, bytearray())
+                    if path is not None:
+                        fh = path.open("wb")
+                    state = "body"
+                elif state == "body":
+                    assert current is not None
+                    i = buf.find(body_delim)
+                    end = i if i >= 0 else max(len(buf) - keep, 0)
+                    if end:
+                        if fh is not None:
+                            fh.write(buf[:end])
+                        else:
+                            current.data += buf[:end]
+                            if len(current.data) > _MAX_FIELD_BYTES:
+                                raise bad
+                        current.size += end
+                        del buf[:end]
+                    if i < 0:
+                        break
+                    del buf[: len(body_delim)]
+                    if fh is not None:
+                        fh.close()
+                        fh = None
+                    parts.append(current)
+                    current = None
+                    state = "after"
+                else:  # done: ignore the epilogue
+                    buf.clear()
+                    break
+    finally:
+        if fh is not None:
+            fh.close()
+    if state != "done":
+        raise bad
+    return parts
+
+
+# --- state ----------------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    counter_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    type TEXT NOT NULL,
+    created REAL NOT NULL,
+    comment TEXT,
+    client_id_type TEXT,
+    new_goal_name TEXT,
+    source_quantity INTEGER NOT NULL,
+    line_quantity INTEGER NOT NULL,
+    static_calls INTEGER NOT NULL,
+    rows_with_id INTEGER NOT NULL,
+    filename TEXT,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+)
+"""
+
+
+class _Store:
+    def __init__(self, db: str | Path | None) -> None:
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            ":memory:" if db is None else str(db), check_same_thread=False, isolation_level=None
+        )
+        self._conn.row_factory = sqlite3.Row
+        with self._lock:
+            self._conn.execute(_SCHEMA)
+
+    def add(self, row: dict[str, object]) -> int:
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self._lock:
+            cur = self._conn.execute(
+                f"INSERT INTO uploads ({names}) VALUES ({marks})", tuple(row.values())
+            )
+            return int(cur.lastrowid or 0)
+
+    def get(self, counter: int, kind: str, upload_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT * FROM uploads WHERE id = ? AND counter_id = ? AND kind = ?",
+                (upload_id, counter, kind),
+            ).fetchone()
+        return dict(row) if row else None
+
+    def page(
+        self, counter: int, kind: str, type: str | None, limit: int, offset: int
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM uploads WHERE counter_id = ? AND kind = ?"
+        args: list[object] = [counter, kind]
+        if type is not None:
+            sql += " AND type = ?"
+            args.append(type)
+        sql += " ORDER BY id LIMIT ? OFFSET ?"
+        args += [limit, offset]
+        with self._lock:
+            return [dict(r) for r in self._conn.execute(sql, args).fetchall()]
+
+    def all(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._conn.execute("SELECT * FROM uploads ORDER BY id")]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+# --- the app --------------------------------------------------------------------------------------
+
+
+class Sandbox:
+    """The sandbox app. Pass it to uvicorn or ``httpx.ASGITransport`` as is (it is ASGI).
+
+    Args:
+        token: the only OAuth token accepted.
+        db: a SQLite file for the state (created if missing); ``None`` keeps it in memory.
+        processing_seconds: how long an upload takes to reach its final status (half of it
+            ``UPLOADED``, then ``MATCHED``); ``0`` makes uploads final at once.
+        clock: Unix seconds; drives ``create_time``, statuses and the contract's "now".
+        counters: the counters the token may use; ``None`` allows any.
+    """
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        db: str | Path | None = None,
+        processing_seconds: float = 2.0,
+        clock: Callable[[], float] = time.time,
+        counters: set[int] | frozenset[int] | None = None,
+    ) -> None:
+        if not token or any(ch.isspace() for ch in token):
+            raise UsageError("the sandbox token must be non-empty, without spaces")
+        self._token = token.encode()
+        self.processing_seconds = processing_seconds
+        self.clock = clock
+        self.counters = None if counters is None else frozenset(counters)
+        self._store = _Store(db)
+        self._faults: list[Fault] = []
+        self._faults_lock = threading.Lock()
+        self.requests: Counter[str] = Counter()
+        """Requests that passed the auth check, by endpoint (``upload``, ``list``, ``get``)."""
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        p = _PREFIX.format(counter="{counter}")
+        routes = [
+            Route(f"{p}/upload_calls", self._upload_calls, methods=["POST"]),
+            Route(f"{p}/upload", self._upload_conversions, methods=["POST"]),
+            Route(f"{p}/calls_uploadings", self._list_calls, methods=["GET"]),
+            Route(f"{p}/calls_uploading/{{upload_id}}", self._get_call, methods=["GET"]),
+            Route(f"{p}/uploadings", self._list_conversions, methods=["GET"]),
+            Route(f"{p}/uploading/{{upload_id}}", self._get_conversion, methods=["GET"]),
+            Route("/_sandbox/faults", self._faults_endpoint, methods=["POST", "DELETE"]),
+            Route("/_sandbox/uploads", self._uploads_endpoint, methods=["GET"]),
+        ]
+        self.app = Starlette(
+            routes=routes,
+            exception_handlers={HTTPException: self._http_exception},
+        )
+
+    def __repr__(self) -> str:
+        return f"<Sandbox processing_seconds={self.processing_seconds} token='***'>"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    # --- Python API for tests -----------------------------------------------------------------
+
+    def inject(self, *faults: Fault) -> None:
+        """Queue faults; each applies to the next ``times`` requests it matches."""
+        with self._faults_lock:
+            self._faults.extend(faults)
+
+    def clear_faults(self) -> None:
+        with self._faults_lock:
+            self._faults.clear()
+
+    def stored(self) -> list[dict[str, Any]]:
+        """Every stored upload as a row (with ``sha256`` of the file), oldest first."""
+        return self._store.all()
+
+    def reset_stats(self) -> None:
+        self.requests.clear()
+        self.peak_in_flight = self.in_flight
+
+    def close(self) -> None:
+        self._store.close()
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _http_exception(self, request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 405:
+            return _error(405, "not_acceptable", "Method not allowed")
+        return _error(404, "not_found", "Entity not found")
+
+    def _authorize(self, request: Request) -> None:
+        header = request.headers.get("authorization")
+        if header is None:
+            raise _ProblemError(_error(401, "unauthorized", "Authorization header is missing"))
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "oauth" or not hmac.compare_digest(
+            value.strip().encode(), self._token
+        ):
+            raise _ProblemError(_error(403, "invalid_token", "Invalid oauth_token"))
+
+    def _counter(self, request: Request) -> int:
+        raw = request.path_params.get("counter", "")
+        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+            raise _ProblemError(_error(400, "invalid_parameter", "Invalid counter id", "counterId"))
+        counter = int(raw)
+        if self.counters is not None and counter not in self.counters:
+            raise _ProblemError(_error(403, "access_denied", "Access denied", "counterId"))
+        return counter
+
+    def _take_fault(self, endpoint: str) -> Fault | None:
+        with self._faults_lock:
+            for fault in self._faults:
+                if fault.on in (endpoint, "any"):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _int_param(self, request: Request, name: str, default: int, minimum: int) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        if not raw.strip().isdigit() or int(raw) < minimum:
+            raise _ProblemError(_error(400, "invalid_parameter", f"Invalid value of {name}", name))
+        return int(raw)
+
+    def _enum_param(self, request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return None
+        if raw.upper() not in allowed:
+            raise _ProblemError(_error(400, "invalid_parameter", f"Invalid value of {name}", name))
+        return raw.upper()
+
+    def _status(self, row: dict[str, Any]) -> str:
+        age = self.clock() - float(row["created"])
+        if self.processing_seconds <= 0 or age >= self.processing_seconds:
+            return "LINKAGE_FAILURE" if row["rows_with_id"] == 0 else "PROCESSED"
+        return "MATCHED" if age >= self.processing_seconds / 2 else "UPLOADED"
+
+    def _json(self, row: dict[str, Any]) -> dict[str, Any]:
+        status = self._status(row)
+        linked = row["rows_with_id"] if status == "PROCESSED" else 0
+        created = datetime.fromtimestamp(float(row["created"]), UTC).replace(microsecond=0)
+        out: dict[str, Any] = {
+            "id": row["id"],
+            "create_time": created.isoformat().replace("+00:00", "Z"),
+            "source_quantity": row["source_quantity"],
+            "line_quantity": row["line_quantity"],
+            "comment": row["comment"],
+            "type": row["type"],
+            "client_id_type": row["client_id_type"],
+            "status": status,
+            "goal_not_found_quantity": 0,
+            "user_not_found_quantity": 0,
+        }
+        if row["kind"] == "calls":
+            out["static_calls_quantity"] = row["static_calls"]
+            out["dynamic_calls_quantity"] = row["source_quantity"] - row["static_calls"]
+        out["linked_quantity"] = linked
+        return out
+
+    async def _guard(
+        self, request: Request, endpoint: str, handler: Callable[[int], Awaitable[Response]]
+    ) -> Response:
+        try:
+            self._authorize(request)
+            counter = self._counter(request)
+            self.requests[endpoint] += 1
+            fault = self._take_fault(endpoint)
+            if fault is not None and fault.kind == "rate_limit":
+                await _drain(request)
+                headers = {}
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = f"{fault.retry_after:g}"
+                return _error(429, "quota_requests_by_ip", "Too many requests", headers=headers)
+            if fault is not None and not fault.after_store:
+                if fault.kind == "error":
+                    await _drain(request)
+                    return _error(fault.status, "backend_error", "Internal error")
+                if fault.kind == "delay":
+                    await anyio.sleep(fault.seconds)
+                elif fault.kind == "drop":
+                    return _DropResponse()
+            response = await handler(counter)
+            if fault is not None and fault.after_store and response.status_code == 200:
+                if fault.kind == "error":
+                    return _error(fault.status, "backend_error", "Internal error")
+                if fault.kind == "delay":
+                    await anyio.sleep(fault.seconds)
+                elif fault.kind == "drop":
+                    return _DropResponse()
+            return response
+        except _ProblemError as problem:
+            await _drain(request)
+            return problem.response
+
+    # --- endpoints ------------------------------------------------------------------------------
+
+    async def _upload_calls(self, request: Request) -> Response:
+        async def handle(counter: int) -> Response:
+            cid = self._enum_param(request, "client_id_type", _CLIENT_ID_TYPES)
+            return await self._store_upload(request, counter, "calls", "CALLS", "calls", cid)
+
+        return await self._guard(request, "upload", handle)
+
+    async def _upload_conversions(self, request: Request) -> Response:
+        async def handle(counter: int) -> Response:
+            type_ = self._enum_param(request, "type", _TYPES) or "BASIC"
+            cid = self._enum_param(request, "client_id_type", _CLIENT_ID_TYPES)
+            contract: Kind | None = {"BASIC": "conversions", "CALLS": "calls"}.get(type_)  # type: ignore[assignment]
+            return await self._store_upload(request, counter, "conversions", type_, contract, cid)
+
+        return await self._guard(request, "upload", handle)
+
+    async def _store_upload(
+        self,
+        request: Request,
+        counter: int,
+        kind: str,
+        type_: str,
+        contract: Kind | None,
+        client_id_type: str | None,
+    ) -> Response:
+        comment = request.query_params.get("comment")
+        if comment is not None and len(comment) > 255:
+            raise _ProblemError(
+                _error(400, "invalid_parameter", "Comment is longer than 255", "comment")
+            )
+        goal = request.query_params.get("new_goal_name") if kind == "calls" else None
+        with tempfile.TemporaryDirectory(prefix="callframe-sandbox-") as folder:
+            parts = await _read_multipart(request, Path(folder))
+            part = next((p for p in parts if p.name == "file" and p.path is not None), None)
+            if part is None or part.path is None:
+                raise _ProblemError(
+                    _error(400, "missing_parameter", "Required part 'file' is missing", "file")
+                )
+            filename = part.filename or "file"
+            facts = await run_in_threadpool(self._check, part.path, contract, filename)
+        if client_id_type is None and len(facts.id_columns) == 1:
+            client_id_type = {"ClientId": "CLIENT_ID", "UserId": "USER_ID", "Yclid": "YCLID"}.get(
+                facts.id_columns[0]
+            )
+        row: dict[str, object] = {
+            "counter_id": counter,
+            "kind": kind,
+            "type": type_,
+            "created": self.clock(),
+            "comment": comment,
+            "client_id_type": client_id_type,
+            "new_goal_name": goal,
+            "source_quantity": facts.rows,
+            "line_quantity": facts.rows,
+            "static_calls": facts.static_calls,
+            "rows_with_id": facts.rows_with_id,
+            "filename": filename,
+            "size": facts.size,
+            "sha256": facts.sha256,
+        }
+        row["id"] = await run_in_threadpool(self._store.add, row)
+        return JSONResponse({"uploading": self._json(row)})
+
+    def _check(self, path: Path, contract: Kind | None, filename: str) -> FileFacts:
+        try:
+            if contract is None:  # CHATS: no contract, count lines only
+                return _count_only(path)
+            return check_file(path, contract, now=self.clock())
+        except ContractError as exc:
+            message = exc.report.summary_line(filename)
+            raise _ProblemError(_error(400, "invalid_uploading", message, "file")) from None
+        except ExportError as exc:
+            message = str(exc).replace(str(path), filename)
+            raise _ProblemError(_error(400, "invalid_uploading", message, "file")) from None
+
+    async def _list(self, request: Request, kind: str) -> Response:
+        async def handle(counter: int) -> Response:
+            limit = self._int_param(request, "limit", 10000, 1)
+            offset = self._int_param(request, "offset", 0, 0)
+            type_: str | None = None
+            if kind == "conversions":
+                type_ = self._enum_param(request, "type", _TYPES) or "BASIC"
+            rows = await run_in_threadpool(self._store.page, counter, kind, type_, limit, offset)
+            return JSONResponse({"uploadings": [self._json(r) for r in rows]})
+
+        return await self._guard(request, "list", handle)
+
+    async def _get(self, request: Request, kind: str) -> Response:
+        async def handle(counter: int) -> Response:
+            raw = request.path_params.get("upload_id", "")
+            if not raw.isdigit():
+                raise _ProblemError(_error(400, "invalid_parameter", "Invalid upload id", "id"))
+            row = await run_in_threadpool(self._store.get, counter, kind, int(raw))
+            if row is None:
+                return _error(404, "not_found", "Entity not found")
+            return JSONResponse({"uploading": self._json(row)})
+
+        return await self._guard(request, "get", handle)
+
+    async def _list_calls(self, request: Request) -> Response:
+        return await self._list(request, "calls")
+
+    async def _list_conversions(self, request: Request) -> Response:
+        return await self._list(request, "conversions")
+
+    async def _get_call(self, request: Request) -> Response:
+        return await self._get(request, "calls")
+
+    async def _get_conversion(self, request: Request) -> Response:
+        return await self._get(request, "conversions")
+
+    async def _faults_endpoint(self, request: Request) -> Response:
+        try:
+            self._authorize(request)
+        except _ProblemError as problem:
+            return problem.response
+        if request.method == "DELETE":
+            self.clear_faults()
+            return Response(status_code=204)
+        try:
+            payload = json.loads(await request.body())
+            items = payload.get("faults") if isinstance(payload, dict) else None
+            if not isinstance(items, list):
+                raise UsageError('send {"faults": [{...}, ...]}')
+            faults = [Fault.from_dict(item) for item in items]
+        except (ValueError, TypeError) as exc:
+            return _error(400, "invalid_json", str(exc))
+        self.inject(*faults)
+        return JSONResponse({"faults": [asdict(f) for f in faults]})
+
+    async def _uploads_endpoint(self, request: Request) -> Response:
+        try:
+            self._authorize(request)
+        except _ProblemError as problem:
+            return problem.response
+        return JSONResponse({"stored": await run_in_threadpool(self.stored)})
+
+
+def _count_only(path: Path) -> FileFacts:
+    """For ``type=CHATS`` (no contract): hash and count lines only."""
+    h = hashlib.sha256()
+    lines = 0
+    size = 0
+    with path.open("rb") as fh:
+        while block := fh.read(1024 * 1024):
+            h.update(block)
+            lines += block.count(b"\n")
+            size += len(block)
+    return FileFacts(size, h.hexdigest(), max(lines - 1, 0), 0, 0, max(lines - 1, 0), ())
+
+
+# --- serving --------------------------------------------------------------------------------------
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    if not is_loopback_host(host):
+        raise UsageError(
+            f"the sandbox listens on loopback only (127.0.0.1, ::1, localhost), not {host!r}"
+        )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class _QuietDrops(logging.Filter):
+    """Injected dropped connections are the point of the fault, not an error to log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], _DroppedError))
+
+
+def _server(app: Sandbox, log_level: str) -> Any:
+    import uvicorn
+
+    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        ws="none",
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def serve(
+    app: Sandbox, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
+) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a background thread; yield its base URL (``http://…``)."""
+    sock = _bind(host, port)
+    server = _server(app, log_level)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise RuntimeError("the sandbox server did not start")
+        time.sleep(0.01)
+    try:
+        yield _url(sock, host)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def run(
+    app: Sandbox,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve ``app`` in the foreground until interrupted; ``on_ready`` gets the base URL once the
+    socket listens (with ``port=0`` the system picks a free port)."""
+    sock = _bind(host, port)
+    server = _server(app, log_level)
+    if on_ready is not None:
+        on_ready(_url(sock, host))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

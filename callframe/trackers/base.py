@@ -1,0 +1,267 @@
+"""The adapter: a declaration of where each Metrica column comes from in one tracker's export.
+
+An :class:`Adapter` is data (a frozen dataclass of :mod:`~callframe.trackers.spec` nodes), so a
+tracker module is a single ``ADAPTER = Adapter(...)`` with its docstring, and a user overrides a
+documented default with :meth:`Adapter.replace`::
+
+    from callframe.trackers import get_adapter
+    from callframe.trackers.spec import Seconds
+
+    comagic = get_adapter("comagic").replace(talk=Seconds("clean_talk_duration"))
+    callframe.convert("calls.json", tracker=comagic, tz="Asia/Yekaterinburg")
+
+:meth:`Adapter.map` turns the export's text frame into a contract frame (one row per input row,
+same order) plus the conversion failures (``*|outbound``, ``<Column>|unreadable``), in one polars
+query. It never reads files and never validates against the contract: that is
+:func:`callframe.convert`'s job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from callframe.contract.columns import CALLS, spec
+from callframe.errors import UsageError
+from callframe.report import FAILURE_SCHEMA, MAX_VALUE_CHARS, PII_COLUMNS, mask_phone
+from callframe.trackers.rules import OUTBOUND, conversion_rule, unreadable_id
+from callframe.trackers.spec import Const, Ctx, Node, TimeNode
+
+__all__ = ["COLUMN_FIELDS", "Adapter", "Mapped", "Requirement"]
+
+Requirement = str | tuple[str, ...]
+"""A column the export must have, or a tuple of columns of which one is enough."""
+
+COLUMN_FIELDS: dict[str, str] = {
+    "UserId": "user_id",
+    "ClientId": "client_id",
+    "Yclid": "yclid",
+    "DateTime": "time",
+    "StaticCall": "static",
+    "Price": "price",
+    "Currency": "currency",
+    "PhoneNumber": "phone",
+    "TalkDuration": "talk",
+    "HoldDuration": "hold",
+    "CallMissed": "missed",
+    "Tag": "tag",
+    "FirstTimeCaller": "first_time",
+    "URL": "url",
+    "CallTrackerURL": "tracker_url",
+}
+"""Metrica column → the :class:`Adapter` field that says where it comes from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """What :meth:`Adapter.map` returns.
+
+    ``frame``: contract columns in contract order and dtypes, one row per export row.
+    ``failures``: conversion-rule failures (``row``, ``column``, ``rule``, ``title``, ``value``,
+    ``hint``; values masked where personal), errors and warnings together, with ``severity``.
+    """
+
+    frame: pl.DataFrame
+    failures: pl.DataFrame
+
+
+def _family_present(name: str, columns: frozenset[str]) -> bool:
+    return name in columns or any(c.startswith(f"{name}.") for c in columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Adapter:
+    """How one tracker's export maps onto the Metrica calls CSV.
+
+    ``signature`` are the columns typical of the export (detection scores the share present);
+    ``requires`` the ones it cannot do without (a tuple inside means "one of"). ``envelopes``
+    are JSON paths to the records (see :func:`callframe.read_export`). ``outbound`` is a node
+    that is 1 for calls the company made. ``notes`` list the INFERRED/UNCONFIRMED defaults,
+    shown in the docs. Every other field names a Metrica column (see :data:`COLUMN_FIELDS`).
+    """
+
+    name: str
+    title: str
+    time: TimeNode | None
+    source: str = ""
+    signature: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
+    envelopes: tuple[str, ...] = ()
+    needs_mapping: bool = False
+    user_id: Node | None = None
+    client_id: Node | None = None
+    yclid: Node | None = None
+    static: Node | None = None
+    price: Node | None = None
+    currency: Node | None = None
+    phone: Node | None = None
+    talk: Node | None = None
+    hold: Node | None = None
+    missed: Node | None = None
+    tag: Node | None = None
+    first_time: Node | None = None
+    url: Node | None = None
+    tracker_url: Node | None = None
+    outbound: Node | None = None
+    notes: tuple[str, ...] = ()
+
+    # --- declaration helpers -----------------------------------------------------------------
+
+    def replace(self, **changes: Any) -> Adapter:
+        """A copy with some fields changed (override a documented default)."""
+        return dataclasses.replace(self, **changes)
+
+    def nodes(self) -> dict[str, Node]:
+        """Metrica column → node, for the columns this adapter fills, in contract order."""
+        out: dict[str, Node] = {}
+        for column, attr in COLUMN_FIELDS.items():
+            node = getattr(self, attr)
+            if node is not None:
+                out[column] = node
+        return out
+
+    def missing(self, columns: Iterable[str]) -> list[str]:
+        """The requirements the export's ``columns`` do not meet, readable (``a or b``)."""
+        have = frozenset(columns)
+        out = []
+        for req in self.requires:
+            options = (req,) if isinstance(req, str) else req
+            if not any(_family_present(o, have) for o in options):
+                out.append(" or ".join(options))
+        return out
+
+    def score(self, columns: Iterable[str]) -> tuple[float, list[str], list[str]]:
+        """Share of the signature present, the signature columns found and those missing."""
+        have = frozenset(columns)
+        if not self.signature:
+            return 0.0, [], []
+        found = [c for c in self.signature if _family_present(c, have)]
+        lost = [c for c in self.signature if not _family_present(c, have)]
+        return len(found) / len(self.signature), found, lost
+
+    def needs_tz(self) -> bool:
+        return self.time is not None and self.time.naive_possible()
+
+    # --- mapping -------------------------------------------------------------------------------
+
+    def map(
+        self,
+        frame: pl.DataFrame,
+        *,
+        tz: str | None = None,
+        region: str = "RU",
+        static: bool | None = None,
+        source: str | None = None,
+    ) -> Mapped:
+        """Map an export frame (text columns) to a contract frame; see the module docstring.
+
+        Raises :class:`~callframe.UsageError` when times carry no offset and ``tz`` is not given.
+        """
+        if self.time is None:
+            raise UsageError(
+                f"the {self.name!r} adapter needs a mapping (mapping= / --map mapping.toml)"
+            )
+        ctx = Ctx(frame=frame, tz=tz, region=region)
+        if tz is None and self.time.naive_possible():
+            self._require_tz(ctx, self.time, source)
+        nodes = self.nodes()
+        if static is not None:
+            nodes["StaticCall"] = Const(1 if static else 0)
+            nodes = {c: nodes[c] for c in COLUMN_FIELDS if c in nodes}
+
+        # step 1: the raw text of every column, once, as columns (small expression trees)
+        checked = [c for c, node in nodes.items() if not _is_null_literal(node)]
+        staged = frame.with_row_index("__row", offset=1).with_columns(
+            nodes[c].raw(ctx).alias(f"__raw:{c}") for c in checked
+        )
+        # step 2: the values, from the raw columns where a node allows it
+        sctx = Ctx(frame=staged, tz=tz, region=region)
+        values = []
+        for column, node in nodes.items():
+            if node.from_raw and column in checked:
+                value = node.value(sctx, pl.col(f"__raw:{column}"))
+            else:
+                value = node.expr(sctx)
+            values.append(value.cast(spec("calls", column).dtype, strict=False).alias(column))
+        outbound = (
+            (self.outbound.expr(sctx) == 1).fill_null(False)
+            if self.outbound is not None
+            else pl.lit(False)
+        )
+        combined = staged.select(
+            pl.col("__row").cast(pl.Int64),
+            *values,
+            *(pl.col(f"__raw:{c}") for c in checked),
+            outbound.alias("__outbound"),
+        )
+        mapped = combined.select(c.name for c in CALLS if c.name in nodes)
+        failures = self._failures(combined, checked)
+        return Mapped(frame=mapped, failures=failures)
+
+    def _require_tz(self, ctx: Ctx, time: TimeNode, source: str | None) -> None:
+        parts = time.parts(ctx)
+        naive = (parts.naive.is_not_null() & parts.aware.is_null()).alias("naive")
+        counted = (
+            ctx.frame.lazy()
+            .with_row_index("__row", offset=1)
+            .select(naive.sum().alias("n"), pl.col("__row").filter(naive).first().alias("first"))
+            .collect()
+        )
+        n, first = counted.row(0)
+        if n:
+            where = f"{source}: " if source else ""
+            fields = " / ".join(repr(c) for c in time.reads())
+            raise UsageError(
+                f"{where}{n} of {ctx.frame.height} rows have call times without a UTC offset "
+                f"(read from {fields}, first at row {first}); pass the time zone the tracker shows "
+                "them in: tz='Europe/Moscow' (CLI: --tz Europe/Moscow), an IANA name. "
+                "callframe never guesses a time zone."
+            )
+
+    def _failures(self, combined: pl.DataFrame, checked: list[str]) -> pl.DataFrame:
+        pieces: list[pl.LazyFrame] = []
+        lazy = combined.lazy()
+        for column in checked:
+            rule = conversion_rule(unreadable_id(column))
+            raw = pl.col(f"__raw:{column}")
+            value = mask_phone(raw) if column in PII_COLUMNS else raw.str.slice(0, MAX_VALUE_CHARS)
+            pieces.append(
+                lazy.filter(raw.is_not_null() & pl.col(column).is_null()).select(
+                    pl.col("__row").alias("row"),
+                    pl.lit(column).alias("column"),
+                    pl.lit(rule.id).alias("rule"),
+                    pl.lit(rule.title).alias("title"),
+                    value.alias("value"),
+                    pl.lit(rule.hint or None, dtype=pl.String).alias("hint"),
+                    pl.lit(rule.severity).alias("severity"),
+                )
+            )
+        out_rule = conversion_rule(OUTBOUND)
+        pieces.append(
+            lazy.filter(pl.col("__outbound")).select(
+                pl.col("__row").alias("row"),
+                pl.lit("*").alias("column"),
+                pl.lit(out_rule.id).alias("rule"),
+                pl.lit(out_rule.title).alias("title"),
+                pl.lit(None, pl.String).alias("value"),
+                pl.lit(out_rule.hint, dtype=pl.String).alias("hint"),
+                pl.lit(out_rule.severity).alias("severity"),
+            )
+        )
+        schema = {**FAILURE_SCHEMA, "severity": pl.String()}
+        frames = [f.cast(schema) for f in pl.collect_all(pieces)]  # type: ignore[arg-type]
+        return pl.concat(frames).sort("row", maintain_order=True)
+
+    # --- documentation ---------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, str]:
+        """Metrica column → where it comes from, in words (for docs and ``callframe detect``)."""
+        return {column: node.describe() for column, node in self.nodes().items()}
+
+
+def _is_null_literal(node: Node) -> bool:
+    return isinstance(node, Const) or not node.reads()

@@ -1,0 +1,336 @@
+"""``convert``: a tracker export in, the calls Metrica accepts out, and every other row explained.
+
+Steps: read the export (:func:`callframe.read_export`), pick the adapter (named, from a mapping,
+or :func:`~callframe.detect`), map it (:meth:`Adapter.map`), validate the result against the
+contract (:func:`callframe.validation.check_frame`), and merge the conversion rules
+(``*|outbound``, ``<Column>|unreadable``) into the same report.
+
+Guarantees: input row order is kept; every input row is either in ``calls`` or in ``rejected``
+(``rows_in == rows_out + rows_rejected``); rejected rows are the *original* export rows with the
+rules they broke; naive times without ``tz`` raise :class:`~callframe.UsageError` naming
+``--tz``; a static call without an ID is kept (decisions.md rule 2).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from callframe.contract.columns import CALLS
+from callframe.contract.text import text_expr
+from callframe.errors import ExportError, UsageError
+from callframe.io.exports import TrackerExport, read_export
+from callframe.report import FAILURE_SCHEMA, ValidationReport
+from callframe.trackers.base import Adapter
+from callframe.trackers.registry import detect, envelopes, get_adapter
+from callframe.trackers.rules import OUTBOUND, unreadable_id
+from callframe.validation import check_frame, resolve_now
+
+__all__ = ["Conversion", "convert"]
+
+Source = str | Path | bytes | pl.DataFrame | TrackerExport
+MappingSource = Mapping[str, Any] | str | Path
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """The result of :func:`convert`.
+
+    ``calls``: the valid calls as a contract frame (contract columns in order, contract dtypes;
+    input order kept), ready for :func:`callframe.write_csv`. ``rejected``: the original export
+    rows that cannot go to Metrica, with ``row`` (1-based), ``rule`` and ``title`` (``"; "``
+    between several). ``report``: the full :class:`~callframe.ValidationReport`, conversion
+    rules included. The rest is provenance.
+    """
+
+    calls: pl.DataFrame
+    rejected: pl.DataFrame
+    report: ValidationReport
+    tracker: str
+    score: float | None
+    source: str | None
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    tz: str | None
+    region: str
+    static: bool | None
+
+    @property
+    def rows_in(self) -> int:
+        return self.report.rows
+
+    @property
+    def rows_out(self) -> int:
+        return self.calls.height
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rejected.height
+
+    def rejected_counts(self) -> dict[str, int]:
+        """Rejected rows per rule id (a row breaking two rules counts for both)."""
+        rules = self.rejected.get_column("rule").str.split("; ").explode()
+        counts = rules.value_counts(sort=True, name="n")
+        return {
+            r: int(n) for r, n in counts.sort(["n", "rule"], descending=[True, False]).iter_rows()
+        }
+
+    def warning_counts(self) -> dict[str, int]:
+        """Warnings per rule id (rows with a warning are kept)."""
+        w = self.report.warnings.get_column("rule").value_counts(sort=True, name="n")
+        return {r: int(n) for r, n in w.sort(["n", "rule"], descending=[True, False]).iter_rows()}
+
+    def summary_line(self) -> str:
+        where = self.source or "<data>"
+        return (
+            f"{where}: {self.tracker}, {self.rows_in} rows in, {self.rows_out} calls out, "
+            f"{self.rows_rejected} rejected, {self.report.warnings.height} warnings"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts, rules and provenance as plain data (no values from the export)."""
+        titles = dict(
+            pl.concat([self.report.errors, self.report.warnings])
+            .select("rule", "title")
+            .unique("rule", keep="first")
+            .iter_rows()
+        )
+        return {
+            "path": self.source,
+            "tracker": self.tracker,
+            "score": None if self.score is None else round(self.score, 3),
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "tz": self.tz,
+            "region": self.region,
+            "static": self.static,
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_rejected": self.rows_rejected,
+            "rejected": [
+                {"rule": r, "title": titles.get(r, ""), "rows": n}
+                for r, n in self.rejected_counts().items()
+            ],
+            "warnings": [
+                {"rule": r, "title": titles.get(r, ""), "rows": n}
+                for r, n in self.warning_counts().items()
+            ],
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_text(self) -> str:
+        """A short plain-text summary: counts per rule, no values."""
+        d = self.to_dict()
+        head = f"{d['path'] or '<data>'}: {self.tracker}"
+        if self.score is not None:
+            head += f" (detected, score {self.score:.2f})"
+        extra = ", ".join(
+            f"{k} {v!r}" if k == "delimiter" else f"{k} {v}"
+            for k, v in (
+                ("format", self.format),
+                ("encoding", self.encoding),
+                ("delimiter", self.delimiter),
+                ("tz", self.tz),
+            )
+            if v is not None
+        )
+        lines = [
+            f"{head}; {extra}",
+            f"  {self.rows_in} rows in → {self.rows_out} calls out, {self.rows_rejected} rejected",
+        ]
+        for label, items in (("rejected", d["rejected"]), ("warning", d["warnings"])):
+            for item in items:
+                lines.append(f"  {label:8} {item['rule']} ×{item['rows']}  {item['title']}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Conversion {self.summary_line()}>"
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def _check_tz(tz: str | None) -> str | None:
+    if tz is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone {tz!r}: give an IANA name such as Europe/Moscow (--tz)"
+        ) from None
+    return tz
+
+
+def _load_mapping(mapping: MappingSource) -> Mapping[str, Any]:
+    if isinstance(mapping, Mapping):
+        return mapping
+    path = Path(mapping)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"mapping file {path} does not exist (--map)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _read(source: Source, adapter: Adapter | None) -> TrackerExport:
+    if isinstance(source, TrackerExport):
+        return source
+    if isinstance(source, pl.DataFrame):
+        frame = source.select(pl.all().cast(pl.String))
+        return TrackerExport(frame=frame, format="csv")
+    paths = envelopes() if adapter is None else (*adapter.envelopes, *envelopes())
+    return read_export(source, envelopes=paths)
+
+
+def convert(
+    source: Source,
+    *,
+    tracker: str | Adapter | None = None,
+    mapping: MappingSource | None = None,
+    tz: str | None = None,
+    static: bool | None = None,
+    region: str | None = None,
+    now: int | float | datetime | None = None,
+    keep_outbound: bool = False,
+) -> Conversion:
+    """Convert a tracker export into Metrica calls; see the module docstring.
+
+    ``source``: a path, bytes, a :class:`TrackerExport` or a polars frame of the export.
+    ``tracker``: an adapter name or :class:`~callframe.trackers.Adapter` (default: detected).
+    ``mapping``: a dict or TOML file for the ``generic`` adapter (see
+    :mod:`callframe.trackers.generic`). ``tz``: the IANA zone of times written without an
+    offset. ``static``: ``True`` marks every call static, ``False`` dynamic, ``None`` follows the
+    adapter. ``region``: the country of national phone numbers (default ``RU``, or the
+    mapping's ``phone_region``). ``now``: anchors the time rules.
+    ``keep_outbound``: keep outbound calls instead of rejecting them (``*|outbound``).
+    """
+    tz = _check_tz(tz)
+    when = resolve_now(now)
+    adapter: Adapter | None
+    if mapping is not None:
+        from callframe.trackers.generic import adapter_from_mapping
+
+        if tracker not in (None, "generic"):
+            raise UsageError("give either tracker= or mapping= (--tracker or --map), not both")
+        generic = adapter_from_mapping(_load_mapping(mapping))
+        adapter = generic.adapter
+        tz = tz or _check_tz(generic.tz)
+        region = region or generic.region
+        static = generic.static if static is None else static
+    elif isinstance(tracker, Adapter):
+        adapter = tracker
+    elif tracker is not None:
+        adapter = get_adapter(tracker)
+        if adapter.needs_mapping:
+            raise UsageError(
+                "the generic adapter needs a mapping: mapping={...} or --map mapping.toml"
+            )
+    else:
+        adapter = None
+
+    export = _read(source, adapter)
+    score: float | None = None
+    if adapter is None:
+        found = detect(export)
+        adapter, score = found.adapter, found.score
+    else:
+        missing = adapter.missing(export.frame.columns)
+        if missing and export.frame.width:  # an empty answer ({"data": []}) has no columns
+            raise ExportError(
+                f"is not a {adapter.title} export: it lacks {', '.join(missing)}; "
+                "check --tracker, or map the columns with --map",
+                path=export.source,
+            )
+
+    region = (region or "RU").upper()
+    mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
+    report = _merged_report(mapped.frame, mapped.failures, when, export.source, keep_outbound)
+    rejected = _rejected(export.frame, report)
+    calls = report.valid()
+    if calls.height + rejected.height != export.frame.height:  # pragma: no cover - invariant
+        raise AssertionError("convert lost rows: please report this")
+    return Conversion(
+        calls=calls,
+        rejected=rejected,
+        report=report,
+        tracker=adapter.name,
+        score=score,
+        source=export.source,
+        format=export.format,
+        encoding=export.encoding,
+        delimiter=export.delimiter,
+        tz=tz,
+        region=region,
+        static=static,
+    )
+
+
+def _merged_report(
+    mapped: pl.DataFrame,
+    failures: pl.DataFrame,
+    now: int,
+    source: str | None,
+    keep_outbound: bool,
+) -> ValidationReport:
+    """The contract's report on ``mapped`` with the conversion failures merged in."""
+    contract = check_frame(mapped, "calls", now=now, source=source)
+    if keep_outbound:
+        failures = failures.filter(pl.col("rule") != OUTBOUND)
+    conv_errors = failures.filter(pl.col("severity") == "error").drop("severity")
+    conv_warnings = failures.filter(pl.col("severity") == "warning").drop("severity")
+    unreadable_time = conv_errors.filter(pl.col("rule") == unreadable_id("DateTime"))
+    # one bad cell, one rule: an unreadable time is not also "DateTime is empty"
+    contract_errors = contract.errors.join(
+        unreadable_time.select("row").with_columns(pl.lit(True).alias("__dup")),
+        on="row",
+        how="left",
+    ).filter(~(pl.col("__dup").fill_null(False) & (pl.col("rule") == "DateTime|required")))
+    errors = pl.concat([conv_errors, contract_errors.drop("__dup")]).sort(
+        "row", nulls_last=False, maintain_order=True
+    )
+    warnings = pl.concat([conv_warnings, contract.warnings]).sort("row", maintain_order=True)
+    bad_rows = errors.get_column("row")
+    whole_file = bad_rows.null_count() > 0
+    invalid = (
+        pl.repeat(True, mapped.height, dtype=pl.Boolean, eager=True)
+        if whole_file
+        else pl.int_range(1, mapped.height + 1, eager=True).is_in(bad_rows.implode())
+    )
+    specs = [c for c in CALLS if c.name in mapped.columns]
+    text = mapped.select(text_expr(c, mapped.schema[c.name]) for c in specs)
+    return ValidationReport(
+        kind="calls",
+        source=source,
+        now=now,
+        data=mapped,
+        text=text,
+        invalid_mask=invalid.alias("invalid"),
+        errors=errors.cast(FAILURE_SCHEMA),  # type: ignore[arg-type]
+        warnings=warnings.cast(FAILURE_SCHEMA),  # type: ignore[arg-type]
+    )
+
+
+def _rejected(export: pl.DataFrame, report: ValidationReport) -> pl.DataFrame:
+    """Original rows the report rejects, with ``row``, ``rule`` and ``title``."""
+    taken = {"row", "rule", "title"}
+    clash = {c: f"{c}_export" for c in export.columns if c in taken}
+    original = export.rename(clash).with_row_index("row", offset=1)
+    original = original.with_columns(pl.col("row").cast(pl.Int64))
+    reasons = report.invalid().select("row", "rule", "title")
+    return original.join(reasons, on="row", how="inner", maintain_order="right").select(
+        "row", *[c for c in original.columns if c != "row"], "rule", "title"
+    )

@@ -1,0 +1,316 @@
+"""Shared normalisers: polars expressions that turn a tracker's text into contract values.
+
+Every function takes and returns ``pl.Expr`` (the phone normaliser also needs the frame, because
+it sends the few *unique* numbers no expression can place to ``phonenumbers``). Nothing here runs
+Python per row. A value that cannot be read becomes null; the adapter base compares the raw text
+with the result and reports ``<Column>|unreadable`` so nothing is dropped silently.
+
+Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md):
+
+* **Text**: stripped; empty strings and placeholders (:data:`PLACEHOLDERS`, e.g. Calltouch's
+  ``<не заполнено>``) are null.
+* **Phones** (:func:`phone`): the part inside ``<…>`` when present (caller-id); ``sip:`` URIs
+  and short extensions (≤ 6 digits) are not external numbers; ``+`` and 8–15 digits is kept;
+  ``00`` is an international prefix; for ``RU``/``KZ`` ``8XXXXXXXXXX`` and ``7XXXXXXXXXX`` become
+  ``+7…`` and ten digits starting with 3, 4, 8 or 9 get ``+7``; anything else is looked up with
+  ``phonenumbers``: first as a national number of ``region``, then, for 11 digits or more, as a
+  number that already carries its country code (``380…``); what neither accepts as valid is
+  null (never guessed).
+* **Durations** (:func:`seconds`): whole or decimal numbers (``,`` or ``.``) times the unit,
+  ``H:MM:SS`` and ``MM:SS``; rounded to whole seconds.
+* **Times** (:func:`iso_parts`, :func:`strptime_naive`, :func:`unix_seconds`,
+  :func:`localize`): offsets ``Z``, ``+0000``, ``+03:00``, ``+03`` are honoured; times without
+  one are *naive* and need an explicit IANA zone (decisions.md rule 5: never guess).
+* **IDs** (:func:`digits_id`): 1–20 digits, else null; ``0`` means "none".
+* **Yclid from a URL** (:func:`url_param`): the ``yclid`` query parameter of a landing URL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+import polars as pl
+
+__all__ = [
+    "BOOL_FALSE",
+    "BOOL_TRUE",
+    "PLACEHOLDERS",
+    "clean_text",
+    "digits_id",
+    "id_text",
+    "iso_parts",
+    "localize",
+    "money",
+    "phone",
+    "phone_lookup",
+    "seconds",
+    "strptime_aware",
+    "strptime_naive",
+    "to_flag",
+    "unix_seconds",
+    "url",
+    "url_param",
+    "values_flag",
+]
+
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "<не заполнено>",
+        "<не указано>",
+        "<не определено>",
+        "<нет данных>",
+        "<нет>",
+        "не заполнено",
+        "не указано",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "nan",
+        "n/a",
+        "-",
+        "—",
+    }
+)
+"""Texts that mean "no value" (compared in lower case after stripping)."""
+
+BOOL_TRUE: tuple[str, ...] = ("true", "1", "yes", "y", "t", "да", "истина")
+BOOL_FALSE: tuple[str, ...] = ("false", "0", "no", "n", "f", "нет", "ложь")
+
+_RU_LIKE = frozenset({"RU", "KZ"})
+
+
+def clean_text(x: pl.Expr) -> pl.Expr:
+    """Stripped text; empty and placeholder values become null."""
+    s = x.cast(pl.String).str.strip_chars()
+    return (
+        pl.when((s == "") | s.str.to_lowercase().is_in(sorted(PLACEHOLDERS)))
+        .then(None)
+        .otherwise(s)
+    )
+
+
+def to_flag(x: pl.Expr, *, invert: bool = False) -> pl.Expr:
+    """A boolean word (``true``/``1``/``да`` …) as Int8 ``1``/``0``; anything else null."""
+    s = clean_text(x).str.to_lowercase()
+    one, zero = (0, 1) if invert else (1, 0)
+    return (
+        pl.when(s.is_in(BOOL_TRUE))
+        .then(pl.lit(one, pl.Int8))
+        .when(s.is_in(BOOL_FALSE))
+        .then(pl.lit(zero, pl.Int8))
+        .otherwise(pl.lit(None, pl.Int8))
+    )
+
+
+def values_flag(
+    x: pl.Expr, *, ones: Iterable[str] = (), zeros: Iterable[str] = (), other: int | None = None
+) -> pl.Expr:
+    """``1`` for a value in ``ones``, ``0`` for one in ``zeros`` (both compared case-insensitively);
+    any other non-empty value gives ``other`` (``None``: null, i.e. unknown)."""
+    s = clean_text(x).str.to_lowercase()
+    one = sorted({v.lower() for v in ones})
+    zero = sorted({v.lower() for v in zeros})
+    return (
+        pl.when(s.is_null())
+        .then(pl.lit(None, pl.Int8))
+        .when(s.is_in(one))
+        .then(pl.lit(1, pl.Int8))
+        .when(s.is_in(zero))
+        .then(pl.lit(0, pl.Int8))
+        .otherwise(pl.lit(other, pl.Int8))
+    )
+
+
+def id_text(x: pl.Expr) -> pl.Expr:
+    """The text of an ID field when it says anything: placeholders and all-zero values are null."""
+    s = clean_text(x)
+    return pl.when(s.str.contains(r"^0+$")).then(None).otherwise(s)
+
+
+def digits_id(x: pl.Expr) -> pl.Expr:
+    """A Metrica ClientID or Yclid: 1–20 digits (not all zeros), else null."""
+    s = id_text(x)
+    return pl.when(s.str.contains(r"^\d{1,20}$")).then(s).otherwise(None)
+
+
+def url(x: pl.Expr) -> pl.Expr:
+    """An absolute ``http(s)://`` URL without spaces, else null."""
+    s = clean_text(x)
+    return pl.when(s.str.contains(r"(?i)^https?://[^\s/?#]+\S*$")).then(s).otherwise(None)
+
+
+def url_param(x: pl.Expr, name: str = "yclid") -> pl.Expr:
+    """The raw value of query parameter ``name`` in a URL (``?``, ``&`` or ``#`` before it)."""
+    return clean_text(clean_text(x).str.extract(rf"[?&#]{name}=([^&#\s]*)", 1))
+
+
+def money(x: pl.Expr) -> pl.Expr:
+    """A non-negative amount as Float64: ``1 500,50`` and ``1500.50`` both read; else null."""
+    s = clean_text(x).str.replace_all(r"[\s\u00a0\u202f]", "").str.replace(",", ".", literal=True)
+    return pl.when(s.str.contains(r"^\d+(\.\d+)?$")).then(s).cast(pl.Float64, strict=False)
+
+
+def seconds(x: pl.Expr, *, unit: float = 1.0) -> pl.Expr:
+    """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``."""
+    s = clean_text(x)
+    number = s.str.replace(",", ".", literal=True)
+    is_number = number.str.contains(r"^\d+(\.\d+)?$")
+    clock = s.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})$")
+    h = clock.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
+    m = clock.struct.field("2").cast(pl.Int64, strict=False)
+    sec = clock.struct.field("3").cast(pl.Int64, strict=False)
+    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
+    from_number = (number.cast(pl.Float64, strict=False) * unit).round(0).cast(pl.Int64)
+    return pl.when(is_number).then(from_number).otherwise(from_clock).cast(pl.Int64)
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+_ISO = (
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
+    r"\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def _pad(e: pl.Expr) -> pl.Expr:
+    return e.str.zfill(2)
+
+
+def iso_parts(x: pl.Expr, *, offset: bool = True) -> tuple[pl.Expr, pl.Expr]:
+    """Read ISO 8601 date-times tolerantly: ``(aware, naive)``.
+
+    ``aware`` is Unix seconds (Int64) for values with an offset (``Z``, ``+0000``, ``+03:00``,
+    ``+03``), null otherwise; ``naive`` the local ``Datetime`` for values without one. Seconds
+    may be missing (``…T07:15Z``), fractions are dropped. With ``offset=False`` an offset is
+    ignored and every value counts as naive (for exports that label local time ``Z``).
+    """
+    s = clean_text(x)
+    g = s.str.extract_groups(_ISO)
+    f = [g.struct.field(str(i)) for i in range(1, 8)]
+    canonical = pl.format(
+        "{}-{}-{} {}:{}:{}", f[0], _pad(f[1]), _pad(f[2]), _pad(f[3]), f[4], f[5].fill_null("00")
+    )
+    local = canonical.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+    off = f[6]
+    if not offset:
+        return pl.lit(None, pl.Int64), local
+    sign = pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
+    hh = off.str.slice(1, 2).cast(pl.Int64, strict=False)
+    mm = off.str.replace(":", "", literal=True).str.slice(3, 2).cast(pl.Int64, strict=False)
+    zulu = off.str.to_uppercase().is_in(["Z", "UTC", "GMT"])
+    offset_s = pl.when(zulu).then(0).otherwise(sign * (hh * 3600 + mm.fill_null(0) * 60))
+    aware = pl.when(off.is_not_null()).then(local.dt.epoch("s") - offset_s)
+    naive = pl.when(off.is_null()).then(local)
+    return aware.cast(pl.Int64), naive
+
+
+def strptime_naive(x: pl.Expr, formats: Iterable[str]) -> pl.Expr:
+    """Local ``Datetime`` from the first of ``formats`` that fits (strftime syntax), else null."""
+    s = clean_text(x)
+    tries = [s.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
+    return pl.coalesce(tries) if tries else pl.lit(None, pl.Datetime("us"))
+
+
+def strptime_aware(x: pl.Expr, fmt: str) -> pl.Expr:
+    """Unix seconds from a format that carries its own offset (``%z``), else null."""
+    s = clean_text(x)
+    return s.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False).dt.epoch("s")
+
+
+def unix_seconds(x: pl.Expr, *, unit: str = "s") -> pl.Expr:
+    """Unix time written as digits (``s`` or ``ms``; a ``.0…`` fraction allowed) as Int64."""
+    s = clean_text(x).str.extract(r"^(\d{1,16})(?:\.\d+)?$", 1).cast(pl.Int64, strict=False)
+    return s // 1000 if unit == "ms" else s
+
+
+def localize(naive: pl.Expr, tz: str) -> pl.Expr:
+    """Unix seconds of a naive local time in ``tz``; the repeated hour at a DST change takes
+    the earlier instant, a time that does not exist (skipped hour) is null."""
+    return naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.epoch("s")
+
+
+# --- phones --------------------------------------------------------------------------------------
+
+
+def _fast_phone(digits: pl.Expr, plus: pl.Expr, region: str) -> pl.Expr:
+    n = digits.str.len_chars()
+    international = pl.when(plus & (n >= 8) & (n <= 15)).then(pl.lit("+") + digits)
+    if region.upper() not in _RU_LIKE:
+        return international.otherwise(None)
+    return (
+        international.when((n == 11) & digits.str.starts_with("8"))
+        .then(pl.lit("+7") + digits.str.slice(1))
+        .when((n == 11) & digits.str.starts_with("7"))
+        .then(pl.lit("+") + digits)
+        .when((n == 10) & digits.str.contains(r"^[3489]"))
+        .then(pl.lit("+7") + digits)
+        .otherwise(None)
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def phone_lookup(digits: str, region: str) -> str | None:
+    """E.164 for a digit string ``phonenumbers`` accepts as valid: as a national number of
+    ``region`` first, then (11 digits or more only) as a number carrying its own country code;
+    ``None`` when neither is valid."""
+    import phonenumbers
+
+    tries: list[tuple[str, str | None]] = [(digits, region.upper())]
+    if len(digits) >= 11:
+        tries.append((f"+{digits}", None))
+    for text, reg in tries:
+        try:
+            number = phonenumbers.parse(text, reg)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def phone(frame: pl.DataFrame, x: pl.Expr, *, region: str = "RU") -> pl.Expr:
+    """E.164 caller numbers (see the module docstring); ``phonenumbers`` sees unique values only.
+
+    Computed eagerly on ``frame`` in small steps (the result is a column literal of the frame's
+    height), because the unique leftovers must be known before the lookup.
+    """
+    s = pl.col("s")
+    steps = frame.select(clean_text(x).alias("s"))
+    steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
+    steps = steps.with_columns(
+        pl.when(pl.col("inner") != "").then(pl.col("inner")).otherwise(s).alias("s")
+    )
+    steps = steps.with_columns(
+        s.str.contains(r"(?i)^sips?:|@").alias("sip"),
+        s.str.starts_with("+").alias("plus"),
+        s.str.replace_all(r"[^0-9]", "").alias("digits"),
+    )
+    digits = pl.col("digits")
+    intl = ~pl.col("plus") & digits.str.starts_with("00")
+    steps = steps.with_columns(
+        pl.when(intl).then(digits.str.slice(2)).otherwise(digits).alias("digits"),
+        (pl.col("plus") | intl).alias("plus"),
+    )
+    steps = steps.with_columns(
+        (pl.col("sip") | (digits.str.len_chars() <= 6)).fill_null(True).alias("not_number")
+    )
+    steps = steps.with_columns(_fast_phone(digits, pl.col("plus"), region).alias("fast"))
+    residual = (
+        steps.filter(~pl.col("not_number") & pl.col("fast").is_null())
+        .get_column("digits")
+        .drop_nulls()
+        .unique()
+        .to_list()
+    )
+    known = {d: e for d in residual if d and (e := phone_lookup(d, region)) is not None}
+    slow = (
+        digits.replace_strict(known, default=None, return_dtype=pl.String)
+        if known
+        else pl.lit(None, pl.String)
+    )
+    result = steps.select(
+        pl.when(pl.col("not_number")).then(None).otherwise(pl.coalesce(pl.col("fast"), slow))
+    ).to_series()
+    return pl.lit(result.cast(pl.String))

@@ -1,0 +1,93 @@
+"""Rules about *converting* an export, as opposed to the Metrica file itself.
+
+They use the contract's :class:`~callframe.contract.rules.Rule` (stable id, title, hint,
+severity) so reports, the rejected-rows file, CI output and JSON treat them like any other rule.
+They have no expression of their own: the adapter base finds the rows (see
+:mod:`callframe.trackers.base`).
+
+* ``*|outbound`` (error): the call went *out* of the company; Metrica's calls are inbound.
+* ``DateTime|unreadable`` (error): the export's call time cannot be read.
+* ``<Column>|unreadable`` (warning): the export has a value for an optional column that cannot
+  be read (a SIP address as the caller, ``abc`` as a ClientID); the column is left empty and the
+  call kept.
+"""
+
+from __future__ import annotations
+
+from callframe.contract.columns import Kind
+from callframe.contract.rules import Rule
+
+__all__ = ["CONVERSION_RULES", "OUTBOUND", "UNREADABLE_COLUMNS", "conversion_rule", "unreadable_id"]
+
+_CALLS: frozenset[Kind] = frozenset({"calls"})
+
+OUTBOUND = "*|outbound"
+
+UNREADABLE_COLUMNS: dict[str, tuple[str, str]] = {
+    "DateTime": (
+        "The export's call time cannot be read",
+        "Check the time column; give the format (generic: date_format) or the right --tracker.",
+    ),
+    "UserId": ("The export's UserId is empty after cleaning", ""),
+    "ClientId": (
+        "The export's Metrica ClientID is not 1–20 digits; treated as absent",
+        "A GA id (123.456) or a float (1.7e18) is not a Metrica ClientID.",
+    ),
+    "Yclid": (
+        "The export's yclid is not 1–20 digits; treated as absent",
+        "Check the landing URL's yclid parameter.",
+    ),
+    "PhoneNumber": (
+        "Caller is not an external phone number (extension, SIP address, unknown length); "
+        "left empty",
+        "For numbers without a country code pass the country (--region UA).",
+    ),
+    "TalkDuration": ("Talk time cannot be read as seconds; left empty", ""),
+    "HoldDuration": ("Wait time cannot be read as seconds; left empty", ""),
+    "CallMissed": ("Missed/answered status cannot be read; left empty", ""),
+    "FirstTimeCaller": ("First-call flag cannot be read; left empty", ""),
+    "StaticCall": ("Static/dynamic flag cannot be read; left empty", ""),
+    "Price": ("Price cannot be read as a number; left empty", ""),
+    "Currency": ("Currency is empty after cleaning", ""),
+    "Tag": ("Tag is empty after cleaning", ""),
+    "URL": (
+        "Page URL is not an absolute http(s) address; left empty",
+        "Metrica needs https://… with the host.",
+    ),
+    "CallTrackerURL": (
+        "Call-tracker URL is not an absolute http(s) address; left empty",
+        "Metrica needs https://… with the host.",
+    ),
+}
+
+
+def unreadable_id(column: str) -> str:
+    return f"{column}|unreadable"
+
+
+CONVERSION_RULES: tuple[Rule, ...] = (
+    Rule(
+        OUTBOUND,
+        "Outbound call: Metrica's calls are the ones customers made to you",
+        _CALLS,
+        hint="Leave it out, or keep it with keep_outbound=True (--keep-outbound).",
+    ),
+    *(
+        Rule(
+            unreadable_id(column),
+            title,
+            _CALLS,
+            severity="error" if column == "DateTime" else "warning",
+            hint=hint,
+        )
+        for column, (title, hint) in UNREADABLE_COLUMNS.items()
+    ),
+)
+"""Every conversion rule, in the order reports list them."""
+
+_BY_ID = {r.id: r for r in CONVERSION_RULES}
+
+
+def conversion_rule(rule_id: str) -> Rule:
+    """The conversion rule with this id (``KeyError`` names it when there is none)."""
+    return _BY_ID[rule_id]
