@@ -17,6 +17,12 @@ sys.path.insert(0, str(ROOT))
 from callframe.schema_doc import schema_markdown  # noqa: E402
 
 
+def trackers_table() -> str:
+    from callframe.trackers import trackers_markdown
+
+    return trackers_markdown()
+
+
 def cli_reference() -> str:
     """``--help`` of every command, as typer renders it, in a fixed terminal width."""
     import os
@@ -41,6 +47,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "schema:calls": lambda: schema_markdown("calls"),
     "schema:conversions": lambda: schema_markdown("conversions"),
     "cli": cli_reference,
+    "trackers": trackers_table,
 }
 
 

@@ -35,9 +35,10 @@ import csv
 import io
 import json
 import re
+import warnings
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,7 +48,7 @@ from callframe.errors import ExportError, UsageError
 
 __all__ = ["KNOWN_ENVELOPES", "ExportFormat", "TrackerExport", "read_export"]
 
-ExportFormat = Literal["json", "csv", "xlsx", "xls"]
+ExportFormat = Literal["json", "csv", "xlsx", "xls", "frame"]
 
 KNOWN_ENVELOPES: tuple[str, ...] = (
     "records",
@@ -103,11 +104,16 @@ class TrackerExport:
     header: bool | None = None
     envelope: str | None = None
     sheet: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def rows(self) -> int:
         return self.frame.height
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame, *, source: str | None = None) -> TrackerExport:
+        """A frame the caller already holds, as an export: struct columns flattened to dotted
+        names, lists as JSON text, everything else cast to text (as :func:`read_export` does)."""
+        return cls(frame=_as_text(frame), format="frame", source=source)
 
     def describe(self) -> dict[str, Any]:
         """Provenance as plain data (for JSON output): no values from the file."""
@@ -193,6 +199,32 @@ def _sniff_format(raw: bytes, where: str | None) -> ExportFormat:
     if text.lstrip()[:1] in (b"{", b"["):
         return "json"
     return "csv"
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    while any(isinstance(t, pl.Struct) for t in frame.schema.values()):
+        parts: list[pl.Expr] = []
+        for name, dtype in frame.schema.items():
+            if isinstance(dtype, pl.Struct):
+                parts += [
+                    pl.col(name).struct.field(f.name).alias(f"{name}.{f.name}")
+                    for f in dtype.fields
+                ]
+            else:
+                parts.append(pl.col(name))
+        frame = frame.select(parts)
+    exprs = []
+    for name, dtype in frame.schema.items():
+        c = pl.col(name)
+        if isinstance(dtype, pl.List | pl.Array):
+            encoded = pl.struct(c.alias("v")).struct.json_encode()
+            text = encoded.str.strip_prefix('{"v":').str.strip_suffix("}")
+            exprs.append(pl.when(c.is_not_null()).then(text).alias(name))
+        elif dtype == pl.Boolean:
+            exprs.append(pl.when(c).then(pl.lit("true")).when(~c).then(pl.lit("false")).alias(name))
+        else:
+            exprs.append(c.cast(pl.String).alias(name))
+    return frame.select(exprs)
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -514,13 +546,17 @@ def _read_excel(
             sheet_name = sheet
         else:
             sheet_name = names[sheet or 0]
-        frame = pl.read_excel(
-            io.BytesIO(raw),
-            sheet_name=sheet_name,
-            engine="calamine",
-            infer_schema_length=0,
-            has_header=True if header is None else header,
-        )
+        with warnings.catch_warnings():
+            # polars 1.x warns about its own fastexcel/arrow hand-over; nothing for our caller
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            frame = pl.read_excel(
+                io.BytesIO(raw),
+                sheet_name=sheet_name,
+                engine="calamine",
+                infer_schema_length=0,
+                has_header=True if header is None else header,
+            )
     except ExportError:
         raise
     except Exception as exc:  # fastexcel/calamine raise their own exception types

@@ -2,25 +2,32 @@
 
 Both transports send ``Authorization: OAuth <token>`` through an :class:`httpx.Auth` that adds
 it at send time, so the token is in no default header, no repr and no log line. Redirects are
-not followed, TLS verification is always on. A file goes as a real ``multipart/form-data`` part
-(``file``, a filename, ``text/csv``) with an exact ``Content-Length``, streamed from disk in
-``CHUNK`` pieces, reporting progress. Every httpx error becomes a :class:`TransportFailure`
-saying whether the request may have reached the server.
+not followed. TLS verification is always on and cannot be turned off: there is no ``verify``
+argument, and an httpx transport built without verification is refused; a certificate that
+fails verification is a final error (never retried) saying how to trust a proxy's CA
+(``SSL_CERT_FILE``). Requests to a loopback host never go through a proxy from the environment
+(``HTTP_PROXY`` …): it would get the token in clear text, and could not reach our loopback
+anyway. A file goes as a real ``multipart/form-data`` part (``file``, a filename, ``text/csv``)
+with an exact ``Content-Length``, streamed from disk in ``CHUNK`` pieces, reporting progress.
+Every httpx error becomes a :class:`TransportFailure` saying whether the request may have
+reached the server.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import ssl
 from collections.abc import AsyncIterator, Generator, Iterator
 from importlib.metadata import PackageNotFoundError, version
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import anyio.to_thread
 import httpx
 
 from callframe.errors import UsageError
 from callframe.metrica._core import FileBody, HttpReply, HttpRequest, Secret, TransportFailure
+from callframe.metrica._policy import is_loopback_host
 
 __all__ = ["CHUNK", "AsyncHttp", "SyncHttp", "user_agent"]
 
@@ -50,6 +57,49 @@ class _OAuth(httpx.Auth):
 
 def _timeout(timeout: float, connect: float) -> httpx.Timeout:
     return httpx.Timeout(timeout, connect=min(connect, timeout))
+
+
+def _verifies_tls(transport: object) -> bool:
+    """False for one of httpx's network transports set not to verify certificates or hostnames
+    (or whose TLS settings cannot be read: refuse rather than guess). Other transports (mocks,
+    ``ASGITransport``) open no TLS connection of their own."""
+    if not isinstance(transport, httpx.HTTPTransport | httpx.AsyncHTTPTransport):
+        return True
+    context = getattr(getattr(transport, "_pool", None), "_ssl_context", None)
+    if not isinstance(context, ssl.SSLContext):
+        return False
+    return context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+def _client_options(
+    base_url: str, secret: Secret, timeout: float, connect_timeout: float, transport: object
+) -> dict[str, Any]:
+    """What both ``httpx`` clients are built with; refuses what would expose the token."""
+    if transport is not None and not _verifies_tls(transport):
+        raise UsageError(
+            "this transport turns TLS certificate verification off (or hides whether it is on): "
+            "callframe never sends the token over unverified TLS. Build it with verify=True or "
+            "with an ssl context trusting your CA; or set SSL_CERT_FILE to your proxy's CA bundle"
+        )
+    url = httpx.URL(base_url)
+    loopback = is_loopback_host(url.host)
+    if url.scheme != "https" and not loopback:  # check_base_url said so; httpx must agree
+        raise UsageError(
+            f"base_url {base_url!r} is plain http to a non-loopback host: the token would "
+            "travel in clear text. Use https://"
+        )
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return {
+        "base_url": base_url,
+        "auth": _OAuth(secret),
+        "timeout": _timeout(timeout, connect_timeout),
+        "transport": transport,
+        # loopback never through an environment proxy (None: the client's own transport)
+        "mounts": {f"all://{host}": None} if loopback else None,
+        "follow_redirects": False,
+        "verify": True,
+        "headers": {"User-Agent": user_agent(), "Accept": "application/json"},
+    }
 
 
 class _Multipart:
@@ -128,8 +178,29 @@ class _Multipart:
         yield self.tail
 
 
+def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def _failure(exc: httpx.RequestError) -> TransportFailure:
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    refused = _certificate_error(exc)
+    if refused is not None:  # the same certificate fails the same way next time: final
+        why = refused.verify_message or "the certificate is not trusted"
+        return TransportFailure(
+            f"TLS certificate verification failed: {why}. Nothing was sent. callframe never "
+            "turns verification off; if a proxy re-signs TLS, set SSL_CERT_FILE to its CA bundle",
+            reached=False,
+            timeout=False,
+            retryable=False,
+        )
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return TransportFailure(reason, reached=False, timeout=True, retryable=True)
     if isinstance(exc, httpx.TimeoutException):
@@ -176,13 +247,7 @@ class SyncHttp:
         if transport is not None and not isinstance(transport, httpx.BaseTransport):
             raise UsageError("transport must be an httpx.BaseTransport for MetricaClient")
         self._client = httpx.Client(
-            base_url=base_url,
-            auth=_OAuth(secret),
-            timeout=_timeout(timeout, connect_timeout),
-            transport=transport,
-            follow_redirects=False,
-            verify=True,
-            headers={"User-Agent": user_agent(), "Accept": "application/json"},
+            **_client_options(base_url, secret, timeout, connect_timeout, transport)
         )
 
     def send(self, req: HttpRequest) -> HttpReply | TransportFailure:
@@ -219,13 +284,7 @@ class AsyncHttp:
                 "for AsyncMetricaClient"
             )
         self._client = httpx.AsyncClient(
-            base_url=base_url,
-            auth=_OAuth(secret),
-            timeout=_timeout(timeout, connect_timeout),
-            transport=transport,
-            follow_redirects=False,
-            verify=True,
-            headers={"User-Agent": user_agent(), "Accept": "application/json"},
+            **_client_options(base_url, secret, timeout, connect_timeout, transport)
         )
 
     async def send(self, req: HttpRequest) -> HttpReply | TransportFailure:

@@ -146,9 +146,13 @@ class PollPolicy:
 
 
 def is_loopback_host(host: str) -> bool:
-    """``localhost``, ``127.0.0.0/8`` and ``::1``."""
+    """``localhost``, ``127.0.0.0/8`` and ``::1``.
+
+    Not ``*.localhost``: RFC 6761 asks resolvers to keep those on loopback, but glibc and most
+    others send them to DNS, where anyone may answer — and the token would follow in clear text.
+    """
     name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
+    if name == "localhost":
         return True
     try:
         return ipaddress.ip_address(name).is_loopback

@@ -261,20 +261,26 @@ def error_from_response(
     (the client passes one that masks its token).
     """
     clean: Callable[[str], str] = scrub or (lambda s: s)
-    top, details = _parse_body(content)
-    first = details[0] if details else ApiErrorDetail(None, None, None)
-    message = first.message or top
-    if message is None:
-        snippet = content[:_MAX_BODY_CHARS].decode("utf-8", "replace").strip()
-        message = snippet or "(no error body)"
+
+    def cleaned(text: str | None) -> str | None:
+        return None if text is None else clean(text)
+
+    top, raw_details = _parse_body(content)
+    # every field the server sent is scrubbed: an echo may come in any of them
     details = tuple(
-        ApiErrorDetail(d.error_type, None if d.message is None else clean(d.message), d.location)
-        for d in details
+        ApiErrorDetail(cleaned(d.error_type), cleaned(d.message), cleaned(d.location))
+        for d in raw_details
     )
+    first = details[0] if details else ApiErrorDetail(None, None, None)
+    message = first.message or cleaned(top)
+    if message is None:
+        # scrub the whole body, then cut: a cut first could keep the start of a secret
+        snippet = clean(content.decode("utf-8", "replace"))[:_MAX_BODY_CHARS].strip()
+        message = snippet or "(no error body)"
     cls = _status_class(status, first.error_type, is_upload)
     if cls is MetricaQuotaError:
         return MetricaQuotaError(
-            clean(message),
+            message,
             retry_after=retry_after,
             status_code=status,
             error_type=first.error_type,
@@ -284,7 +290,7 @@ def error_from_response(
             path=path,
         )
     return cls(
-        clean(message),
+        message,
         status_code=status,
         error_type=first.error_type,
         location=first.location,

@@ -18,7 +18,10 @@
 * state in SQLite: a file when ``db`` is given (it survives restarts), else in memory;
 * faults on request (:class:`Fault`): delays, 5xx, 429 with ``Retry-After``, dropped connections,
   before or after storing the upload. Set them with :meth:`Sandbox.inject`, or over HTTP with
-  ``POST /_sandbox/faults`` (same token) when the sandbox runs in another process.
+  ``POST /_sandbox/faults`` (same token) when the sandbox runs in another process; each one used
+  is listed in :attr:`Sandbox.faults_applied`;
+* a client that goes away before its file was read in full (a timeout, a killed process) gets
+  nothing stored: an upload exists only once its whole body arrived.
 
 It imports the contract to validate, never the client. Serve it with uvicorn (``callframe
 sandbox``, or :func:`serve` for a background thread in tests).
@@ -38,7 +41,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -47,7 +50,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -149,7 +152,7 @@ async def _drain(request: Request) -> None:
     try:
         async for _ in request.stream():
             pass
-    except RuntimeError:  # already consumed
+    except (RuntimeError, ClientDisconnect):  # already consumed, or the client is gone
         pass
 
 
@@ -392,6 +395,8 @@ class Sandbox:
         self._faults_lock = threading.Lock()
         self.requests: Counter[str] = Counter()
         """Requests that passed the auth check, by endpoint (``upload``, ``list``, ``get``)."""
+        self.faults_applied: list[Fault] = []
+        """Every fault used, in order: a copy with ``on`` set to the endpoint it hit."""
         self.in_flight = 0
         self.peak_in_flight = 0
         p = _PREFIX.format(counter="{counter}")
@@ -441,6 +446,7 @@ class Sandbox:
 
     def reset_stats(self) -> None:
         self.requests.clear()
+        self.faults_applied.clear()
         self.peak_in_flight = self.in_flight
 
     def close(self) -> None:
@@ -483,6 +489,7 @@ class Sandbox:
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
+                    self.faults_applied.append(replace(fault, on=endpoint, times=1, skip=0))  # type: ignore[arg-type]
                     return fault
         return None
 
@@ -564,6 +571,10 @@ class Sandbox:
         except _ProblemError as problem:
             await _drain(request)
             return problem.response
+        except ClientDisconnect:
+            # the client gave up before its body was read (a timeout, a killed process):
+            # nothing is stored and nobody is left to answer — not a server error
+            return Response(status_code=499)
 
     # --- endpoints ------------------------------------------------------------------------------
 

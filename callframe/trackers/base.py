@@ -80,7 +80,10 @@ class Adapter:
     ``signature`` are the columns typical of the export (detection scores the share present);
     ``requires`` the ones it cannot do without (a tuple inside means "one of"). ``envelopes``
     are JSON paths to the records (see :func:`callframe.read_export`). ``outbound`` is a node
-    that is 1 for calls the company made. ``notes`` list the INFERRED/UNCONFIRMED defaults,
+    that is 1 for calls the company made. ``checks`` pair a conversion rule id (see
+    :mod:`~callframe.trackers.rules`) with a node that is 1 on the rows breaking it: an error rule
+    rejects the row (e.g. ``*|extra_leg`` for the second leg of one PBX call), a warning keeps it
+    (e.g. ``DateTime|note_time``); nothing is dropped silently. ``notes`` list the INFERRED/UNCONFIRMED defaults,
     shown in the docs. Every other field names a Metrica column (see :data:`COLUMN_FIELDS`).
     """
 
@@ -107,6 +110,7 @@ class Adapter:
     url: Node | None = None
     tracker_url: Node | None = None
     outbound: Node | None = None
+    checks: tuple[tuple[str, Node], ...] = ()
     notes: tuple[str, ...] = ()
 
     # --- declaration helpers -----------------------------------------------------------------
@@ -197,6 +201,10 @@ class Adapter:
             *values,
             *(pl.col(f"__raw:{c}") for c in checked),
             outbound.alias("__outbound"),
+            *(
+                (node.expr(sctx) == 1).fill_null(False).alias(f"__check:{i}")
+                for i, (_, node) in enumerate(self.checks)
+            ),
         )
         mapped = combined.select(c.name for c in CALLS if c.name in nodes)
         failures = self._failures(combined, checked)
@@ -252,6 +260,19 @@ class Adapter:
                 pl.lit(out_rule.severity).alias("severity"),
             )
         )
+        for i, (rule_id, _) in enumerate(self.checks):
+            rule = conversion_rule(rule_id)
+            pieces.append(
+                lazy.filter(pl.col(f"__check:{i}")).select(
+                    pl.col("__row").alias("row"),
+                    pl.lit(rule.column).alias("column"),
+                    pl.lit(rule.id).alias("rule"),
+                    pl.lit(rule.title).alias("title"),
+                    pl.lit(None, pl.String).alias("value"),
+                    pl.lit(rule.hint or None, dtype=pl.String).alias("hint"),
+                    pl.lit(rule.severity).alias("severity"),
+                )
+            )
         schema = {**FAILURE_SCHEMA, "severity": pl.String()}
         frames = [f.cast(schema) for f in pl.collect_all(pieces)]  # type: ignore[arg-type]
         return pl.concat(frames).sort("row", maintain_order=True)

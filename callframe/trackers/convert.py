@@ -36,7 +36,7 @@ from callframe.validation import check_frame, resolve_now
 
 __all__ = ["Conversion", "convert"]
 
-Source = str | Path | bytes | pl.DataFrame | TrackerExport
+Source = str | Path | bytes | pl.DataFrame | pl.LazyFrame | TrackerExport
 MappingSource = Mapping[str, Any] | str | Path
 
 
@@ -78,16 +78,12 @@ class Conversion:
 
     def rejected_counts(self) -> dict[str, int]:
         """Rejected rows per rule id (a row breaking two rules counts for both)."""
-        rules = self.rejected.get_column("rule").str.split("; ").explode()
-        counts = rules.value_counts(sort=True, name="n")
-        return {
-            r: int(n) for r, n in counts.sort(["n", "rule"], descending=[True, False]).iter_rows()
-        }
+        errors = self.report.errors.filter(pl.col("row").is_not_null())
+        return _counts(errors.unique(["row", "rule"]))
 
     def warning_counts(self) -> dict[str, int]:
         """Warnings per rule id (rows with a warning are kept)."""
-        w = self.report.warnings.get_column("rule").value_counts(sort=True, name="n")
-        return {r: int(n) for r, n in w.sort(["n", "rule"], descending=[True, False]).iter_rows()}
+        return _counts(self.report.warnings)
 
     def summary_line(self) -> str:
         where = self.source or "<data>"
@@ -159,6 +155,12 @@ class Conversion:
         return f"<Conversion {self.summary_line()}>"
 
 
+def _counts(failures: pl.DataFrame) -> dict[str, int]:
+    counts = failures.group_by("rule").agg(pl.len().alias("n"))
+    ordered = counts.sort(["n", "rule"], descending=[True, False])
+    return {rule: int(n) for rule, n in ordered.iter_rows()}
+
+
 # --- entry point -------------------------------------------------------------------------------
 
 
@@ -189,9 +191,10 @@ def _load_mapping(mapping: MappingSource) -> Mapping[str, Any]:
 def _read(source: Source, adapter: Adapter | None) -> TrackerExport:
     if isinstance(source, TrackerExport):
         return source
+    if isinstance(source, pl.LazyFrame):
+        source = source.collect()
     if isinstance(source, pl.DataFrame):
-        frame = source.select(pl.all().cast(pl.String))
-        return TrackerExport(frame=frame, format="csv")
+        return TrackerExport.from_frame(source)
     paths = envelopes() if adapter is None else (*adapter.envelopes, *envelopes())
     return read_export(source, envelopes=paths)
 
@@ -209,7 +212,8 @@ def convert(
 ) -> Conversion:
     """Convert a tracker export into Metrica calls; see the module docstring.
 
-    ``source``: a path, bytes, a :class:`TrackerExport` or a polars frame of the export.
+    ``source``: a path, bytes, a :class:`TrackerExport` or a polars frame of the export (struct
+    columns are flattened to dotted names, every value read as text).
     ``tracker``: an adapter name or :class:`~callframe.trackers.Adapter` (default: detected).
     ``mapping``: a dict or TOML file for the ``generic`` adapter (see
     :mod:`callframe.trackers.generic`). ``tz``: the IANA zone of times written without an
@@ -308,7 +312,7 @@ def _merged_report(
     invalid = (
         pl.repeat(True, mapped.height, dtype=pl.Boolean, eager=True)
         if whole_file
-        else pl.int_range(1, mapped.height + 1, eager=True).is_in(bad_rows.implode())
+        else pl.int_range(1, mapped.height + 1, eager=True).is_in(bad_rows.unique().to_list())
     )
     specs = [c for c in CALLS if c.name in mapped.columns]
     text = mapped.select(text_expr(c, mapped.schema[c.name]) for c in specs)

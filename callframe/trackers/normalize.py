@@ -12,7 +12,10 @@ Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md
 * **Phones** (:func:`phone`): the part inside ``<…>`` when present (caller-id); ``sip:`` URIs
   and short extensions (≤ 6 digits) are not external numbers; ``+`` and 8–15 digits is kept;
   ``00`` is an international prefix; for ``RU``/``KZ`` ``8XXXXXXXXXX`` and ``7XXXXXXXXXX`` become
-  ``+7…`` and ten digits starting with 3, 4, 8 or 9 get ``+7``; anything else is looked up with
+  ``+7…`` and ten digits starting with 3, 4, 8 or 9 get ``+7``; for other regions numbers that
+  start with the region's country code or national prefix followed by a length its numbering
+  plan allows (``380671234567``, ``0671234567`` for ``UA``) are placed by expression; anything
+  else is looked up with
   ``phonenumbers``: first as a national number of ``region``, then, for 11 digits or more, as a
   number that already carries its country code (``380…``); what neither accepts as valid is
   null (never guessed).
@@ -96,9 +99,9 @@ def to_flag(x: pl.Expr, *, invert: bool = False) -> pl.Expr:
     s = clean_text(x).str.to_lowercase()
     one, zero = (0, 1) if invert else (1, 0)
     return (
-        pl.when(s.is_in(BOOL_TRUE))
+        pl.when(s.is_in(list(BOOL_TRUE)))
         .then(pl.lit(one, pl.Int8))
-        .when(s.is_in(BOOL_FALSE))
+        .when(s.is_in(list(BOOL_FALSE)))
         .then(pl.lit(zero, pl.Int8))
         .otherwise(pl.lit(None, pl.Int8))
     )
@@ -174,10 +177,6 @@ _ISO = (
 )
 
 
-def _pad(e: pl.Expr) -> pl.Expr:
-    return e.str.zfill(2)
-
-
 def iso_parts(x: pl.Expr, *, offset: bool = True) -> tuple[pl.Expr, pl.Expr]:
     """Read ISO 8601 date-times tolerantly: ``(aware, naive)``.
 
@@ -187,15 +186,14 @@ def iso_parts(x: pl.Expr, *, offset: bool = True) -> tuple[pl.Expr, pl.Expr]:
     ignored and every value counts as naive (for exports that label local time ``Z``).
     """
     s = clean_text(x)
-    g = s.str.extract_groups(_ISO)
-    f = [g.struct.field(str(i)) for i in range(1, 8)]
-    canonical = pl.format(
-        "{}-{}-{} {}:{}:{}", f[0], _pad(f[1]), _pad(f[2]), _pad(f[3]), f[4], f[5].fill_null("00")
+    body = s.str.replace(_ISO, "${1}-${2}-${3} ${4}:${5}:${6}")
+    local = pl.coalesce(
+        body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False),
+        body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:", strict=False),
     )
-    local = canonical.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
-    off = f[6]
     if not offset:
         return pl.lit(None, pl.Int64), local
+    off = s.str.extract(_ISO, 7)
     sign = pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
     hh = off.str.slice(1, 2).cast(pl.Int64, strict=False)
     mm = off.str.replace(":", "", literal=True).str.slice(3, 2).cast(pl.Int64, strict=False)
@@ -234,11 +232,42 @@ def localize(naive: pl.Expr, tz: str) -> pl.Expr:
 # --- phones --------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _numbering_plan(region: str) -> tuple[str, str, tuple[int, ...]] | None:
+    """``(country code, national prefix, national lengths)`` of ``region`` from phonenumbers'
+    metadata (lengths of mobile and fixed-line numbers), or ``None`` for an unknown region."""
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        return None
+    lengths = {
+        n
+        for desc in (meta.mobile, meta.fixed_line)
+        if desc is not None
+        for n in desc.possible_length or ()
+        if n > 0
+    }
+    code = str(phonenumbers.country_code_for_region(region))
+    return code, meta.national_prefix or "", tuple(sorted(lengths))
+
+
 def _fast_phone(digits: pl.Expr, plus: pl.Expr, region: str) -> pl.Expr:
     n = digits.str.len_chars()
     international = pl.when(plus & (n >= 8) & (n <= 15)).then(pl.lit("+") + digits)
     if region.upper() not in _RU_LIKE:
-        return international.otherwise(None)
+        plan = _numbering_plan(region.upper())
+        if plan is None or not plan[2]:
+            return international.otherwise(None)
+        code, prefix, lengths = plan
+        own = international.when(
+            digits.str.starts_with(code) & (n - len(code)).is_in(list(lengths))
+        ).then(pl.lit("+") + digits)
+        if prefix:
+            own = own.when(
+                digits.str.starts_with(prefix) & (n - len(prefix)).is_in(list(lengths))
+            ).then(pl.lit(f"+{code}") + digits.str.slice(len(prefix)))
+        return own.otherwise(None)
     return (
         international.when((n == 11) & digits.str.starts_with("8"))
         .then(pl.lit("+7") + digits.str.slice(1))

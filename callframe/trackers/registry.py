@@ -146,10 +146,9 @@ def _columns_of(
 ) -> tuple[list[str], str | None]:
     if isinstance(data, TrackerExport):
         return data.frame.columns, data.source
-    if isinstance(data, pl.DataFrame):
-        return data.columns, None
-    if isinstance(data, pl.LazyFrame):
-        return data.collect_schema().names(), None
+    if isinstance(data, pl.DataFrame | pl.LazyFrame):
+        frame = data.head(0).collect() if isinstance(data, pl.LazyFrame) else data.head(0)
+        return TrackerExport.from_frame(frame).frame.columns, None
     export = read_export(data, envelopes=envelopes())
     return export.frame.columns, export.source
 

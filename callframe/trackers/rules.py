@@ -10,6 +10,15 @@ They have no expression of their own: the adapter base finds the rows (see
 * ``<Column>|unreadable`` (warning): the export has a value for an optional column that cannot
   be read (a SIP address as the caller, ``abc`` as a ClientID); the column is left empty and the
   call kept.
+* ``*|extra_leg`` (error): another row (leg, dial attempt) of a PBX call already counted once
+  (Asterisk/FreePBX: same ``linkedid``/``uniqueid``).
+* ``*|internal`` (error): a call between two extensions of the company, not a customer's call.
+* ``DateTime|note_time`` (warning): the time is when a CRM note was written (amoCRM), which may
+  lag the call by minutes or hours.
+* ``DateTime|assumed_utc`` (warning): the export's Unix time is taken as true UTC although the
+  tracker's documentation is ambiguous about it (Mango VPBX); check against the web UI.
+* Adapters attach the last four through :attr:`Adapter.checks
+  <callframe.trackers.base.Adapter.checks>`.
 """
 
 from __future__ import annotations
@@ -17,11 +26,25 @@ from __future__ import annotations
 from callframe.contract.columns import Kind
 from callframe.contract.rules import Rule
 
-__all__ = ["CONVERSION_RULES", "OUTBOUND", "UNREADABLE_COLUMNS", "conversion_rule", "unreadable_id"]
+__all__ = [
+    "ASSUMED_UTC",
+    "CONVERSION_RULES",
+    "EXTRA_LEG",
+    "INTERNAL",
+    "NOTE_TIME",
+    "OUTBOUND",
+    "UNREADABLE_COLUMNS",
+    "conversion_rule",
+    "unreadable_id",
+]
 
 _CALLS: frozenset[Kind] = frozenset({"calls"})
 
 OUTBOUND = "*|outbound"
+EXTRA_LEG = "*|extra_leg"
+INTERNAL = "*|internal"
+NOTE_TIME = "DateTime|note_time"
+ASSUMED_UTC = "DateTime|assumed_utc"
 
 UNREADABLE_COLUMNS: dict[str, tuple[str, str]] = {
     "DateTime": (
@@ -71,6 +94,32 @@ CONVERSION_RULES: tuple[Rule, ...] = (
         "Outbound call: Metrica's calls are the ones customers made to you",
         _CALLS,
         hint="Leave it out, or keep it with keep_outbound=True (--keep-outbound).",
+    ),
+    Rule(
+        EXTRA_LEG,
+        "Another leg of a PBX call already counted (same linkedid/uniqueid); one row per call",
+        _CALLS,
+        hint="Nothing to do: the call is kept once, from its answered inbound leg.",
+    ),
+    Rule(
+        INTERNAL,
+        "Internal call between two extensions: not a customer's call",
+        _CALLS,
+        hint="Nothing to do: internal calls do not go to Metrica.",
+    ),
+    Rule(
+        NOTE_TIME,
+        "DateTime is when the CRM note was written, which may lag the call",
+        _CALLS,
+        severity="warning",
+        hint="Prefer the telephony's own export (PBX, call tracker) for exact call times.",
+    ),
+    Rule(
+        ASSUMED_UTC,
+        "Unix time taken as true UTC; the tracker's docs say 'UTC+3' (unconfirmed)",
+        _CALLS,
+        severity="warning",
+        hint="Compare a call with the web UI; if 3 h off, use the adapter's documented override.",
     ),
     *(
         Rule(

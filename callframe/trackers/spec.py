@@ -534,6 +534,9 @@ class UnixTime(TimeNode):
         return super(UnixTime, self).describe() + f" (Unix {self.unit})"
 
 
+_PLAIN = "%Y-%m-%d %H:%M:%S"
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class IsoTime(TimeNode):
     """ISO 8601 with or without an offset. ``offset=False`` ignores a written offset and treats
@@ -554,6 +557,13 @@ class IsoTime(TimeNode):
 
     def parts(self, ctx: Ctx) -> TimeParts:
         raw = _coalesce([ctx.text(n) for n in self.names])
+        plain = raw.str.strptime(pl.Datetime("us"), _PLAIN, strict=False)
+        if (
+            ctx.frame.height
+            and not ctx.frame.select((raw.is_not_null() & plain.is_null()).any()).item()
+        ):
+            # every value is YYYY-MM-DD HH:MM:SS: the quick way (most exports of naive time)
+            return TimeParts(pl.lit(None, pl.Int64), plain, raw)
         aware, naive = nz.iso_parts(raw, offset=self.offset)
         return TimeParts(aware, naive, raw)
 

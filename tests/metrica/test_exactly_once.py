@@ -4,6 +4,9 @@ again; ``force=True`` does. Sleeps are recorded, never slept (except a real read
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,26 @@ HALF = 0.5  # random() → jitter factor 1 - 0.25 * 0.5 = 0.875
 @pytest.fixture
 def route() -> str:
     return "socket"
+
+
+@pytest.fixture
+def server_errors(server_url: str) -> Iterator[list[logging.LogRecord]]:
+    """ERROR records of the uvicorn server (its loggers do not propagate to the root; uvicorn
+    resets their handlers when a server is made, hence after ``server_url``)."""
+
+    class Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.ERROR)
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    handler = Collect()
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    yield handler.records
+    logger.removeHandler(handler)
 
 
 def stored_once(sandbox: Sandbox) -> None:
@@ -95,6 +118,23 @@ def test_a_slow_answer_times_out_and_is_recovered(make_api: MakeApi, sandbox: Sa
     assert result.outcome is UploadOutcome.RECOVERED
     assert sandbox.requests["upload"] == 1
     stored_once(sandbox)
+
+
+def test_a_client_gone_before_its_body_was_read_leaves_nothing_stored_and_no_server_error(
+    make_api: MakeApi, sandbox: Sandbox, server_errors: list[logging.LogRecord]
+) -> None:
+    sandbox.inject(Fault("delay", seconds=0.8, after_store=False))  # slow to start reading
+    result = make_api(timeout=0.3).upload_calls(CALLS, now=NOW)
+    # the first attempt timed out; the check by hash found nothing, so it was sent again
+    assert result.outcome is UploadOutcome.SENT
+    deadline = time.monotonic() + 10
+    while sandbox.in_flight and time.monotonic() < deadline:  # the first request wakes up …
+        time.sleep(0.02)
+    assert sandbox.in_flight == 0  # … finds its client gone, and stores nothing
+    stored_once(sandbox)
+    assert sandbox.requests["upload"] == 2
+    assert [(f.kind, f.on) for f in sandbox.faults_applied] == [("delay", "upload")]
+    assert server_errors == []
 
 
 def test_a_drop_before_storing_is_checked_then_sent_again(

@@ -47,17 +47,30 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     return caplog
 
 
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and every exception it was raised from or during (even when suppressed)."""
+    out: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not e for e in out):
+        out.append(current)
+        current = current.__cause__ or current.__context__
+    return out
+
+
 def assert_no_token(caplog: pytest.LogCaptureFixture, *things: object) -> None:
     texts = [caplog.text]
     for record in caplog.records:
         texts.append(record.getMessage())
         texts.append(repr(record.args))
+        if record.exc_info and record.exc_info[1] is not None:
+            things += (record.exc_info[1],)
     for thing in things:
         texts += [str(thing), repr(thing)]
         if isinstance(thing, BaseException):
             texts.append("".join(traceback.format_exception(thing)))
-            texts.append(repr(vars(thing)))
             texts.append(repr(pickle.dumps(thing)))
+            for error in _chain(thing):
+                texts += [str(error), repr(error), repr(error.args), repr(vars(error))]
     leaks = [t for t in texts if TOKEN in t]
     assert leaks == []
 
@@ -114,6 +127,9 @@ def test_every_error_path_is_clean(make_api: MakeApi, sandbox: Sandbox, caplog: 
     collect(UsageError, lambda: api.wait("nope"))
     assert len(found) == 9
     assert "re-running is safe" in str(found[6])
+    # DEBUG records of every layer were captured (so their absence of the token means something)
+    loggers = {record.name.split(".")[0] for record in caplog.records}
+    assert {"callframe", "httpx", "httpcore"} <= loggers
     assert_no_token(caplog, *found)
 
 
@@ -149,6 +165,44 @@ def test_a_server_echoing_the_token_is_scrubbed(cls: type[Any], caplog: Any) -> 
 
         error = anyio.run(go)
     assert isinstance(error, MetricaError) and "bad OAuth ***" in error.message
+    assert_no_token(caplog, error, *error.errors)
+
+
+def _echo_everywhere(request: httpx.Request) -> httpx.Response:
+    said = request.headers["authorization"]
+    item = {"error_type": said, "message": said, "location": said}
+    return httpx.Response(400, json={"errors": [item, item], "code": 400, "message": said})
+
+
+def _echo_across_the_cut(visible: int) -> Callable[[httpx.Request], httpx.Response]:
+    """A non-JSON body (a proxy's page) whose first 300 characters end ``visible`` characters
+    into the token: only the start of the body is kept in the message."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        said = request.headers["authorization"]  # "OAuth <token>"
+        pad = "x" * (300 - len("OAuth ") - visible)
+        return httpx.Response(502, text=f"{pad}{said} and more")
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [_echo_everywhere, _echo_across_the_cut(4), _echo_across_the_cut(12), _echo_across_the_cut(20)],
+    ids=["every-field", "cut-after-4", "cut-after-12", "cut-after-20"],
+)
+def test_a_token_echoed_in_any_field_or_cut_in_half_is_scrubbed(
+    handler: Callable[[httpx.Request], httpx.Response], caplog: Any
+) -> None:
+    with MetricaClient(
+        COUNTER, token=TOKEN, transport=httpx.MockTransport(handler), max_retries=0
+    ) as c:
+        error = raises(MetricaError, c.call_uploads)
+    assert isinstance(error, MetricaError)
+    texts = [str(error), repr(vars(error)), repr(error.errors)]
+    partial = [TOKEN[:n] for n in (4, 12, 20)]  # not even the start of it
+    assert [p for p in partial if any(p in t for t in texts)] == []
+    assert "OAuth ***" in str(error)
     assert_no_token(caplog, error, *error.errors)
 
 

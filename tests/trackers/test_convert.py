@@ -186,3 +186,12 @@ def test_summary_and_json_carry_counts_not_values() -> None:
 def test_an_empty_export_converts_to_nothing() -> None:
     conversion = callframe.convert(b'{"data": []}', tracker="roistat", now=NOW)
     assert conversion.rows_in == conversion.rows_out == conversion.rows_rejected == 0
+
+
+def test_a_frame_with_nested_columns_reads_like_the_json() -> None:
+    records = json.loads((FIXTURES / "roistat" / "calls.json").read_text(encoding="utf-8"))["data"]
+    frame = pl.DataFrame(records, infer_schema_length=None)
+    assert isinstance(frame.schema["visit"], pl.Struct)
+    from_frame = callframe.convert(frame, now=NOW)
+    from_file = callframe.convert(FIXTURES / "roistat" / "calls.json", now=NOW)
+    assert from_frame.tracker == "roistat" and from_frame.calls.equals(from_file.calls)

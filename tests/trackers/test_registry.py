@@ -37,9 +37,9 @@ def test_unknown_name_lists_the_known_ones() -> None:
 
 
 def test_a_random_csv_is_refused_with_the_two_closest_and_a_pointer_to_generic() -> None:
-    frame = pl.DataFrame({"when": ["x"], "who": ["y"], "how_long": ["z"], "status": ["ok"]})
+    random_csv = b"when;who;how_long;status\n2026-11-23 10:00;Ivan;95;ok\n"
     with pytest.raises(callframe.ExportError) as caught:
-        callframe.detect(frame)
+        callframe.detect(random_csv)
     message = str(caught.value)
     assert "matches no known tracker" in message
     assert message.count("(score") == 2
