@@ -45,6 +45,7 @@ from typing import Any, Literal
 import polars as pl
 
 from callframe.errors import ExportError, UsageError
+from callframe.io.metrica_csv import ragged_line
 
 __all__ = ["KNOWN_ENVELOPES", "ExportFormat", "TrackerExport", "read_export"]
 
@@ -266,14 +267,12 @@ def _read_json(
 
 
 def _decode_json_bytes(raw: bytes, where: str | None) -> str:
-    for bom, codec in _BOMS:
-        if raw.startswith(bom):
-            return raw.decode(codec)
+    codec = next((codec for bom, codec in _BOMS if raw.startswith(bom)), "utf-8")
     try:
-        return raw.decode("utf-8")
+        return raw.decode(codec)
     except UnicodeDecodeError as exc:
         raise ExportError(
-            f"is not UTF-8 JSON (bad byte at offset {exc.start}); JSON exports are UTF-8",
+            f"is not {codec} JSON (bad byte at offset {exc.start}); JSON exports are UTF-8",
             path=where,
             tried=("utf-8", "utf-8-sig", "utf-16"),
         ) from None
@@ -512,14 +511,7 @@ def _shown(sep: str) -> str:
 
 
 def _ragged_line(text: str, sep: str) -> int | None:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    width = None
-    for record in reader:
-        if width is None:
-            width = len(record)
-        elif len(record) > width:
-            return reader.line_num
-    return None
+    return ragged_line(io.StringIO(text, newline=""), sep)
 
 
 # --- Excel -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import contextlib
 import csv
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from callframe.contract.columns import columns, parse_kind
 from callframe.errors import ExportError, UsageError
 from callframe.validation import FileIssue, check_frame
 
-__all__ = ["METRICA_MAX_BYTES", "read_metrica_csv", "write_csv", "write_text_frame"]
+__all__ = ["METRICA_MAX_BYTES", "ragged_line", "read_metrica_csv", "write_csv", "write_text_frame"]
 
 METRICA_MAX_BYTES = 1_000_000_000
 """Metrica's documented limit for one uploaded file (1 GB)."""
@@ -49,20 +49,23 @@ def _sniff(path: Path) -> tuple[str, list[FileIssue]]:
     return sep, issues
 
 
-def _ragged_line(path: Path, separator: str) -> int | None:
-    """1-based file line of the first record with more fields than the header (error path only)."""
-    csv.field_size_limit(2**31 - 1)  # cells of any size: the file is read by polars, not by csv
-    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=separator)
-        width = None
-        try:
-            for record in reader:
-                if width is None:
-                    width = len(record)
-                elif len(record) > width:
-                    return reader.line_num
-        except csv.Error:
-            return None
+def ragged_line(lines: Iterable[str], separator: str) -> int | None:
+    """1-based line of the first record with more fields than the header, if any.
+
+    For error messages only (it parses in Python): polars says *that* a line is ragged, not
+    *which*. Cells of any size are accepted; a CSV too broken to parse gives ``None``.
+    """
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.reader(lines, delimiter=separator)
+    width = None
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                return reader.line_num
+    except csv.Error:
+        return None
     return None
 
 
@@ -90,7 +93,8 @@ def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
                 path=p,
             ) from None
         if "more fields" in text:
-            line = _ragged_line(p, separator)
+            with p.open(encoding="utf-8", errors="replace", newline="") as fh:
+                line = ragged_line(fh, separator)
             where = f"line {line} has" if line else "a line has"
             raise ExportError(
                 f"{where} more fields than the header; quote values that contain '{separator}'",
