@@ -10,6 +10,7 @@ import typer
 from callframe._api import write_csv
 from callframe._cli.common import EXIT_DATA, EXIT_OK, OutputFormat, app, guarded
 from callframe.io.exports import read_export
+from callframe.io.metrica_csv import atomic_target
 from callframe.trackers.convert import convert
 from callframe.trackers.registry import detect, envelopes, rank
 
@@ -102,7 +103,8 @@ def convert_command(
     )
     written = write_csv(conversion.calls, output, now=conversion.report.now)
     if rejected is not None:
-        conversion.rejected.write_csv(rejected)
+        with atomic_target(rejected) as tmp:  # an interrupted run leaves the old file or the new
+            conversion.rejected.write_csv(tmp)
     if not quiet:
         if fmt is OutputFormat.json:
             document = {

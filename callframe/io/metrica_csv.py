@@ -23,7 +23,14 @@ from callframe.contract.columns import columns, parse_kind
 from callframe.errors import ExportError, UsageError
 from callframe.validation import FileIssue, check_frame
 
-__all__ = ["METRICA_MAX_BYTES", "ragged_line", "read_metrica_csv", "write_csv", "write_text_frame"]
+__all__ = [
+    "METRICA_MAX_BYTES",
+    "atomic_target",
+    "ragged_line",
+    "read_metrica_csv",
+    "write_csv",
+    "write_text_frame",
+]
 
 METRICA_MAX_BYTES = 1_000_000_000
 """Metrica's documented limit for one uploaded file (1 GB)."""
@@ -105,7 +112,7 @@ def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
 
 
 @contextlib.contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
+def atomic_target(path: Path) -> Iterator[Path]:
     """A temporary file beside ``path``, renamed over it only when the block succeeds."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -161,7 +168,7 @@ def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) ->
         ]
     written: list[Path] = []
     for file_path, frame in parts:
-        with _atomic_target(file_path) as tmp:
+        with atomic_target(file_path) as tmp:
             frame.write_csv(
                 tmp,
                 separator=",",

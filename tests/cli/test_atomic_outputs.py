@@ -1,0 +1,49 @@
+"""An interrupted ``callframe convert`` leaves either the old output files or the new ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from callframe.cli import app
+
+from ..conftest import FIXTURES
+
+runner = CliRunner()
+EXPORT = FIXTURES / "calltouch" / "calls.json"
+
+
+@pytest.mark.parametrize("fail_on_call", [1, 2])
+def test_interrupted_write_keeps_old_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on_call: int
+) -> None:
+    out, rejected = tmp_path / "calls.csv", tmp_path / "rejected.csv"
+    out.write_text("old calls\n")
+    rejected.write_text("old rejected\n")
+    real = pl.DataFrame.write_csv
+    calls = {"n": 0}
+
+    def half_then_crash(self: pl.DataFrame, file: object = None, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == fail_on_call:
+            Path(str(file)).write_text("half a fi")  # the temporary file gets part of the data
+            raise KeyboardInterrupt
+        return real(self, file, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", half_then_crash)
+    args = ["convert", str(EXPORT), "-o", str(out), "--rejected", str(rejected)]
+    result = runner.invoke(app, [*args, "--tz", "Europe/Moscow"])
+    assert result.exit_code == 130  # Ctrl-C, as the shell reports it
+    texts = {out.read_text(), rejected.read_text()}
+    assert "half a fi" not in texts
+    if fail_on_call == 1:
+        assert texts == {"old calls\n", "old rejected\n"}
+    else:  # the calls file was replaced whole; the rejected file is still the old one
+        assert rejected.read_text() == "old rejected\n"
+        assert out.read_text().startswith("UserId,ClientId") or out.read_text().startswith(
+            "ClientId"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv", "rejected.csv"]
