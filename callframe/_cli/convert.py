@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import typer
 
 from callframe._api import write_csv
-from callframe._cli.common import EXIT_DATA, EXIT_OK, OutputFormat, app, guarded
+from callframe._cli.common import EXIT_DATA, EXIT_OK, OutputFormat, app, err_console, guarded
 from callframe.io.exports import read_export
 from callframe.io.metrica_csv import atomic_target
 from callframe.trackers.convert import convert
+from callframe.trackers.enrich import enrich
 from callframe.trackers.registry import detect, envelopes, rank
 
 __all__ = ["convert_command", "detect_command"]
@@ -80,6 +82,18 @@ def convert_command(
     keep_outbound: bool = typer.Option(
         False, "--keep-outbound", help="Keep outbound calls instead of rejecting them."
     ),
+    ids: Path | None = typer.Option(
+        None,
+        "--ids",
+        help="Fill IDs of calls without one from this file (PhoneNumber, DateTime, "
+        "ClientId/UserId/Yclid) by phone and time.",
+    ),
+    within: str = typer.Option(
+        "30m", "--within", help="With --ids: how long before the call an ids row counts (30m)."
+    ),
+    ids_tz: str | None = typer.Option(
+        None, "--ids-tz", help="With --ids: zone of its times without an offset (default --tz)."
+    ),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
     now: int | None = typer.Option(
@@ -91,17 +105,29 @@ def convert_command(
     Exit 0: every row converted; 1: some rows rejected (see --rejected); 2: the export cannot be
     read or detected, or the command was used wrongly.
     """
-    conversion = convert(
-        path,
-        tracker=tracker,
-        mapping=mapping,
-        tz=tz,
-        static=True if static else None,
-        region=region,
-        now=now,
-        keep_outbound=keep_outbound,
-    )
-    written = write_csv(conversion.calls, output, now=conversion.report.now)
+    console = err_console()
+    # a live indicator for large files, on a terminal only: logs and pipes stay clean
+    show = console.is_terminal and not quiet
+    with console.status(f"converting {path.name} …") if show else contextlib.nullcontext():
+        conversion = convert(
+            path,
+            tracker=tracker,
+            mapping=mapping,
+            tz=tz,
+            static=True if static else None,
+            region=region,
+            now=now,
+            keep_outbound=keep_outbound,
+        )
+    with console.status(f"writing {output.name} …") if show else contextlib.nullcontext():
+        calls = conversion.calls
+    enrichment = None
+    if ids is not None:
+        enrichment = enrich(
+            calls, ids, within=within, tz=ids_tz or conversion.tz, region=conversion.region
+        )
+        calls = enrichment.calls
+    written = write_csv(calls, output, now=conversion.report.now)
     if rejected is not None:
         with atomic_target(rejected) as tmp:  # an interrupted run leaves the old file or the new
             conversion.rejected.write_csv(tmp)
@@ -111,10 +137,13 @@ def convert_command(
                 **conversion.to_dict(),
                 "output": [str(p) for p in written],
                 "rejected_path": None if rejected is None else str(rejected),
+                "enrich": None if enrichment is None else enrichment.to_dict(),
             }
             typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         else:
             typer.echo(conversion.to_text())
+            if enrichment is not None:
+                typer.echo(enrichment.to_text())
             files = ", ".join(str(p) for p in written)
             typer.echo(f"  wrote {files} (calls: {conversion.rows_out})")
             if rejected is not None:
