@@ -47,7 +47,7 @@ fuzz: $(VENV)/.installed-dev
 	.venv-peer/bin/python -m pip install --quiet 'pandas>=2.2' 'pandera>=0.35'
 
 bench: $(VENV)/.installed-dev .venv-peer/bin/python
-	$(BIN)/python -m benchmarks.validate
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

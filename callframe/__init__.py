@@ -16,6 +16,7 @@ from callframe.metrica.errors import MetricaError
 from callframe.metrica.models import UploadResult, UploadStatus
 from callframe.report import ValidationReport
 from callframe.trackers.convert import Conversion, convert
+from callframe.trackers.enrich import Enrichment, enrich
 from callframe.trackers.registry import Detection, detect
 
 if _typing.TYPE_CHECKING:
@@ -33,6 +34,7 @@ __all__ = [
     "Conversion",
     "ConversionsSchema",
     "Detection",
+    "Enrichment",
     "ExportError",
     "Kind",
     "MetricaClient",
@@ -47,6 +49,7 @@ __all__ = [
     "__version__",
     "convert",
     "detect",
+    "enrich",
     "read_export",
     "validate",
     "write_csv",

@@ -32,7 +32,7 @@ from callframe.errors import ContractError
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
-__all__ = ["FAILURE_SCHEMA", "PII_COLUMNS", "ValidationReport", "mask_phone"]
+__all__ = ["FAILURE_SCHEMA", "PII_COLUMNS", "ValidationReport", "mask_phone", "mask_value"]
 
 FAILURE_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.Int64(),
@@ -62,6 +62,38 @@ def mask_phone(value: pl.Expr) -> pl.Expr:
     long_form = value.str.slice(0, 5) + middle + value.str.slice(n - 2, 2)
     short_form = value.str.slice(0, n - 2).str.replace_all(r"\d", "*") + value.str.slice(n - 2, 2)
     return pl.when(n > 8).then(long_form).otherwise(short_form)
+
+
+_PHONE_SHAPED = r"^\s*\+?[\d\s().\-]{8,24}\s*$"
+_NUMERIC_COLUMNS = frozenset(
+    {
+        "DateTime",
+        "StaticCall",
+        "Price",
+        "TalkDuration",
+        "HoldDuration",
+        "CallMissed",
+        "FirstTimeCaller",
+    }
+)
+
+
+def mask_value(value: pl.Expr, column: str) -> pl.Expr:
+    """The value as a person may see it: phones masked wherever they appear.
+
+    ``PhoneNumber`` is always masked. In other text columns a value shaped like a phone number
+    (digits with ``+``, spaces, dashes or brackets, 8 digits or more, e.g. a caller's number
+    exported into ``ClientId``) is masked too; numeric columns (times, flags, durations, money)
+    are shown as they are. Everything is cut at :data:`MAX_VALUE_CHARS`.
+    """
+    if column in PII_COLUMNS:
+        shown = mask_phone(value)
+    elif column in _NUMERIC_COLUMNS:
+        shown = value
+    else:
+        phone_like = value.str.contains(_PHONE_SHAPED) & (value.str.count_matches(r"\d") >= 8)
+        shown = pl.when(phone_like).then(mask_phone(value)).otherwise(value)
+    return shown.str.slice(0, MAX_VALUE_CHARS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,13 +29,7 @@ from callframe.contract.columns import ColumnSpec, Kind, columns, parse_kind
 from callframe.contract.rules import Rule, RuleContext, rule, rules_for
 from callframe.contract.text import dtype_problem, text_expr
 from callframe.errors import UsageError
-from callframe.report import (
-    FAILURE_SCHEMA,
-    MAX_VALUE_CHARS,
-    PII_COLUMNS,
-    ValidationReport,
-    mask_phone,
-)
+from callframe.report import FAILURE_SCHEMA, ValidationReport, mask_value
 
 __all__ = ["FileIssue", "check_frame", "resolve_now"]
 
@@ -151,8 +145,7 @@ def _row_failures(
             continue
         col = r.column
         if col in text.columns:
-            value = mask_phone(pl.col(col)) if col in PII_COLUMNS else pl.col(col)
-            value = value.str.slice(0, MAX_VALUE_CHARS)
+            value = mask_value(pl.col(col), col)
         else:
             value = pl.lit(None, dtype=pl.String)
         pieces[r.severity].append(

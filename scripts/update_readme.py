@@ -39,9 +39,12 @@ def cli_reference() -> str:
     root = context(group, info_name="callframe", terminal_width=100, max_content_width=100)
     for name in sorted(commands):
         command = commands[name]
-        ctx = context(command, info_name=name, parent=root, terminal_width=100, max_content_width=100)
+        ctx = context(
+            command, info_name=name, parent=root, terminal_width=100, max_content_width=100
+        )
         parts.append(f"#### `callframe {name}`\n\n```text\n{command.get_help(ctx).rstrip()}\n```\n")
     return "\n".join(parts).rstrip()
+
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "schema:calls": lambda: schema_markdown("calls"),

@@ -3,7 +3,8 @@
 Shell lines run in a folder holding the files the README names (``calls.csv`` is the Metrica
 fixture, ``export.json`` a Calltouch export, ``journal.xlsx`` + ``mapping.toml`` a generic
 mapping); ``METRICA_BASE_URL``/``METRICA_TOKEN`` point at a sandbox on 127.0.0.1. A line may
-exit 1 only for data findings (``validate``, ``convert``), never 2 (a stale option or file) or with a traceback. Not run: ``make``
+exit 1 only for data findings (``validate``, ``convert``), never 2 (a stale option or file) or
+with a traceback. Not run: ``make``
 (that is CI itself), ``export``, ``pip`` and ``callframe sandbox`` (a server that never returns).
 """
 

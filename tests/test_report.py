@@ -126,3 +126,21 @@ def test_html_has_the_essential_parts() -> None:
     ):
         assert part in page
     assert "<script" not in page
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("ClientId", "+79161234567", "+7916*****67"),
+        ("UserId", "8 (916) 123-45-67", "8 (91*) ***-**-67"),
+        ("Tag", "call me at +7 916 123 45 67", "call me at +7 916 123 45 67"),  # prose: not a phone
+        ("DateTime", "1795435200123", "1795435200123"),  # numbers stay readable
+        ("ClientId", "17950123456789O1234", "17950123456789O1234"),
+    ],
+)
+def test_phone_shaped_values_are_masked_in_any_text_column(
+    column: str, value: str, shown: str
+) -> None:
+    from callframe.report import mask_value
+
+    assert pl.select(mask_value(pl.lit(value), column)).item() == shown

@@ -34,7 +34,9 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
+import tempfile
 import warnings
 from collections import deque
 from collections.abc import Sequence
@@ -66,6 +68,8 @@ KNOWN_ENVELOPES: tuple[str, ...] = (
 object keyed by id. Adapters may add their own (see :func:`read_export`'s ``envelopes``)."""
 
 _SNIFF_BYTES = 64 * 1024
+_HEAD_BYTES = 4 * _SNIFF_BYTES
+_CHUNK_BYTES = 16 * 1024 * 1024
 _SNIFF_LINES = 25
 _DELIMITERS = (",", ";", "\t", "|")
 _CYRILLIC_PAGES = ["cp1251", "koi8_r", "cp866"]
@@ -143,13 +147,20 @@ def read_export(
     header: bool | None = None,
     sheet: str | int | None = None,
     envelopes: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> TrackerExport:
     """Read a tracker export (path or bytes) into a text frame; see the module docstring.
 
     Every sniffed property can be forced: ``format`` (``json``/``csv``/``xlsx``/``xls``),
     ``encoding`` (any Python codec name), ``delimiter``, ``header`` (``False`` for headerless
     CSV), ``sheet`` (name or 0-based index), ``envelopes`` (JSON paths tried before the known
-    ones). Raises :class:`~callframe.ExportError` naming the file and what was tried.
+    ones). ``columns``: read only these columns of a CSV with a header (names it lacks are
+    skipped; other formats read everything). Raises :class:`~callframe.ExportError` naming the
+    file and what was tried.
+
+    A CSV file is never held in memory as Python text: UTF-8 is handed to polars as it is (only
+    the first bytes are decoded, for sniffing), other code pages are transcoded to a temporary
+    UTF-8 file in chunks.
     """
     if isinstance(source, bytes | bytearray | memoryview):
         raw, where = bytes(source), None
@@ -157,7 +168,21 @@ def read_export(
         path = Path(source)
         if not path.is_file():
             raise ExportError("no such file", path=path)
-        raw, where = path.read_bytes(), str(path)
+        where = str(path)
+        if (format or _EXTENSIONS.get(path.suffix.lower())) == "csv":
+            with path.open("rb") as fh:
+                head = fh.read(_HEAD_BYTES + 1)
+            if head.strip() or len(head) > _HEAD_BYTES:
+                return _read_csv(
+                    head[:_HEAD_BYTES],
+                    where,
+                    encoding=encoding,
+                    delimiter=delimiter,
+                    header=header,
+                    file=path if len(head) > _HEAD_BYTES else None,
+                    columns=columns,
+                )
+        raw = path.read_bytes()
     else:
         raise UsageError(
             f"read_export() takes a path or bytes, not {type(source).__name__}; "
@@ -176,7 +201,9 @@ def read_export(
             return found
         fmt = "csv"  # not JSON after all: e.g. Mango VPBX stats, whose first cell is "[rec-1]"
     if fmt == "csv":
-        return _read_csv(raw, where, encoding=encoding, delimiter=delimiter, header=header)
+        return _read_csv(
+            raw, where, encoding=encoding, delimiter=delimiter, header=header, columns=columns
+        )
     if fmt in ("xlsx", "xls"):
         return _read_excel(raw, where, fmt, sheet=sheet, header=header)
     raise UsageError(f"unknown format {fmt!r}: use json, csv, xlsx or xls")
@@ -408,11 +435,28 @@ def _sniff_encoding(raw: bytes) -> tuple[str, tuple[str, ...]]:
         return "utf-8", ("utf-8",)
     except UnicodeDecodeError:
         pass
+    return _sniff_cyrillic(raw), ("utf-8", *_CYRILLIC_PAGES)
+
+
+def _sniff_head_encoding(head: bytes) -> tuple[str, tuple[str, ...]]:
+    """As :func:`_sniff_encoding`, from the first bytes of a file only (UTF-8 is then confirmed
+    by polars while it reads the whole file)."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec, (codec,)
+    try:
+        _head_text(head, "utf-8", final=False)
+        return "utf-8", ("utf-8",)
+    except UnicodeDecodeError:
+        pass
+    return _sniff_cyrillic(head), ("utf-8", *_CYRILLIC_PAGES)
+
+
+def _sniff_cyrillic(raw: bytes) -> str:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw[: 4 * _SNIFF_BYTES], cp_isolation=_CYRILLIC_PAGES).best()
-    codec = best.encoding if best is not None else "cp1251"
-    return codec, ("utf-8", *_CYRILLIC_PAGES)
+    best = from_bytes(raw[:_HEAD_BYTES], cp_isolation=_CYRILLIC_PAGES).best()
+    return best.encoding if best is not None else "cp1251"
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -438,6 +482,26 @@ def _looks_like_header(first: list[str]) -> bool:
     )
 
 
+def _head_text(head: bytes, codec: str, *, final: bool) -> str:
+    """The first bytes decoded (an incomplete last character is left out unless ``final``)."""
+    return codecs.getincrementaldecoder(codec)().decode(head, final=final)
+
+
+def _transcode(path: Path, codec: str) -> Path:
+    """``path`` re-encoded as UTF-8 into a temporary file, in chunks (never the whole text)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    fd, tmp = tempfile.mkstemp(prefix="callframe-", suffix=".csv")
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(_CHUNK_BYTES):
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
 def _read_csv(
     raw: bytes,
     where: str | None,
@@ -445,14 +509,19 @@ def _read_csv(
     encoding: str | None,
     delimiter: str | None,
     header: bool | None,
+    file: Path | None = None,
+    columns: Sequence[str] | None = None,
 ) -> TrackerExport:
+    """``raw`` is the whole export, or only its first bytes when ``file`` is given."""
     tried: tuple[str, ...]
     if encoding is not None:
         codec, tried = encoding, (encoding,)
+    elif file is not None:
+        codec, tried = _sniff_head_encoding(raw)
     else:
         codec, tried = _sniff_encoding(raw)
     try:
-        text = raw.decode(codec)
+        text = _head_text(raw, codec, final=file is None)
     except (UnicodeDecodeError, LookupError) as exc:
         raise ExportError(
             f"cannot be decoded as {codec} ({type(exc).__name__}); pass encoding=",
@@ -466,27 +535,57 @@ def _read_csv(
     sep = delimiter or _sniff_delimiter(head_lines)
     first = next(csv.reader(head_lines[:1], delimiter=sep), [])
     has_header = _looks_like_header(first) if header is None else header
-    data = text.encode("utf-8") if codec not in ("utf-8", "utf8") else raw
     names = None if has_header else [f"column_{i}" for i in range(1, len(first) + 1)]
+    wanted = None
+    if columns is not None and has_header and len(set(first)) == len(first):
+        keep = frozenset(columns)
+        wanted = [
+            c for c in first if c.strip() in keep or c.strip().split(".", 1)[0] in keep
+        ] or None
+
+    utf8 = _canonical_codec(codec) == "utf-8"
+    temp: Path | None = None
     try:
-        frame = pl.read_csv(
-            io.BytesIO(data),
-            separator=sep,
-            has_header=has_header,
-            new_columns=names,
-            infer_schema=False,
-            raise_if_empty=False,
-            quote_char='"',
-        )
+        if file is None:
+            data: Path | io.BytesIO = io.BytesIO(
+                raw if codec in ("utf-8", "utf8") else text.encode("utf-8")
+            )
+        else:
+            try:
+                temp = None if utf8 else _transcode(file, codec)
+            except (UnicodeDecodeError, LookupError) as exc:
+                raise ExportError(
+                    f"cannot be decoded as {codec} ({type(exc).__name__}); pass encoding=",
+                    path=where,
+                    tried=tried,
+                ) from None
+            data = temp or file
+        try:
+            frame = _polars_csv(data, sep, has_header, names, wanted)
+        except pl.exceptions.ComputeError as exc:
+            if not (file is not None and utf8 and encoding is None and "utf-8" in str(exc)):
+                raise
+            # valid UTF-8 at the start only: sniff among the Cyrillic code pages as for bytes
+            codec, tried = _sniff_cyrillic(raw), ("utf-8", *_CYRILLIC_PAGES)
+            temp = _transcode(file, codec)
+            data = temp
+            frame = _polars_csv(data, sep, has_header, names, wanted)
     except pl.exceptions.PolarsError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        line = _ragged_line(text, sep)
+        if isinstance(data, Path):
+            with data.open(encoding="utf-8", errors="replace", newline="") as fh:
+                line = ragged_line(fh, sep)
+        else:
+            line = _ragged_line(text, sep)
         where_line = f"line {line} has more fields than the first line; " if line else ""
         raise ExportError(
             f"cannot be parsed as CSV with delimiter {_shown(sep)}: {where_line}{message}",
             path=where,
             tried=tried,
         ) from None
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     return TrackerExport(
         frame=frame,
@@ -495,6 +594,25 @@ def _read_csv(
         encoding=_canonical_codec(codec),
         delimiter=sep,
         header=has_header,
+    )
+
+
+def _polars_csv(
+    data: Path | io.BytesIO,
+    sep: str,
+    has_header: bool,
+    names: list[str] | None,
+    wanted: list[str] | None,
+) -> pl.DataFrame:
+    return pl.read_csv(
+        data,
+        separator=sep,
+        has_header=has_header,
+        new_columns=names,
+        columns=wanted,
+        infer_schema=False,
+        raise_if_empty=False,
+        quote_char='"',
     )
 
 

@@ -44,7 +44,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import anyio
 from starlette.applications import Starlette
@@ -489,7 +489,8 @@ class Sandbox:
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
-                    self.faults_applied.append(replace(fault, on=endpoint, times=1, skip=0))  # type: ignore[arg-type]
+                    used = replace(fault, on=cast(Endpoint, endpoint), times=1, skip=0)
+                    self.faults_applied.append(used)
                     return fault
         return None
 

@@ -27,7 +27,7 @@ import polars as pl
 
 from callframe.contract.columns import CALLS, spec
 from callframe.errors import UsageError
-from callframe.report import FAILURE_SCHEMA, MAX_VALUE_CHARS, PII_COLUMNS, mask_phone
+from callframe.report import FAILURE_SCHEMA, mask_value
 from callframe.trackers.rules import OUTBOUND, conversion_rule, unreadable_id
 from callframe.trackers.spec import Const, Ctx, Node, TimeNode
 
@@ -83,7 +83,10 @@ class Adapter:
     that is 1 for calls the company made. ``checks`` pair a conversion rule id (see
     :mod:`~callframe.trackers.rules`) with a node that is 1 on the rows breaking it: an error rule
     rejects the row (e.g. ``*|extra_leg`` for the second leg of one PBX call), a warning keeps it
-    (e.g. ``DateTime|note_time``); nothing is dropped silently. ``notes`` list the INFERRED/UNCONFIRMED defaults,
+    (e.g. ``DateTime|note_time``); nothing is dropped silently. ``excludes`` are columns whose
+    presence rules the export out for detection (headerless CSVs: Mango VPBX has no 14th
+    column). ``region`` is the adapter's default phone region (Binotel: ``UA``), used when the
+    caller gives none. ``notes`` list the INFERRED/UNCONFIRMED defaults,
     shown in the docs. Every other field names a Metrica column (see :data:`COLUMN_FIELDS`).
     """
 
@@ -111,6 +114,8 @@ class Adapter:
     tracker_url: Node | None = None
     outbound: Node | None = None
     checks: tuple[tuple[str, Node], ...] = ()
+    excludes: tuple[str, ...] = ()
+    region: str | None = None
     notes: tuple[str, ...] = ()
 
     # --- declaration helpers -----------------------------------------------------------------
@@ -143,6 +148,8 @@ class Adapter:
         have = frozenset(columns)
         if not self.signature:
             return 0.0, [], []
+        if any(c in have for c in self.excludes):
+            return 0.0, [], list(self.signature)
         found = [c for c in self.signature if _family_present(c, have)]
         lost = [c for c in self.signature if not _family_present(c, have)]
         return len(found) / len(self.signature), found, lost
@@ -236,7 +243,7 @@ class Adapter:
         for column in checked:
             rule = conversion_rule(unreadable_id(column))
             raw = pl.col(f"__raw:{column}")
-            value = mask_phone(raw) if column in PII_COLUMNS else raw.str.slice(0, MAX_VALUE_CHARS)
+            value = mask_value(raw, column)
             pieces.append(
                 lazy.filter(raw.is_not_null() & pl.col(column).is_null()).select(
                     pl.col("__row").alias("row"),

@@ -196,7 +196,48 @@ def _read(source: Source, adapter: Adapter | None) -> TrackerExport:
     if isinstance(source, pl.DataFrame):
         return TrackerExport.from_frame(source)
     paths = envelopes() if adapter is None else (*adapter.envelopes, *envelopes())
-    return read_export(source, envelopes=paths)
+    if adapter is None:
+        return read_export(source, envelopes=paths)
+    # the adapter is known: a CSV is read with only the columns it uses (the rejected rows are
+    # read again, whole, at the end; see _rejected)
+    return read_export(source, envelopes=paths, columns=sorted(_columns_read(adapter)))
+
+
+def _columns_read(adapter: Adapter) -> set[str]:
+    nodes = [*adapter.nodes().values(), *(n for _, n in adapter.checks)]
+    if adapter.outbound is not None:
+        nodes.append(adapter.outbound)
+    names = {c for n in nodes for c in n.reads()}
+    names.update(c for req in adapter.requires for c in ((req,) if isinstance(req, str) else req))
+    return names
+
+
+def _original_rows(export: TrackerExport, rows: pl.Series) -> pl.DataFrame:
+    """The export's rows numbered ``rows`` (1-based), every column, read again from the file
+    (only when :func:`_read` read part of its columns)."""
+    path = export.source
+    assert path is not None
+    if export.encoding == "utf-8" and export.delimiter is not None:
+        lazy = pl.scan_csv(
+            path,
+            separator=export.delimiter,
+            has_header=True,
+            infer_schema=False,
+            raise_if_empty=False,
+            quote_char='"',
+        )
+    else:
+        full = read_export(path, format="csv", encoding=export.encoding, delimiter=export.delimiter)
+        lazy = full.frame.lazy()
+    names = lazy.collect_schema().names()
+    lazy = lazy.rename({c: c.strip() for c in names if c != c.strip()})
+    wanted = rows.unique().implode()
+    return (
+        lazy.with_row_index("__row", offset=1)
+        .filter(pl.col("__row").cast(pl.Int64).is_in(wanted))
+        .drop("__row")
+        .collect()
+    )
 
 
 def convert(
@@ -219,7 +260,8 @@ def convert(
     :mod:`callframe.trackers.generic`). ``tz``: the IANA zone of times written without an
     offset. ``static``: ``True`` marks every call static, ``False`` dynamic, ``None`` follows the
     adapter. ``region``: the country of national phone numbers (default ``RU``, or the
-    mapping's ``phone_region``). ``now``: anchors the time rules.
+    mapping's ``phone_region``, or the adapter's own, e.g. ``UA`` for Binotel). ``now``: anchors
+    the time rules.
     ``keep_outbound``: keep outbound calls instead of rejecting them (``*|outbound``).
     """
     tz = _check_tz(tz)
@@ -260,10 +302,20 @@ def convert(
                 path=export.source,
             )
 
-    region = (region or "RU").upper()
+    region = (region or adapter.region or "RU").upper()
     mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
     report = _merged_report(mapped.frame, mapped.failures, when, export.source, keep_outbound)
-    rejected = _rejected(export.frame, report)
+    original = export.frame
+    if export.format == "csv" and export.header and export.source is not None:
+        projected = len(original.columns) < _header_width(export)
+        if projected:
+            bad = report.invalid().get_column("row")
+            original = _original_rows(export, bad) if bad.len() else original.head(0)
+            rejected = _rejected(original, report, rows=bad.unique(maintain_order=True))
+        else:
+            rejected = _rejected(original, report)
+    else:
+        rejected = _rejected(original, report)
     calls = report.valid()
     if calls.height + rejected.height != export.frame.height:  # pragma: no cover - invariant
         raise AssertionError("convert lost rows: please report this")
@@ -328,11 +380,34 @@ def _merged_report(
     )
 
 
-def _rejected(export: pl.DataFrame, report: ValidationReport) -> pl.DataFrame:
-    """Original rows the report rejects, with ``row``, ``rule`` and ``title``."""
+def _header_width(export: TrackerExport) -> int:
+    """How many columns the CSV export's header has (read from its first line)."""
+    assert export.source is not None and export.delimiter is not None
+    head = pl.scan_csv(
+        export.source,
+        separator=export.delimiter,
+        has_header=True,
+        infer_schema=False,
+        raise_if_empty=False,
+        quote_char='"',
+        encoding="utf8-lossy",
+        n_rows=0,
+    )
+    return len(head.collect_schema())
+
+
+def _rejected(
+    export: pl.DataFrame, report: ValidationReport, *, rows: pl.Series | None = None
+) -> pl.DataFrame:
+    """Original rows the report rejects, with ``row``, ``rule`` and ``title``.
+
+    ``rows``: the (sorted) row numbers of ``export`` when it holds only those rows."""
     taken = {"row", "rule", "title"}
     clash = {c: f"{c}_export" for c in export.columns if c in taken}
-    original = export.rename(clash).with_row_index("row", offset=1)
+    if rows is None:
+        original = export.rename(clash).with_row_index("row", offset=1)
+    else:
+        original = export.rename(clash).with_columns(rows.alias("row"))
     original = original.with_columns(pl.col("row").cast(pl.Int64))
     reasons = report.invalid().select("row", "rule", "title")
     return original.join(reasons, on="row", how="inner", maintain_order="right").select(

@@ -31,6 +31,7 @@ Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 
 import polars as pl
@@ -82,16 +83,15 @@ BOOL_TRUE: tuple[str, ...] = ("true", "1", "yes", "y", "t", "да", "истин�
 BOOL_FALSE: tuple[str, ...] = ("false", "0", "no", "n", "f", "нет", "ложь")
 
 _RU_LIKE = frozenset({"RU", "KZ"})
+_PLACEHOLDER_RE = "(?i)^(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")$"
 
 
 def clean_text(x: pl.Expr) -> pl.Expr:
     """Stripped text; empty and placeholder values become null."""
+    # one reference to ``x`` (no when/then): nested normalisers stay linear in size, because
+    # polars does not share subexpressions inside conditional branches
     s = x.cast(pl.String).str.strip_chars()
-    return (
-        pl.when((s == "") | s.str.to_lowercase().is_in(sorted(PLACEHOLDERS)))
-        .then(None)
-        .otherwise(s)
-    )
+    return s.str.replace(_PLACEHOLDER_RE, "").replace("", None)
 
 
 def to_flag(x: pl.Expr, *, invert: bool = False) -> pl.Expr:
@@ -128,20 +128,17 @@ def values_flag(
 
 def id_text(x: pl.Expr) -> pl.Expr:
     """The text of an ID field when it says anything: placeholders and all-zero values are null."""
-    s = clean_text(x)
-    return pl.when(s.str.contains(r"^0+$")).then(None).otherwise(s)
+    return clean_text(x).str.replace(r"^0+$", "").replace("", None)
 
 
 def digits_id(x: pl.Expr) -> pl.Expr:
     """A Metrica ClientID or Yclid: 1–20 digits (not all zeros), else null."""
-    s = id_text(x)
-    return pl.when(s.str.contains(r"^\d{1,20}$")).then(s).otherwise(None)
+    return id_text(x).str.extract(r"^(\d{1,20})$", 1)
 
 
 def url(x: pl.Expr) -> pl.Expr:
     """An absolute ``http(s)://`` URL without spaces, else null."""
-    s = clean_text(x)
-    return pl.when(s.str.contains(r"(?i)^https?://[^\s/?#]+\S*$")).then(s).otherwise(None)
+    return clean_text(x).str.extract(r"(?i)^(https?://[^\s/?#]+\S*)$", 1)
 
 
 def url_param(x: pl.Expr, name: str = "yclid") -> pl.Expr:
@@ -152,7 +149,7 @@ def url_param(x: pl.Expr, name: str = "yclid") -> pl.Expr:
 def money(x: pl.Expr) -> pl.Expr:
     """A non-negative amount as Float64: ``1 500,50`` and ``1500.50`` both read; else null."""
     s = clean_text(x).str.replace_all(r"[\s\u00a0\u202f]", "").str.replace(",", ".", literal=True)
-    return pl.when(s.str.contains(r"^\d+(\.\d+)?$")).then(s).cast(pl.Float64, strict=False)
+    return s.str.extract(r"^(\d+(?:\.\d+)?)$", 1).cast(pl.Float64, strict=False)
 
 
 def seconds(x: pl.Expr, *, unit: float = 1.0) -> pl.Expr:

@@ -1,0 +1,250 @@
+"""All benchmarks of issue 7 in one run, one table with ratios; writes ``benchmarks/RESULTS.md``.
+
+Usage: ``python -m benchmarks.run [--rows 2_000_000] [--validate-rows 1_000_000 10_000_000]``
+(``make bench``). Never part of ``make test``.
+
+Every case runs in its own child process, started with ``os.wait4`` so its peak RSS
+(``ru_maxrss``) is its own; this process imports neither polars nor callframe (on Linux a child's
+``ru_maxrss`` starts from the parent's RSS at fork). Files are generated first, in a separate
+process. Timings are wall-clock of the operation, printed by the child (imports excluded), and
+one run each: ratios from one run, as the issue asks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PEER = ROOT / ".venv-peer" / "bin" / "python"
+CLI = Path(PY).with_name("callframe")
+NOW = 1_795_435_200
+
+_FLOOR = """
+import sys, time, polars as pl
+t = time.perf_counter()
+pl.read_csv(sys.argv[1], separator=";", infer_schema=False).write_csv(sys.argv[2])
+print(time.perf_counter() - t)
+"""
+_API = f"""
+import sys, time, callframe
+t = time.perf_counter()
+c = callframe.convert(sys.argv[1], tracker="calltouch", tz="Europe/Moscow", now={NOW})
+callframe.write_csv(c.calls, sys.argv[2], now={NOW})
+print(time.perf_counter() - t)
+"""
+_IMPORT = "import time; t = time.perf_counter(); import callframe; print(time.perf_counter() - t)"
+
+
+def child(argv: list[str]) -> tuple[float, float, str]:
+    """Run ``argv``; (wall seconds, peak RSS MB of the child, its stdout)."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode()
+    if proc.returncode not in (0, 1):  # convert exits 1 when rows were rejected
+        raise SystemExit(f"{argv[:4]} failed ({proc.returncode}): {text[-500:]}")
+    return wall, usage.ru_maxrss / 1024, text
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem = next(
+            int(line.split()[1]) / 1024**2
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        mem = 0.0
+    versions = child(
+        [
+            PY,
+            "-c",
+            "import polars, callframe, sys; print(polars.__version__, sys.version.split()[0])",
+        ]
+    )[2].split()
+    return (
+        f"{os.cpu_count()} cores (`nproc`), {model}, {mem:.1f} GiB RAM, {platform.system()} "
+        f"{platform.release()}; Python {versions[1]}, polars {versions[0]}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=2_000_000)
+    parser.add_argument(
+        "--validate-rows",
+        nargs="+",
+        type=lambda s: int(s.replace("_", "")),
+        default=[1_000_000, 10_000_000],
+    )
+    parser.add_argument("--no-upload", action="store_true")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str, str, str]] = []  # case, seconds, ratio, peak MB, note
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "calltouch.csv", Path(tmp) / "out.csv"
+        child(
+            [
+                PY,
+                "-m",
+                "benchmarks.generate",
+                "--tracker",
+                "calltouch",
+                "--rows",
+                str(args.rows),
+                str(src),
+            ]
+        )
+        size_mb = src.stat().st_size / 1e6
+        print(f"calltouch export: {args.rows:,} rows, {size_mb:.0f} MB", flush=True)
+
+        _, floor_mb, o = child([PY, "-c", _FLOOR, str(src), str(out)])
+        floor = float(o.split()[-1])
+        rows.append(
+            (
+                "floor: pl.read_csv + write_csv",
+                f"{floor:.2f}",
+                "1.00×",
+                f"{floor_mb:.0f}",
+                f"{floor_mb / size_mb:.2f}× file",
+            )
+        )
+        print(rows[-1], flush=True)
+
+        _, api_mb, o = child([PY, "-c", _API, str(src), str(out)])
+        api = float(o.split()[-1])
+        rows.append(
+            (
+                "callframe.convert + write_csv (API)",
+                f"{api:.2f}",
+                f"{api / floor:.2f}× floor",
+                f"{api_mb:.0f}",
+                f"{api_mb / size_mb:.2f}× file",
+            )
+        )
+        print(rows[-1], flush=True)
+
+        cli_wall, cli_mb, _ = child(
+            [
+                str(CLI),
+                "convert",
+                str(src),
+                "-o",
+                str(out),
+                "--tracker",
+                "calltouch",
+                "--tz",
+                "Europe/Moscow",
+                "--now",
+                str(NOW),
+                "-q",
+            ]
+        )
+        rows.append(
+            (
+                "callframe convert (CLI, incl. start-up)",
+                f"{cli_wall:.2f}",
+                f"{cli_wall / floor:.2f}× floor",
+                f"{cli_mb:.0f}",
+                f"{cli_mb / size_mb:.2f}× file",
+            )
+        )
+        print(rows[-1], flush=True)
+
+        if PEER.exists():
+            _, _, o = child([str(PEER), "benchmarks/peers/convert_pandas.py", str(src), str(out)])
+            peer = json.loads(o.strip().splitlines()[-1])
+            rows.append(
+                (
+                    "peer: pandas + pandera convert",
+                    f"{peer['seconds']:.2f}",
+                    f"{peer['seconds'] / api:.2f}× callframe API",
+                    f"{peer['peak_mb']:.0f}",
+                    f"{peer['peak_mb'] / size_mb:.2f}× file",
+                )
+            )
+            print(rows[-1], flush=True)
+
+        imports = [float(child([PY, "-c", _IMPORT])[2]) for _ in range(3)]
+        rows.append(
+            ("import callframe (best of 3)", f"{min(imports):.3f}", "target ≤ 0.3 s", "", "")
+        )
+        print(rows[-1], flush=True)
+
+        small = Path(tmp) / "small.csv"
+        child(
+            [PY, "-m", "benchmarks.generate", "--tracker", "metrica", "--rows", "1000", str(small)]
+        )
+        cold, cold_mb, _ = child([str(CLI), "validate", str(small), "--now", str(NOW)])
+        rows.append(
+            (
+                "callframe validate, 1,000 rows, cold CLI",
+                f"{cold:.2f}",
+                "target ≤ 1 s",
+                f"{cold_mb:.0f}",
+                "",
+            )
+        )
+        print(rows[-1], flush=True)
+
+    validate = child(
+        [PY, "-m", "benchmarks.validate", "--repeat", "1", "--rows", *map(str, args.validate_rows)]
+    )[2]
+    print(validate, flush=True)
+    upload = "" if args.no_upload else child([PY, "-m", "benchmarks.upload"])[2]
+    print(upload, flush=True)
+
+    table = ["| case | seconds | ratio | peak RSS MB | RSS / input |", "|---|---:|---|---:|---|"]
+    table += [f"| {' | '.join(r)} |" for r in rows]
+    text = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            "Generated by `make bench` (`python -m benchmarks.run`), one run, on "
+            f"{time.strftime('%Y-%m-%d')}.",
+            "",
+            f"Machine: {machine()}.",
+            "",
+            f"## Conversion: a Calltouch CSV export, {args.rows:,} rows, {size_mb:.0f} MB",
+            "",
+            *table,
+            "",
+            "## Validation of a Metrica CSV (`benchmarks/validate.py`, one run each)",
+            "",
+            "```",
+            validate.strip(),
+            "```",
+            "",
+            "## Upload of a ~1 GB file to the sandbox (`benchmarks/upload.py`)",
+            "",
+            "```",
+            upload.strip() or "skipped (--no-upload)",
+            "```",
+            "",
+        ]
+    )
+    (ROOT / "benchmarks" / "RESULTS.md").write_text(re.sub(r"[ \t]+\n", "\n", text))
+    print("\n".join(table))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Sipuni: the ``statistic/export`` CSV (``;``, Russian headers, sometimes a UTF-8 BOM).
+
+==================  ==========================================================================
+Metrica column      Sipuni
+==================  ==========================================================================
+DateTime            ``Время`` ``dd.MM.yyyy HH:mm:ss`` in the account's time zone: pass ``tz=``
+PhoneNumber         ``Откуда``
+TalkDuration        ``Длительность разговора`` (seconds or ``H:MM:SS``)
+HoldDuration        ``Время ответа`` (seconds or ``H:MM:SS``)
+CallMissed          ``Статус``: ``Отвечен`` → 0, any other → 1; else talk time 0
+FirstTimeCaller     ``Новый клиент`` (1/0)
+Tag                 ``Метка``, else ``Теги``
+StaticCall          always 1: a PBX knows no visit; :func:`callframe.enrich` adds IDs
+outbound            ``Тип`` = ``Исходящий`` (``Внутренний`` is rejected as ``*|internal``)
+==================  ==========================================================================
+
+Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable with
+:meth:`Adapter.replace`:
+
+* **CallMissed**: only ``Отвечен`` is documented; every other status counts as missed.
+* **HoldDuration**: what ``Время ответа`` holds for a missed call is UNCONFIRMED; it is taken as
+  the ring time.
+* **Direction**: the values ``Исходящий``/``Внутренний`` of ``Тип`` are INFERRED.
+"""
+
+from __future__ import annotations
+
+from callframe.trackers.base import Adapter
+from callframe.trackers.rules import INTERNAL
+from callframe.trackers.spec import (
+    Bool,
+    Const,
+    Field,
+    FirstOf,
+    LocalTime,
+    Phone,
+    Seconds,
+    TalkIsZero,
+    Values,
+)
+
+__all__ = ["ADAPTER"]
+
+_TALK = "Длительность разговора"
+
+ADAPTER = Adapter(
+    name="sipuni",
+    title="Sipuni",
+    source="`statistic/export` CSV",
+    signature=(
+        "Тип",
+        "Статус",
+        "Время",
+        "Схема",
+        "Откуда",
+        "Куда",
+        "Кто ответил",
+        "Длительность звонка",
+        _TALK,
+        "Время ответа",
+        "ID записи",
+        "Новый клиент",
+    ),
+    requires=("Время", "Откуда", "Статус"),
+    time=LocalTime("Время", formats=("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")),
+    static=Const(1),
+    phone=Phone("Откуда"),
+    talk=Seconds(_TALK),
+    hold=Seconds("Время ответа"),
+    missed=FirstOf(
+        Values("Статус", zeros=frozenset({"Отвечен"}), other=1), TalkIsZero(Seconds(_TALK))
+    ),
+    first_time=Bool("Новый клиент"),
+    tag=Field("Метка", "Теги"),
+    outbound=Values(
+        "Тип", ones=frozenset({"Исходящий"}), zeros=frozenset({"Входящий", "Внутренний"})
+    ),
+    checks=((INTERNAL, Values("Тип", ones=frozenset({"Внутренний"}), other=0)),),
+    notes=(
+        "CallMissed: any status but Отвечен is missed (INFERRED)",
+        "StaticCall: always 1, no visit ids (enrich adds them)",
+    ),
+)

@@ -1,0 +1,36 @@
+"""Exactly once under fire: uploads by the sync and the async client, to several counters, of
+distinct and repeated files, over real sockets to the sandbox, while it answers 5xx (before and
+after storing), 429 with ``Retry-After``, drops connections (before and after storing), answers
+slowly or later than the client waits. Afterwards, by the sandbox's own store: every (counter,
+file) drawn is stored exactly once — no duplicate, none lost, nothing else — and every job
+reported the upload that is stored.
+
+``make test`` runs a small soak (``CALLFRAME_SOAK_UPLOADS``, default 40); ``make fuzz`` runs
+``python -m tests.soak.soak --uploads 200``. The figures are printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .conftest import FIGURES
+from .soak import FAULT_KINDS, SoakConfig, run_soak
+
+UPLOADS = int(os.environ.get("CALLFRAME_SOAK_UPLOADS", "40"))
+TIME_LIMIT = max(25.0, UPLOADS * 1.5)
+"""Seconds; the small soak takes a few, so this only catches a hang."""
+
+
+def test_every_file_is_stored_exactly_once_whatever_the_network_does() -> None:
+    result = run_soak(SoakConfig(uploads=UPLOADS, time_limit=TIME_LIMIT))
+    FIGURES.append(result.figures())
+    assert not result.timed_out, result.figures()
+    assert (result.duplicates, result.lost, result.unexpected) == (0, 0, 0), result.figures()
+    assert result.stored_once == result.pairs and result.outcomes["gave up"] == 0
+    assert (result.wrong_ids, result.bad_comments, result.server_errors) == (0, 0, 0)
+    assert result.ok
+    # and the run was hostile: faults of most kinds hit, lost answers were recovered by their
+    # hash, repeated files were found rather than sent again
+    assert sum(result.faults.values()) >= UPLOADS // 4, result.figures()
+    assert len([k for k in FAULT_KINDS if result.faults[k]]) >= 5, result.figures()
+    assert result.outcomes["recovered"] > 0 and result.outcomes["found"] > 0
