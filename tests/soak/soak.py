@@ -101,6 +101,8 @@ class SoakConfig:
     max_reruns: int = 6
     sleep_scale: float = 0.02
     time_limit: float = 300.0
+    force: bool = False
+    """Upload with ``force=True`` (no lookup): only to check that the count catches duplicates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,17 +343,18 @@ class _Runner:
     def _upload(self, job: _Job) -> UploadResult:
         comment = f"soak job {job.index}"  # differs per job: the hash, not the comment, matches
         path = job.file.path
+        force = self.cfg.force
         if job.flavour == "sync":
             client = self.sync[job.counter]
             if job.file.kind == "calls":
-                return client.upload_calls(path, comment=comment, now=NOW)
-            return client.upload_conversions(path, comment=comment, now=NOW)
+                return client.upload_calls(path, comment=comment, now=NOW, force=force)
+            return client.upload_conversions(path, comment=comment, now=NOW, force=force)
         aclient = self.async_[job.counter]
 
         async def go() -> UploadResult:
             if job.file.kind == "calls":
-                return await aclient.upload_calls(path, comment=comment, now=NOW)
-            return await aclient.upload_conversions(path, comment=comment, now=NOW)
+                return await aclient.upload_calls(path, comment=comment, now=NOW, force=force)
+            return await aclient.upload_conversions(path, comment=comment, now=NOW, force=force)
 
         return self.portal.call(go)
 

@@ -34,3 +34,10 @@ def test_every_file_is_stored_exactly_once_whatever_the_network_does() -> None:
     assert sum(result.faults.values()) >= UPLOADS // 4, result.figures()
     assert len([k for k in FAULT_KINDS if result.faults[k]]) >= 5, result.figures()
     assert result.outcomes["recovered"] > 0 and result.outcomes["found"] > 0
+
+
+def test_the_count_would_catch_a_duplicate() -> None:
+    """The oracle is not vacuous: uploads forced past the lookup store repeated files again."""
+    result = run_soak(SoakConfig(uploads=12, files=3, fault_rate=0.0, force=True, time_limit=25))
+    assert result.duplicates > 0 and result.lost == 0
+    assert not result.ok and "result: FAILED" in result.figures()
