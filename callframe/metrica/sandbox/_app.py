@@ -1,46 +1,18 @@
-"""A local stand-in for Metrica's upload endpoints, for tests, demos and trying things out.
+"""The sandbox's ASGI app: Metrica's offline-conversion endpoints, faults, and state.
 
-:class:`Sandbox` is an ASGI app (starlette) that behaves like the documented API
-(decisions.md "The sandbox"):
-
-* the same paths, parameters, JSON shapes and error bodies
-  (``{"errors": [{"error_type", "message", "location"}], "code", "message"}``):
-  ``POST …/offline_conversions/upload_calls`` and ``…/upload``; ``GET …/calls_uploadings``,
-  ``…/calls_uploading/{id}``, ``…/uploadings``, ``…/uploading/{id}``;
-* ``Authorization: OAuth <token>`` checked (401 ``unauthorized`` when missing, 403
-  ``invalid_token`` when wrong);
-* the uploaded file read from the multipart part ``file`` (streamed to disk) and validated with
-  callframe's contract: a file that breaks it is answered 400 ``invalid_uploading`` with the
-  rule ids and counts (never values), and nothing is stored;
-* ids, ``source_quantity``, ``line_quantity``, static/dynamic call counts; statuses move
-  ``UPLOADED → MATCHED → PROCESSED`` over ``processing_seconds`` (``LINKAGE_FAILURE`` when no row
-  has an ID), computed from the upload's age, so no background task is needed;
-* state in SQLite: a file when ``db`` is given (it survives restarts), else in memory;
-* faults on request (:class:`Fault`): delays, 5xx, 429 with ``Retry-After``, dropped connections,
-  before or after storing the upload. Set them with :meth:`Sandbox.inject`, or over HTTP with
-  ``POST /_sandbox/faults`` (same token) when the sandbox runs in another process; each one used
-  is listed in :attr:`Sandbox.faults_applied`;
-* a client that goes away before its file was read in full (a timeout, a killed process) gets
-  nothing stored: an upload exists only once its whole body arrived.
-
-It imports the contract to validate, never the client. Serve it with uvicorn (``callframe
-sandbox``, or :func:`serve` for a background thread in tests).
+See :mod:`callframe.metrica.sandbox` for what it emulates and how to serve it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
-import logging
-import socket
-import sqlite3
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,16 +29,18 @@ from starlette.routing import Route
 from callframe.contract.columns import Kind
 from callframe.errors import ContractError, ExportError, UsageError
 from callframe.metrica._files import FileFacts, check_file
-from callframe.metrica._policy import is_loopback_host
+from callframe.metrica.sandbox._multipart import read_multipart as _read_multipart
+from callframe.metrica.sandbox._problems import ProblemError as _ProblemError
+from callframe.metrica.sandbox._problems import drain as _drain
+from callframe.metrica.sandbox._problems import error as _error
+from callframe.metrica.sandbox._store import Store as _Store
 
-__all__ = ["DEFAULT_TOKEN", "Fault", "Sandbox", "run", "serve"]
+__all__ = ["DEFAULT_TOKEN", "Fault", "Sandbox"]
 
 DEFAULT_TOKEN = "sandbox-token"
 _PREFIX = "/management/v1/counter/{counter}/offline_conversions"
 _CLIENT_ID_TYPES = ("CLIENT_ID", "USER_ID", "YCLID")
 _TYPES = ("BASIC", "CALLS", "CHATS")
-_MAX_FIELD_BYTES = 64 * 1024
-_MAX_HEADER_BYTES = 16 * 1024
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -129,238 +103,6 @@ class _DropResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         raise _DroppedError("sandbox fault: connection dropped")
-
-
-def _error(
-    status: int,
-    error_type: str,
-    message: str,
-    location: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    item: dict[str, str] = {"error_type": error_type, "message": message}
-    if location is not None:
-        item["location"] = location
-    body = {"errors": [item], "code": status, "message": message}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-async def _drain(request: Request) -> None:
-    """Read what is left of the body, so the client gets the answer rather than a reset."""
-    if request.method != "POST":
-        return
-    try:
-        async for _ in request.stream():
-            pass
-    except (RuntimeError, ClientDisconnect):  # already consumed, or the client is gone
-        pass
-
-
-class _ProblemError(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-# --- multipart, streamed to disk ------------------------------------------------------------------
-
-
-@dataclass
-class _Part:
-    name: str
-    filename: str | None
-    content_type: str | None
-    path: Path | None
-    data: bytearray
-    size: int = 0
-
-
-def _boundary(content_type: str) -> bytes:
-    kind, _, rest = content_type.partition(";")
-    if kind.strip().lower() != "multipart/form-data":
-        raise _ProblemError(
-            _error(400, "invalid_parameter", "The request body must be multipart/form-data")
-        )
-    for param in rest.split(";"):
-        key, _, value = param.strip().partition("=")
-        if key.lower() == "boundary" and value:
-            return value.strip().strip('"').encode("latin-1")
-    raise _ProblemError(_error(400, "invalid_parameter", "The multipart boundary is missing"))
-
-
-def _disposition(headers: dict[str, str]) -> tuple[str | None, str | None]:
-    name = filename = None
-    for param in headers.get("content-disposition", "").split(";")[1:]:
-        key, _, value = param.strip().partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1].replace('\\"', '"')
-        if key.lower() == "name":
-            name = value
-        elif key.lower() == "filename":
-            filename = value
-    return name, filename
-
-
-async def _read_multipart(request: Request, folder: Path) -> list[_Part]:
-    """Parse ``multipart/form-data`` as it arrives; file parts go to ``folder``, not memory."""
-    delim = b"--" + _boundary(request.headers.get("content-type", ""))
-    body_delim = b"\r\n" + delim
-    keep = len(body_delim)
-    buf = bytearray()
-    parts: list[_Part] = []
-    state = "preamble"
-    current: _Part | None = None
-    fh = None
-    bad = _ProblemError(_error(400, "invalid_parameter", "The multipart body is malformed"))
-    try:
-        async for chunk in request.stream():
-            buf += chunk
-            while True:
-                if state == "preamble":
-                    i = buf.find(delim)
-                    if i < 0:
-                        del buf[: max(len(buf) - len(delim), 0)]
-                        break
-                    del buf[: i + len(delim)]
-                    state = "after"
-                elif state == "after":
-                    if len(buf) < 2:
-                        break
-                    if buf[:2] == b"--":
-                        state = "done"
-                        buf.clear()
-                        break
-                    if buf[:2] != b"\r\n":
-                        raise bad
-                    del buf[:2]
-                    state = "headers"
-                elif state == "headers":
-                    i = buf.find(b"\r\n\r\n")
-                    if i < 0:
-                        if len(buf) > _MAX_HEADER_BYTES:
-                            raise bad
-                        break
-                    lines = bytes(buf[:i]).decode("utf-8", "replace").split("\r\n")
-                    del buf[: i + 4]
-                    headers = {}
-                    for line in lines:
-                        key, _, value = line.partition(":")
-                        headers[key.strip().lower()] = value.strip()
-                    name, filename = _disposition(headers)
-                    if name is None:
-                        raise bad
-                    is_file = filename is not None or name == "file"
-                    path = folder / f"part{len(parts)}.bin" if is_file else None
-                    current = _Part(name, filename, headers.get("content-type"), path, bytearray())
-                    if path is not None:
-                        fh = path.open("wb")
-                    state = "body"
-                elif state == "body":
-                    assert current is not None
-                    i = buf.find(body_delim)
-                    end = i if i >= 0 else max(len(buf) - keep, 0)
-                    if end:
-                        if fh is not None:
-                            fh.write(buf[:end])
-                        else:
-                            current.data += buf[:end]
-                            if len(current.data) > _MAX_FIELD_BYTES:
-                                raise bad
-                        current.size += end
-                        del buf[:end]
-                    if i < 0:
-                        break
-                    del buf[: len(body_delim)]
-                    if fh is not None:
-                        fh.close()
-                        fh = None
-                    parts.append(current)
-                    current = None
-                    state = "after"
-                else:  # done: ignore the epilogue
-                    buf.clear()
-                    break
-    finally:
-        if fh is not None:
-            fh.close()
-    if state != "done":
-        raise bad
-    return parts
-
-
-# --- state ----------------------------------------------------------------------------------------
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS uploads (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    counter_id INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    type TEXT NOT NULL,
-    created REAL NOT NULL,
-    comment TEXT,
-    client_id_type TEXT,
-    new_goal_name TEXT,
-    source_quantity INTEGER NOT NULL,
-    line_quantity INTEGER NOT NULL,
-    static_calls INTEGER NOT NULL,
-    rows_with_id INTEGER NOT NULL,
-    filename TEXT,
-    size INTEGER NOT NULL,
-    sha256 TEXT NOT NULL
-)
-"""
-
-
-class _Store:
-    def __init__(self, db: str | Path | None) -> None:
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            ":memory:" if db is None else str(db), check_same_thread=False, isolation_level=None
-        )
-        self._conn.row_factory = sqlite3.Row
-        with self._lock:
-            self._conn.execute(_SCHEMA)
-
-    def add(self, row: dict[str, object]) -> int:
-        names = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        with self._lock:
-            cur = self._conn.execute(
-                f"INSERT INTO uploads ({names}) VALUES ({marks})", tuple(row.values())
-            )
-            return int(cur.lastrowid or 0)
-
-    def get(self, counter: int, kind: str, upload_id: int) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM uploads WHERE id = ? AND counter_id = ? AND kind = ?",
-                (upload_id, counter, kind),
-            ).fetchone()
-        return dict(row) if row else None
-
-    def page(
-        self, counter: int, kind: str, type: str | None, limit: int, offset: int
-    ) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM uploads WHERE counter_id = ? AND kind = ?"
-        args: list[object] = [counter, kind]
-        if type is not None:
-            sql += " AND type = ?"
-            args.append(type)
-        sql += " ORDER BY id LIMIT ? OFFSET ?"
-        args += [limit, offset]
-        with self._lock:
-            return [dict(r) for r in self._conn.execute(sql, args).fetchall()]
-
-    def all(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self._conn.execute("SELECT * FROM uploads ORDER BY id")]
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-
-# --- the app --------------------------------------------------------------------------------------
 
 
 class Sandbox:
@@ -731,93 +473,3 @@ def _count_only(path: Path) -> FileFacts:
 
 
 # --- serving --------------------------------------------------------------------------------------
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    if not is_loopback_host(host):
-        raise UsageError(
-            f"the sandbox listens on loopback only (127.0.0.1, ::1, localhost), not {host!r}"
-        )
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-def _url(sock: socket.socket, host: str) -> str:
-    port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
-class _QuietDrops(logging.Filter):
-    """Injected dropped connections are the point of the fault, not an error to log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], _DroppedError))
-
-
-def _server(app: Sandbox, log_level: str) -> Any:
-    import uvicorn
-
-    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
-
-    config = uvicorn.Config(
-        app,
-        lifespan="off",
-        ws="none",
-        log_level=log_level,
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    return uvicorn.Server(config)
-
-
-@contextlib.contextmanager
-def serve(
-    app: Sandbox, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
-) -> Iterator[str]:
-    """Run ``app`` with uvicorn in a background thread; yield its base URL (``http://…``)."""
-    sock = _bind(host, port)
-    server = _server(app, log_level)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            raise RuntimeError("the sandbox server did not start")
-        time.sleep(0.01)
-    try:
-        yield _url(sock, host)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-def run(
-    app: Sandbox,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    on_ready: Callable[[str], None] | None = None,
-    log_level: str = "warning",
-) -> None:
-    """Serve ``app`` in the foreground until interrupted; ``on_ready`` gets the base URL once the
-    socket listens (with ``port=0`` the system picks a free port)."""
-    sock = _bind(host, port)
-    server = _server(app, log_level)
-    if on_ready is not None:
-        on_ready(_url(sock, host))
-    try:
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
