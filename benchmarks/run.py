@@ -39,7 +39,7 @@ _API = f"""
 import sys, time, callframe
 t = time.perf_counter()
 c = callframe.convert(sys.argv[1], tracker="calltouch", tz="Europe/Moscow", now={NOW})
-callframe.write_csv(c.calls, sys.argv[2], now={NOW})
+c.write_csv(sys.argv[2])
 print(time.perf_counter() - t)
 """
 _IMPORT = "import time; t = time.perf_counter(); import callframe; print(time.perf_counter() - t)"
@@ -134,7 +134,7 @@ def main() -> None:
         api = float(o.split()[-1])
         rows.append(
             (
-                "callframe.convert + write_csv (API)",
+                "callframe.convert + Conversion.write_csv (API)",
                 f"{api:.2f}",
                 f"{api / floor:.2f}× floor",
                 f"{api_mb:.0f}",

@@ -3,7 +3,10 @@
 Usage: ``python -m benchmarks.validate [--rows 1_000_000 10_000_000] [--repeat 3]``.
 
 Each case runs in its own subprocess (so peak RSS, ``ru_maxrss``, is its own) and reports the best
-of ``--repeat`` timings of the operation itself, imports and file generation excluded. Cases:
+of ``--repeat`` timings of the operation itself, imports and file generation excluded. The files
+are generated in a separate process too, and this process never imports polars: on Linux a
+child's ``ru_maxrss`` starts from its parent's peak RSS (fork/exec), so a parent that had held a
+10M-row frame would report that as every case's peak. Cases:
 
 * ``handwritten``: ``pl.read_csv`` (all text) + one boolean expression per rule + the failing rows
   with their row numbers — what a careful engineer writes by hand, without a report;
@@ -23,8 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import polars as pl
-
 NOW = 1_795_435_200
 PEER_PYTHON = Path(__file__).resolve().parent.parent / ".venv-peer" / "bin" / "python"
 PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "validate_pandas.py"
@@ -32,6 +33,7 @@ PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "validate_pandas.py"
 
 def handwritten(path: Path) -> int:
     """All contract rules as plain polars expressions; returns the number of failing cells."""
+    import polars as pl
     import pycountry
 
     codes = sorted(c.alpha_3 for c in pycountry.currencies)
@@ -136,8 +138,6 @@ def main() -> None:
         run_case(args.case, args.file, args.repeat)
         return
 
-    from benchmarks.generate import metrica_calls
-
     print(
         f"{'rows':>11} {'file MB':>8} {'hand-written s':>15} {'callframe s':>12} {'ratio':>6} "
         f"{'hand MB':>8} {'callframe MB':>13} {'pandas+pandera s':>17} {'peer MB':>8}"
@@ -145,7 +145,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
             path = Path(tmp) / f"calls_{rows}.csv"
-            metrica_calls(rows, bad_fraction=0.001).write_csv(path)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.generate",
+                    "--tracker",
+                    "metrica",
+                    "--rows",
+                    str(rows),
+                    "--bad-fraction",
+                    "0.001",
+                    str(path),
+                ],
+                check=True,
+            )
             size = path.stat().st_size / 1e6
             results = {}
             for case in CASES:

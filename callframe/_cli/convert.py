@@ -10,10 +10,9 @@ import typer
 
 from callframe._api import write_csv
 from callframe._cli.common import EXIT_DATA, EXIT_OK, OutputFormat, app, err_console, guarded
-from callframe.contract.columns import columns
 from callframe.io.exports import read_export
-from callframe.io.metrica_csv import METRICA_MAX_BYTES, atomic_target, write_text_frame
-from callframe.trackers.convert import Conversion, convert
+from callframe.io.metrica_csv import atomic_target
+from callframe.trackers.convert import convert
 from callframe.trackers.enrich import enrich
 from callframe.trackers.registry import detect, envelopes, rank
 
@@ -57,15 +56,6 @@ def detect_command(
         typer.echo("  times may lack a UTC offset: convert with --tz ZONE (e.g. Europe/Moscow)")
     for d in others:
         typer.echo(f"  also considered: {d.name} (score {d.score:.2f})")
-
-
-def _write_validated(conversion: Conversion, output: Path) -> list[Path]:
-    """What :func:`callframe.write_csv` writes for ``conversion.calls``, from the text the
-    conversion's report has validated already."""
-    text = conversion.report.valid_text()
-    required = {c.name for c in columns("calls") if c.required}
-    empty = [c for c in text.columns if c not in required and text[c].null_count() == text.height]
-    return write_text_frame(text.drop(empty), output, max_bytes=METRICA_MAX_BYTES)
 
 
 @app.command("convert")
@@ -138,7 +128,7 @@ def convert_command(
         )
         calls = enrichment.calls
     if enrichment is None:  # the report validated these calls already: no second pass
-        written = _write_validated(conversion, output)
+        written = conversion.write_csv(output)
     else:
         written = write_csv(calls, output, now=conversion.report.now)
     if rejected is not None:

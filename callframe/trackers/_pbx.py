@@ -237,6 +237,8 @@ class ExtraLeg(Node):
     text (``YYYY-MM-DD HH:MM:SS`` sorts as time), then the first in the file.
     """
 
+    row_wise: ClassVar[bool] = False
+
     keys: tuple[str, ...]
     candidate: Node
     prefer: Node

@@ -19,7 +19,7 @@ query. It never reads files and never validates against the contract: that is
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,16 +184,64 @@ class Adapter:
             nodes["StaticCall"] = Const(1 if static else 0)
             nodes = {c: nodes[c] for c in COLUMN_FIELDS if c in nodes}
 
-        # step 1: the raw text of every column, once, as columns (small expression trees)
         checked = [c for c, node in nodes.items() if not _is_null_literal(node)]
+        # columns with few distinct inputs (flags, statuses, durations, URLs …) are computed on
+        # their unique inputs and joined back; the others row by row, from their raw text
+        few = {
+            c: inputs
+            for c in checked
+            if (inputs := _inputs(nodes[c], frame.columns))
+            and _row_wise(nodes[c])
+            and _few_distinct(frame, inputs)
+        }
+        direct = [c for c in checked if c not in few]
+        # step 1: the raw text of every other column, once, as columns (small expression trees)
+        groups: dict[tuple[str, ...], dict[str, Node]] = {}
+        for c, inputs in few.items():
+            groups.setdefault(tuple(inputs), {})[c] = nodes[c]
+        joined = [
+            frame.select(inputs)
+            .join(
+                _on_unique(group, frame.select(inputs).unique(), tz, region).collect(),
+                on=list(inputs),
+                how="left",
+                nulls_equal=True,
+                maintain_order="left",
+            )
+            .drop(inputs)
+            for inputs, group in groups.items()
+        ]
         staged = frame.with_row_index("__row", offset=1).with_columns(
-            nodes[c].raw(ctx).alias(f"__raw:{c}") for c in checked
+            *(nodes[c].raw(ctx).alias(f"__raw:{c}") for c in direct),
+            *(s for j in joined for s in j.get_columns()),
         )
-        # step 2: the values, from the raw columns where a node allows it
+        # step 2: the values, from the raw columns where a node allows it; a raw text that
+        # repeats (a URL without query, a status word) is read once and joined back
+        by_raw = [
+            c
+            for c in direct
+            if nodes[c].from_raw and _row_wise(nodes[c]) and _few_distinct(staged, [f"__raw:{c}"])
+        ]
+        looked_up = [
+            staged.select(f"__raw:{c}")
+            .join(
+                _values_of(c, nodes[c], staged.select(f"__raw:{c}").unique(), tz, region),
+                on=f"__raw:{c}",
+                how="left",
+                nulls_equal=True,
+                maintain_order="left",
+            )
+            .drop(f"__raw:{c}")
+            for c in by_raw
+        ]
+        staged = staged.with_columns(s for j in looked_up for s in j.get_columns())
         sctx = Ctx(frame=staged, tz=tz, region=region)
         values = []
         for column, node in nodes.items():
-            if node.from_raw and column in checked:
+            if column in few or column in by_raw:
+                values.append(pl.col(f"__val:{column}").alias(column))
+                continue
+            if node.from_raw and column in direct:
                 value = node.value(sctx, pl.col(f"__raw:{column}"))
             else:
                 value = node.expr(sctx)
@@ -206,7 +254,8 @@ class Adapter:
         combined = staged.select(
             pl.col("__row").cast(pl.Int64),
             *values,
-            *(pl.col(f"__raw:{c}") for c in checked),
+            *(pl.col(f"__raw:{c}") for c in direct),
+            *(pl.col(f"__bad:{c}", f"__badval:{c}") for c in few),
             outbound.alias("__outbound"),
             *(
                 (node.expr(sctx) == 1).fill_null(False).alias(f"__check:{i}")
@@ -214,7 +263,7 @@ class Adapter:
             ),
         )
         mapped = combined.select(c.name for c in CALLS if c.name in nodes)
-        failures = self._failures(combined, checked)
+        failures = self._failures(combined, checked, few)
         return Mapped(frame=mapped, failures=failures)
 
     def _require_tz(self, ctx: Ctx, time: TimeNode, source: str | None) -> None:
@@ -237,15 +286,22 @@ class Adapter:
                 "callframe never guesses a time zone."
             )
 
-    def _failures(self, combined: pl.DataFrame, checked: list[str]) -> pl.DataFrame:
+    def _failures(
+        self, combined: pl.DataFrame, checked: list[str], few: Mapping[str, list[str]]
+    ) -> pl.DataFrame:
         pieces: list[pl.LazyFrame] = []
         lazy = combined.lazy()
         for column in checked:
             rule = conversion_rule(unreadable_id(column))
-            raw = pl.col(f"__raw:{column}")
-            value = mask_value(raw, column)
+            if column in few:
+                bad = pl.col(f"__bad:{column}").fill_null(False)
+                value = pl.col(f"__badval:{column}")
+            else:
+                raw = pl.col(f"__raw:{column}")
+                bad = raw.is_not_null() & pl.col(column).is_null()
+                value = mask_value(raw, column)
             pieces.append(
-                lazy.filter(raw.is_not_null() & pl.col(column).is_null()).select(
+                lazy.filter(bad).select(
                     pl.col("__row").alias("row"),
                     pl.lit(column).alias("column"),
                     pl.lit(rule.id).alias("rule"),
@@ -293,3 +349,79 @@ class Adapter:
 
 def _is_null_literal(node: Node) -> bool:
     return isinstance(node, Const) or not node.reads()
+
+
+_SAMPLE_ROWS = 20_000
+_FEW_SHARE = 0.1
+"""A column is computed on its unique inputs when a sample has at most this share distinct."""
+
+
+def _inputs(node: Node, columns: Sequence[str]) -> list[str]:
+    """The export columns ``node`` reads (a name and the flattened fields below it)."""
+    names = set(node.reads())
+    return [c for c in columns if c in names or any(c.startswith(f"{n}.") for n in names)]
+
+
+def _row_wise(node: Node) -> bool:
+    """Whether ``node``'s value in a row depends on that row's inputs only (callframe's own
+    nodes, except windows such as ``ExtraLeg``); a user's node is never assumed to be."""
+    if type(node).__module__ not in _OWN_MODULES or not node.row_wise:
+        return False
+    for field in dataclasses.fields(node):  # type: ignore[arg-type]
+        value = getattr(node, field.name)
+        items = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(i, Node) and not _row_wise(i) for i in items):
+            return False
+    return True
+
+
+_OWN_MODULES = frozenset({"callframe.trackers.spec", "callframe.trackers._pbx"})
+
+
+def _few_distinct(frame: pl.DataFrame, inputs: list[str]) -> bool:
+    """Whether an evenly spread sample of ``inputs`` repeats enough to compute on unique values
+    (the result is the same either way; only the speed differs)."""
+    if frame.height == 0:
+        return False
+    sample = frame.select(inputs).gather_every(max(1, frame.height // _SAMPLE_ROWS))
+    distinct = sample.select(pl.struct(inputs).n_unique()).item()
+    return bool(distinct <= _FEW_SHARE * sample.height)
+
+
+def _values_of(
+    column: str, node: Node, keys: pl.DataFrame, tz: str | None, region: str
+) -> pl.DataFrame:
+    """``node``'s value (``__val:``) for each distinct raw text in ``keys`` (``__raw:``)."""
+    kctx = Ctx(frame=keys, tz=tz, region=region)
+    value = node.value(kctx, pl.col(f"__raw:{column}"))
+    dtype = spec("calls", column).dtype
+    return keys.with_columns(value.cast(dtype, strict=False).alias(f"__val:{column}"))
+
+
+def _on_unique(
+    group: Mapping[str, Node], keys: pl.DataFrame, tz: str | None, region: str
+) -> pl.LazyFrame:
+    """For each column of ``group`` (nodes reading the same inputs): its value (``__val:``),
+    whether it is unreadable (``__bad:``) and the value shown for that (``__badval:``), on each
+    unique combination of the inputs, ``keys``."""
+    kctx = Ctx(frame=keys, tz=tz, region=region)
+    staged = keys.with_columns(node.raw(kctx).alias(f"__raw:{c}") for c, node in group.items())
+    sctx = Ctx(frame=staged, tz=tz, region=region)
+    values = []
+    for column, node in group.items():
+        raw = pl.col(f"__raw:{column}")
+        value = node.value(sctx, raw) if node.from_raw else node.expr(sctx)
+        values.append(
+            value.cast(spec("calls", column).dtype, strict=False).alias(f"__val:{column}")
+        )
+    valued = staged.with_columns(values)
+    flags = valued.lazy().with_columns(
+        (pl.col(f"__raw:{c}").is_not_null() & pl.col(f"__val:{c}").is_null()).alias(f"__bad:{c}")
+        for c in group
+    )
+    return flags.with_columns(
+        pl.when(pl.col(f"__bad:{c}"))
+        .then(mask_value(pl.col(f"__raw:{c}"), c))
+        .alias(f"__badval:{c}")
+        for c in group
+    ).drop(f"__raw:{c}" for c in group)

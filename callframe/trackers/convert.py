@@ -24,10 +24,9 @@ from typing import Any
 
 import polars as pl
 
-from callframe.contract.columns import CALLS
-from callframe.contract.text import text_expr
 from callframe.errors import ExportError, UsageError
 from callframe.io.exports import TrackerExport, read_export
+from callframe.io.metrica_csv import METRICA_MAX_BYTES, write_csv
 from callframe.report import FAILURE_SCHEMA, ValidationReport
 from callframe.trackers.base import Adapter
 from callframe.trackers.registry import detect, envelopes, get_adapter
@@ -75,6 +74,14 @@ class Conversion:
     @property
     def rows_rejected(self) -> int:
         return self.rejected.height
+
+    def write_csv(self, path: str | Path, *, max_bytes: int = METRICA_MAX_BYTES) -> list[Path]:
+        """Write :attr:`calls` with :func:`callframe.write_csv` (same "now"); return the files.
+
+        The calls are validated once more on the way out: measured on 2M rows, that is faster
+        and leaner than writing the report's text view (benchmarks/RESULTS.md).
+        """
+        return write_csv(self.calls, path, max_bytes=max_bytes, now=self.report.now)
 
     def rejected_counts(self) -> dict[str, int]:
         """Rejected rows per rule id (a row breaking two rules counts for both)."""
@@ -305,18 +312,20 @@ def convert(
     region = (region or adapter.region or "RU").upper()
     mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
     report = _merged_report(mapped.frame, mapped.failures, when, export.source, keep_outbound)
+    reasons = report.invalid().select("row", "rule", "title")  # once: it joins every error
     original = export.frame
     if export.format == "csv" and export.header and export.source is not None:
         projected = len(original.columns) < _header_width(export)
         if projected:
-            bad = report.invalid().get_column("row")
+            bad = reasons.get_column("row")
             original = _original_rows(export, bad) if bad.len() else original.head(0)
-            rejected = _rejected(original, report, rows=bad.unique(maintain_order=True))
+            rejected = _rejected(original, reasons, rows=bad.unique(maintain_order=True))
         else:
-            rejected = _rejected(original, report)
+            rejected = _rejected(original, reasons)
     else:
-        rejected = _rejected(original, report)
-    calls = report.valid()
+        rejected = _rejected(original, reasons)
+    # the mapped frame has the contract's dtypes already: what report.valid() would cast back
+    calls = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
     if calls.height + rejected.height != export.frame.height:  # pragma: no cover - invariant
         raise AssertionError("convert lost rows: please report this")
     return Conversion(
@@ -366,14 +375,12 @@ def _merged_report(
         if whole_file
         else pl.int_range(1, mapped.height + 1, eager=True).is_in(bad_rows.unique().to_list())
     )
-    specs = [c for c in CALLS if c.name in mapped.columns]
-    text = mapped.select(text_expr(c, mapped.schema[c.name]) for c in specs)
     return ValidationReport(
         kind="calls",
         source=source,
         now=now,
         data=mapped,
-        text=text,
+        text=contract._text,  # the contract's text view of ``mapped``: what was checked
         invalid_mask=invalid.alias("invalid"),
         errors=errors.cast(FAILURE_SCHEMA),  # type: ignore[arg-type]
         warnings=warnings.cast(FAILURE_SCHEMA),  # type: ignore[arg-type]
@@ -397,9 +404,10 @@ def _header_width(export: TrackerExport) -> int:
 
 
 def _rejected(
-    export: pl.DataFrame, report: ValidationReport, *, rows: pl.Series | None = None
+    export: pl.DataFrame, reasons: pl.DataFrame, *, rows: pl.Series | None = None
 ) -> pl.DataFrame:
-    """Original rows the report rejects, with ``row``, ``rule`` and ``title``.
+    """Original rows the report rejects (``reasons``: ``row``, ``rule``, ``title`` from
+    :meth:`ValidationReport.invalid`), with ``row``, ``rule`` and ``title``.
 
     ``rows``: the (sorted) row numbers of ``export`` when it holds only those rows."""
     taken = {"row", "rule", "title"}
@@ -409,7 +417,6 @@ def _rejected(
     else:
         original = export.rename(clash).with_columns(rows.alias("row"))
     original = original.with_columns(pl.col("row").cast(pl.Int64))
-    reasons = report.invalid().select("row", "rule", "title")
     return original.join(reasons, on="row", how="inner", maintain_order="right").select(
         "row", *[c for c in original.columns if c != "row"], "rule", "title"
     )

@@ -89,9 +89,13 @@ class Node(ABC):
     Nodes whose value depends on their raw text only set ``from_raw`` and implement
     :meth:`value`; the adapter base then computes the raw text once, as a column, and the value
     from that column (keeping polars' expression trees small). Other nodes implement :meth:`expr`.
+
+    ``row_wise``: the value in a row depends on that row's inputs only, so the base may compute
+    it once per distinct input and join it back (``False`` for windows over several rows).
     """
 
     from_raw: ClassVar[bool] = False
+    row_wise: ClassVar[bool] = True
 
     @abstractmethod
     def reads(self) -> tuple[str, ...]:
