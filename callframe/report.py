@@ -65,6 +65,8 @@ def mask_phone(value: pl.Expr) -> pl.Expr:
 
 
 _PHONE_SHAPED = r"^\s*\+?[\d\s().\-]{8,24}\s*$"
+_PHONE_IN_TEXT = r"(?P<lead>\+?\d)[\d\s()\-]{6,20}(?P<tail>\d{2})"
+_FREE_TEXT_COLUMNS = frozenset({"Tag"})
 _NUMERIC_COLUMNS = frozenset(
     {
         "DateTime",
@@ -83,13 +85,16 @@ def mask_value(value: pl.Expr, column: str) -> pl.Expr:
 
     ``PhoneNumber`` is always masked. In other text columns a value shaped like a phone number
     (digits with ``+``, spaces, dashes or brackets, 8 digits or more, e.g. a caller's number
-    exported into ``ClientId``) is masked too; numeric columns (times, flags, durations, money)
-    are shown as they are. Everything is cut at :data:`MAX_VALUE_CHARS`.
+    exported into ``ClientId``) is masked too, and in free text (``Tag``) every run that looks
+    like a phone number keeps only its first and last two digits. Numeric columns (times, flags,
+    durations, money) are shown as they are. Everything is cut at :data:`MAX_VALUE_CHARS`.
     """
     if column in PII_COLUMNS:
         shown = mask_phone(value)
     elif column in _NUMERIC_COLUMNS:
         shown = value
+    elif column in _FREE_TEXT_COLUMNS:
+        shown = value.str.replace_all(_PHONE_IN_TEXT, "$lead*****$tail")
     else:
         phone_like = value.str.contains(_PHONE_SHAPED) & (value.str.count_matches(r"\d") >= 8)
         shown = pl.when(phone_like).then(mask_phone(value)).otherwise(value)
