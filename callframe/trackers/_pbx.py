@@ -19,7 +19,7 @@ from typing import ClassVar
 import polars as pl
 
 from callframe.trackers import normalize as nz
-from callframe.trackers.spec import Ctx, Node, TimeNode, TimeParts
+from callframe.trackers.spec import Combine, Ctx, Node, TimeNode, TimeParts
 
 __all__ = [
     "AllOf",
@@ -65,16 +65,8 @@ class IsExtension(Node):
 
 
 @dataclass(frozen=True, slots=True, init=False)
-class AllOf(Node):
+class AllOf(Combine):
     """1 when every node is 1, 0 when one is 0, else null."""
-
-    nodes: tuple[Node, ...]
-
-    def __init__(self, *nodes: Node) -> None:
-        object.__setattr__(self, "nodes", nodes)
-
-    def reads(self) -> tuple[str, ...]:
-        return tuple(c for n in self.nodes for c in n.reads())
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         values = [n.expr(ctx) for n in self.nodes]

@@ -32,6 +32,7 @@ from callframe.trackers import normalize as nz
 __all__ = [
     "AnyOf",
     "Bool",
+    "Combine",
     "Const",
     "Ctx",
     "Difference",
@@ -363,8 +364,8 @@ class TalkIsZero(Node):
 
 
 @dataclass(frozen=True, slots=True, init=False)
-class FirstOf(Node):
-    """The first of ``nodes`` with a value, row by row (e.g. boolean, then status, then talk)."""
+class Combine(Node):
+    """Base of nodes made of other nodes (``FirstOf(a, b)``): holds them, reads what they read."""
 
     nodes: tuple[Node, ...]
 
@@ -373,6 +374,11 @@ class FirstOf(Node):
 
     def reads(self) -> tuple[str, ...]:
         return tuple(c for n in self.nodes for c in n.reads())
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class FirstOf(Combine):
+    """The first of ``nodes`` with a value, row by row (e.g. boolean, then status, then talk)."""
 
     def raw(self, ctx: Ctx) -> pl.Expr:
         return pl.coalesce([n.raw(ctx) for n in self.nodes])
@@ -416,16 +422,8 @@ class Present(Node):
 
 
 @dataclass(frozen=True, slots=True, init=False)
-class AnyOf(Node):
+class AnyOf(Combine):
     """1 when any of ``nodes`` is 1, 0 when all are 0 (null when one is unknown and none is 1)."""
-
-    nodes: tuple[Node, ...]
-
-    def __init__(self, *nodes: Node) -> None:
-        object.__setattr__(self, "nodes", nodes)
-
-    def reads(self) -> tuple[str, ...]:
-        return tuple(c for n in self.nodes for c in n.reads())
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         return pl.max_horizontal([n.expr(ctx) for n in self.nodes]).cast(pl.Int8)
