@@ -96,7 +96,9 @@ def mask_value(value: pl.Expr, column: str) -> pl.Expr:
     elif column in _FREE_TEXT_COLUMNS:
         shown = value.str.replace_all(_PHONE_IN_TEXT, "$lead*****$tail")
     else:
-        phone_like = value.str.contains(_PHONE_SHAPED) & (value.str.count_matches(r"\d") >= 8)
+        digits = value.str.count_matches(r"\d")
+        # 8-15 digits: E.164's range; longer digit strings are IDs (a 20-digit ClientId), kept
+        phone_like = value.str.contains(_PHONE_SHAPED) & (digits >= 8) & (digits <= 15)
         shown = pl.when(phone_like).then(mask_phone(value)).otherwise(value)
     return shown.str.slice(0, MAX_VALUE_CHARS)
 

@@ -137,6 +137,7 @@ def test_html_has_the_essential_parts() -> None:
         ("Tag", "lost 2 calls", "lost 2 calls"),
         ("DateTime", "1795435200123", "1795435200123"),  # numbers stay readable
         ("ClientId", "17950123456789O1234", "17950123456789O1234"),
+        ("ClientId", "99999999999999999999", "99999999999999999999"),  # too long for a phone
     ],
 )
 def test_phone_shaped_values_are_masked_in_any_text_column(
