@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -207,7 +207,7 @@ class ValidationReport:
     def counts(self) -> pl.DataFrame:
         """Failures per rule: ``rule``, ``column``, ``severity``, ``title``, ``rows``."""
         return pl.DataFrame(
-            [_as_dict(c) for c in self._rule_counts()],
+            [asdict(c) for c in self._rule_counts()],
             schema={
                 "rule": pl.String,
                 "column": pl.String,
@@ -288,16 +288,6 @@ class ValidationReport:
         from callframe._render import html_report
 
         return html_report(self)
-
-
-def _as_dict(c: _RuleCount) -> dict[str, Any]:
-    return {
-        "rule": c.rule,
-        "column": c.column,
-        "severity": c.severity,
-        "title": c.title,
-        "rows": c.rows,
-    }
 
 
 def _describe(failure: dict[str, Any]) -> str:

@@ -98,7 +98,3 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper
-
-
-def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()
