@@ -38,7 +38,7 @@ test: lint typecheck pytest
 # >= 10,000 hostile inputs per entry point; prints the outcomes per entry point at the end.
 # Then the full soak: 200 uploads through random network faults, each stored exactly once.
 fuzz: $(VENV)/.installed-dev
-	CALLFRAME_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+	HYPOTHESIS_PROFILE=fuzz CALLFRAME_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 	$(BIN)/python -m tests.soak.soak --uploads 200
 
 # the peer (pandas + pandera, pandas backend) gets its own venv: what a user would install

@@ -157,12 +157,15 @@ def seconds(x: pl.Expr, *, unit: float = 1.0) -> pl.Expr:
     s = clean_text(x)
     number = s.str.replace(",", ".", literal=True)
     is_number = number.str.contains(r"^\d+(\.\d+)?$")
-    clock = s.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})$")
+    clock = s.str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
     h = clock.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
     m = clock.struct.field("2").cast(pl.Int64, strict=False)
     sec = clock.struct.field("3").cast(pl.Int64, strict=False)
     from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
-    from_number = (number.cast(pl.Float64, strict=False) * unit).round(0).cast(pl.Int64)
+    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
+    from_number = (
+        (number.cast(pl.Float64, strict=False) * unit).round(0).cast(pl.Int64, strict=False)
+    )
     return pl.when(is_number).then(from_number).otherwise(from_clock).cast(pl.Int64)
 
 
