@@ -8,10 +8,24 @@ middle), unbalanced quotes, embedded newlines and NULs, long cells, Excel artefa
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from hypothesis import strategies as st
 
 from callframe.contract.columns import column_names
+
+
+@contextmanager
+def written(data: bytes, name: str) -> Iterator[Path]:
+    """``data`` in a file called ``name`` inside a temporary folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="cf-fuzz-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        yield path
+
 
 BUDGET = int(os.environ.get("CALLFRAME_FUZZ_EXAMPLES", "150"))
 """Examples per fuzz test: small in ``make test``, ≥ 10,000 in ``make fuzz``."""

@@ -7,7 +7,6 @@ Conversion in which rows in = rows out + rows rejected. Never another exception,
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from callframe.cli import app
 
 from ..conftest import NOW, ROOT
 from .conftest import TALLY
-from .inputs import BUDGET, CELLS, hostile_bytes
+from .inputs import BUDGET, CELLS, hostile_bytes, written
 from .test_validate_fuzz import SECONDS_PER_INPUT, time_limit
 
 runner = CliRunner()
@@ -93,12 +92,6 @@ TRACKERS = [
 ]
 
 
-def _write(data: bytes, suffix: str) -> Path:
-    path = Path(tempfile.mkdtemp(prefix="cf-fuzz-")) / f"export{suffix}"
-    path.write_bytes(data)
-    return path
-
-
 def _record(entry: str, outcome: str) -> None:
     TALLY[entry][outcome] += 1
 
@@ -133,7 +126,8 @@ def check_convert(path: Path, tracker: str | None = None) -> None:
 )
 @given(exports, st.sampled_from(SUFFIXES), st.sampled_from(TRACKERS))
 def test_read_detect_convert_never_crash(data: bytes, suffix: str, tracker: str | None) -> None:
-    check_convert(_write(data, suffix), tracker)
+    with written(data, f"export{suffix}") as path:
+        check_convert(path, tracker)
 
 
 @pytest.mark.parametrize("path", sorted(CORPUS.glob("*")), ids=lambda p: p.name)
@@ -147,9 +141,8 @@ def test_corpus_replays(path: Path) -> None:
 )
 @given(exports, st.sampled_from(SUFFIXES))
 def test_cli_convert_never_crashes(data: bytes, suffix: str) -> None:
-    path = _write(data, suffix)
-    out = path.with_name("out.csv")
-    with time_limit(SECONDS_PER_INPUT):
+    with written(data, f"export{suffix}") as path, time_limit(SECONDS_PER_INPUT):
+        out = path.with_name("out.csv")
         result = runner.invoke(
             app, ["convert", str(path), "--tz", "Europe/Moscow", "-o", str(out), "--format", "json"]
         )

@@ -8,7 +8,6 @@ once failed live in ``tests/corpus/validate/`` and are replayed on every run.
 from __future__ import annotations
 
 import signal
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from callframe.cli import app
 
 from ..conftest import NOW, ROOT
 from .conftest import TALLY
-from .inputs import BUDGET, hostile_bytes, wide_header
+from .inputs import BUDGET, hostile_bytes, wide_header, written
 
 SECONDS_PER_INPUT = 20
 CORPUS = ROOT / "tests" / "corpus" / "validate"
@@ -81,19 +80,13 @@ def check_cli(path: Path) -> int:
     return result.exit_code
 
 
-def _write(data: bytes) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="cf-fuzz-"))
-    path = folder / "input.csv"
-    path.write_bytes(data)
-    return path
-
-
 @settings(
     max_examples=BUDGET, deadline=None, suppress_health_check=list(HealthCheck), database=None
 )
 @given(hostile_bytes)
 def test_validate_never_crashes(data: bytes) -> None:
-    check_api(_write(data))
+    with written(data, "input.csv") as path:
+        check_api(path)
 
 
 @settings(
@@ -104,7 +97,8 @@ def test_validate_never_crashes(data: bytes) -> None:
 )
 @given(hostile_bytes)
 def test_cli_validate_never_crashes(data: bytes) -> None:
-    check_cli(_write(data))
+    with written(data, "input.csv") as path:
+        check_cli(path)
 
 
 def test_ten_thousand_columns(tmp_path: Path) -> None:
