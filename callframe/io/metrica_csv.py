@@ -21,6 +21,7 @@ import polars as pl
 
 from callframe.contract.columns import columns, parse_kind
 from callframe.errors import ExportError, UsageError
+from callframe.report import ValidationReport
 from callframe.validation import FileIssue, check_frame
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "read_metrica_csv",
     "write_csv",
     "write_text_frame",
+    "write_valid_rows",
 ]
 
 METRICA_MAX_BYTES = 1_000_000_000
@@ -198,7 +200,19 @@ def write_csv(
     """
     k = parse_kind(kind)
     report = check_frame(frame, k, now=now).raise_for_errors()
+    return write_valid_rows(report, path, max_bytes=max_bytes)
+
+
+def write_valid_rows(
+    report: ValidationReport, path: str | Path, *, max_bytes: int = METRICA_MAX_BYTES
+) -> list[Path]:
+    """Write the rows ``report`` found valid, from its text view (what was checked is what is
+    written), as :func:`write_csv` does; rejected rows are left out, not raised about.
+
+    For callers that hold a report already (:meth:`callframe.trackers.Conversion.write_csv`):
+    no second validation pass.
+    """
     text = report.valid_text()
-    required = {c.name for c in columns(k) if c.required}
+    required = {c.name for c in columns(report.kind) if c.required}
     empty = [c for c in text.columns if c not in required and text[c].null_count() == text.height]
     return write_text_frame(text.drop(empty), path, max_bytes=max_bytes)

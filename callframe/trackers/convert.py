@@ -13,11 +13,12 @@ rules they broke; naive times without ``tz`` raise :class:`~callframe.UsageError
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tomllib
 import zoneinfo
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ import polars as pl
 
 from callframe.errors import ExportError, UsageError
 from callframe.io.exports import TrackerExport, read_export
-from callframe.io.metrica_csv import METRICA_MAX_BYTES, write_csv
+from callframe.io.metrica_csv import METRICA_MAX_BYTES, write_valid_rows
 from callframe.report import FAILURE_SCHEMA, ValidationReport
 from callframe.trackers.base import Adapter
 from callframe.trackers.registry import detect, envelopes, get_adapter
@@ -44,14 +45,12 @@ class Conversion:
     """The result of :func:`convert`.
 
     ``calls``: the valid calls as a contract frame (contract columns in order, contract dtypes;
-    input order kept), ready for :func:`callframe.write_csv`. ``rejected``: the original export
-    rows that cannot go to Metrica, with ``row`` (1-based), ``rule`` and ``title`` (``"; "``
-    between several). ``report``: the full :class:`~callframe.ValidationReport`, conversion
-    rules included. The rest is provenance.
+    input order kept), ready for :func:`callframe.write_csv`. :attr:`rejected`: the original
+    export rows that cannot go to Metrica. ``report``: the full
+    :class:`~callframe.ValidationReport`, conversion rules included. The rest is provenance.
     """
 
     calls: pl.DataFrame
-    rejected: pl.DataFrame
     report: ValidationReport
     tracker: str
     score: float | None
@@ -62,6 +61,21 @@ class Conversion:
     tz: str | None
     region: str
     static: bool | None
+    _rejected: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
+    _cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def rejected(self) -> pl.DataFrame:
+        """The original export rows that cannot go to Metrica, every column, with ``row``
+        (1-based), ``rule`` and ``title`` (``"; "`` between several).
+
+        Built on first use and kept: for a CSV read with only the adapter's columns, the
+        rejected rows are read again from the file, whole (a conversion that never asks for
+        them never pays for that).
+        """
+        if "rejected" not in self._cache:
+            self._cache["rejected"] = self._rejected()
+        return self._cache["rejected"]
 
     @property
     def rows_in(self) -> int:
@@ -73,15 +87,16 @@ class Conversion:
 
     @property
     def rows_rejected(self) -> int:
-        return self.rejected.height
+        return self.report.invalid_rows
 
     def write_csv(self, path: str | Path, *, max_bytes: int = METRICA_MAX_BYTES) -> list[Path]:
-        """Write :attr:`calls` with :func:`callframe.write_csv` (same "now"); return the files.
+        """Write :attr:`calls` as :func:`callframe.write_csv` would (same columns, bytes and
+        splitting); return the files.
 
-        The calls are validated once more on the way out: measured on 2M rows, that is faster
-        and leaner than writing the report's text view (benchmarks/RESULTS.md).
+        Written from the report's text view of the rows it found valid, so what was checked is
+        what is written, without validating a second time.
         """
-        return write_csv(self.calls, path, max_bytes=max_bytes, now=self.report.now)
+        return write_valid_rows(self.report, path, max_bytes=max_bytes)
 
     def rejected_counts(self) -> dict[str, int]:
         """Rejected rows per rule id (a row breaking two rules counts for both)."""
@@ -312,25 +327,12 @@ def convert(
     region = (region or adapter.region or "RU").upper()
     mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
     report = _merged_report(mapped.frame, mapped.failures, when, export.source, keep_outbound)
-    reasons = report.invalid().select("row", "rule", "title")  # once: it joins every error
-    original = export.frame
-    if export.format == "csv" and export.header and export.source is not None:
-        projected = len(original.columns) < _header_width(export)
-        if projected:
-            bad = reasons.get_column("row")
-            original = _original_rows(export, bad) if bad.len() else original.head(0)
-            rejected = _rejected(original, reasons, rows=bad.unique(maintain_order=True))
-        else:
-            rejected = _rejected(original, reasons)
-    else:
-        rejected = _rejected(original, reasons)
     # the mapped frame has the contract's dtypes already: what report.valid() would cast back
     calls = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
-    if calls.height + rejected.height != export.frame.height:  # pragma: no cover - invariant
+    if calls.height + report.invalid_rows != export.frame.height:  # pragma: no cover
         raise AssertionError("convert lost rows: please report this")
     return Conversion(
         calls=calls,
-        rejected=rejected,
         report=report,
         tracker=adapter.name,
         score=score,
@@ -341,7 +343,30 @@ def convert(
         tz=tz,
         region=region,
         static=static,
+        _rejected=_rejected_rows(export, report),
     )
+
+
+def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[[], pl.DataFrame]:
+    """How to build :attr:`Conversion.rejected` later; keeps what that needs, nothing more
+    (for a projected CSV: the path, not the frame)."""
+    csv_file = export.format == "csv" and export.header and export.source is not None
+    if csv_file and export.frame.width < _header_width(export):
+        reread = dataclasses.replace(export, frame=export.frame.head(0))  # the rows: from the file
+
+        def from_file() -> pl.DataFrame:
+            reasons = report.invalid().select("row", "rule", "title")
+            bad = reasons.get_column("row")
+            original = _original_rows(reread, bad) if bad.len() else reread.frame
+            return _rejected(original, reasons, rows=bad.unique(maintain_order=True))
+
+        return from_file
+    frame = export.frame
+
+    def from_frame() -> pl.DataFrame:
+        return _rejected(frame, report.invalid().select("row", "rule", "title"))
+
+    return from_frame
 
 
 def _merged_report(

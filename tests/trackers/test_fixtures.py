@@ -80,10 +80,13 @@ def test_fixture_converts_to_exactly_the_expected_file(
 ) -> None:
     conversion = callframe.convert(FIXTURES / export, now=NOW, **kwargs)
     assert conversion.tracker == tracker
+    expected = (FIXTURES / f"{stem}.expected.csv").read_bytes()
     out = tmp_path / "calls.csv"
     callframe.write_csv(conversion.calls, out, now=NOW)
-    expected = (FIXTURES / f"{stem}.expected.csv").read_bytes()
     assert out.read_bytes().decode() == expected.decode()
+    # Conversion.write_csv writes the report's text view, without validating again: same bytes
+    assert conversion.write_csv(tmp_path / "direct.csv") == [tmp_path / "direct.csv"]
+    assert (tmp_path / "direct.csv").read_bytes() == expected
 
 
 @pytest.mark.parametrize(("export", "tracker", "kwargs", "stem"), CASES, ids=IDS)

@@ -54,6 +54,8 @@ def test_static_case_converts_to_exactly_the_expected_file(
     assert conversion.tracker == tracker
     expected = (FIXTURES / f"{stem(export)}.expected.csv").read_bytes().decode()
     assert written(tmp_path, conversion.calls) == expected
+    conversion.write_csv(tmp_path / "direct.csv")
+    assert (tmp_path / "direct.csv").read_bytes().decode() == expected
 
 
 @pytest.mark.parametrize(("export", "tracker", "kwargs"), CASES, ids=IDS)
