@@ -174,12 +174,12 @@ class Span(Node):
         return ctx.text(self.end)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        start = nz.unix_seconds(ctx.text(self.start))
-        d = nz.unix_seconds(ctx.text(self.end)) - start
+        start = nz.unix_seconds(ctx.text(self.start), cleaned=True)
+        d = nz.unix_seconds(ctx.text(self.end), cleaned=True) - start
         if self.unless_zero is not None:
-            gate = nz.unix_seconds(ctx.text(self.unless_zero))
+            gate = nz.unix_seconds(ctx.text(self.unless_zero), cleaned=True)
             other = (
-                nz.unix_seconds(ctx.text(self.else_end)) - start
+                nz.unix_seconds(ctx.text(self.else_end), cleaned=True) - start
                 if self.else_end is not None
                 else pl.lit(self.else_value, pl.Int64)
             )

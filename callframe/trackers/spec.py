@@ -107,7 +107,8 @@ class Node(ABC):
         return _NULL_TEXT
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        """The normalised value computed from ``raw`` (nodes with ``from_raw`` only)."""
+        """The normalised value computed from ``raw``, the text :meth:`raw` gives (already
+        cleaned: stripped, placeholders null), for nodes with ``from_raw`` only."""
         raise NotImplementedError(type(self).__name__)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
@@ -178,7 +179,7 @@ class Id(Node):
         return raw
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.digits_id(raw)
+        return nz.digits_id(raw, cleaned=True)
 
     def describe(self) -> str:
         text = super(Id, self).describe()
@@ -191,7 +192,7 @@ class Url(_Fields):
     from_raw = True
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.url(raw)
+        return nz.url(raw, cleaned=True)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -214,7 +215,7 @@ class UrlParam(Node):
         return _coalesce([nz.url_param(ctx.text(n), self.param) for n in self.names])
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.digits_id(raw)
+        return nz.digits_id(raw, cleaned=True)
 
     def describe(self) -> str:
         return f"`{self.param}` in " + " / ".join(f"`{n}`" for n in self.names)
@@ -226,7 +227,7 @@ class Money(_Fields):
     from_raw = True
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.money(raw)
+        return nz.money(raw, cleaned=True)
 
 
 class Phone(_Fields):
@@ -258,7 +259,7 @@ class Seconds(Node):
         return _coalesce([ctx.text(n) for n in self.names])
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.seconds(raw, unit=self.unit)
+        return nz.seconds(raw, unit=self.unit, cleaned=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +305,7 @@ class Bool(Node):
         return _coalesce([ctx.text(n) for n in self.names])
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.to_flag(raw, invert=self.invert)
+        return nz.to_flag(raw, invert=self.invert, cleaned=True)
 
     def describe(self) -> str:
         return ("not " if self.invert else "") + super(Bool, self).describe()
@@ -334,7 +335,7 @@ class Values(Node):
         return pl.when(~s.str.to_lowercase().is_in(sorted(v.lower() for v in self.unknown))).then(s)
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.values_flag(raw, ones=self.ones, zeros=self.zeros, other=self.other)
+        return nz.values_flag(raw, ones=self.ones, zeros=self.zeros, other=self.other, cleaned=True)
 
     def describe(self) -> str:
         parts = []
@@ -409,11 +410,7 @@ class Present(Node):
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         cols = [c for n in self.names for c in ctx.family(n)]
-        has = (
-            pl.any_horizontal([nz.id_text(pl.col(c)).is_not_null() for c in cols])
-            if cols
-            else pl.lit(False)
-        )
+        has = pl.any_horizontal([nz.has_id(pl.col(c)) for c in cols]) if cols else pl.lit(False)
         return (~has if self.negate else has).cast(pl.Int8)
 
     def describe(self) -> str:
@@ -530,7 +527,8 @@ class UnixTime(TimeNode):
 
     def parts(self, ctx: Ctx) -> TimeParts:
         raw = _coalesce([ctx.text(n) for n in self.names])
-        return TimeParts(nz.unix_seconds(raw, unit=self.unit), pl.lit(None, pl.Datetime("us")), raw)
+        aware = nz.unix_seconds(raw, unit=self.unit, cleaned=True)
+        return TimeParts(aware, pl.lit(None, pl.Datetime("us")), raw)
 
     def describe(self) -> str:
         return super(UnixTime, self).describe() + f" (Unix {self.unit})"
@@ -566,7 +564,7 @@ class IsoTime(TimeNode):
         ):
             # every value is YYYY-MM-DD HH:MM:SS: the quick way (most exports of naive time)
             return TimeParts(pl.lit(None, pl.Int64), plain, raw)
-        aware, naive = nz.iso_parts(raw, offset=self.offset)
+        aware, naive = nz.iso_parts(raw, offset=self.offset, cleaned=True)
         return TimeParts(aware, naive, raw)
 
     def describe(self) -> str:
@@ -596,11 +594,11 @@ class LocalTime(TimeNode):
         aware_fmts = [f for f in self.formats if "%z" in f]
         naive_fmts = [f for f in self.formats if "%z" not in f]
         aware = (
-            pl.coalesce([nz.strptime_aware(raw, f) for f in aware_fmts])
+            pl.coalesce([nz.strptime_aware(raw, f, cleaned=True) for f in aware_fmts])
             if aware_fmts
             else pl.lit(None, pl.Int64)
         )
-        naive = nz.strptime_naive(raw, naive_fmts)
+        naive = nz.strptime_naive(raw, naive_fmts, cleaned=True)
         return TimeParts(aware, pl.when(aware.is_null()).then(naive), raw)
 
     def describe(self) -> str:
@@ -631,6 +629,12 @@ class FirstTime(TimeNode):
             aware = pl.when(has).then(p.aware).otherwise(aware)
             naive = pl.when(has).then(p.naive).otherwise(naive)
         return TimeParts(aware, naive, pl.coalesce([p.raw for p in parts]))
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        # each source's own time, the first that reads: the same value as ``parts`` (a naive
+        # time without ``tz`` never gets here, see Adapter.map), but each source parsed once
+        # (polars evaluates the when/then chain of ``parts`` once per reference)
+        return pl.coalesce([s.expr(ctx) for s in self.sources])
 
     def describe(self) -> str:
         return ", else ".join(s.describe() for s in self.sources)

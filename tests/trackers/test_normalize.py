@@ -152,6 +152,10 @@ def test_ids_are_digits_only_and_zero_means_none() -> None:
         "1.7e18",
         "<не указано>",
         " 42 ",
+        "007",
+        "12345678901234567890",
+        "123456789012345678901",
+        "١٢٣",  # Arabic-Indic digits are not an ID
     ]
     assert apply(nz.digits_id, values) == [
         "1710312345678901234",
@@ -161,7 +165,26 @@ def test_ids_are_digits_only_and_zero_means_none() -> None:
         None,
         None,
         "42",
+        "007",
+        "12345678901234567890",
+        None,
+        None,
     ]
+
+
+def test_has_id_is_id_text_not_null() -> None:
+    values = ["", "  ", "0", " 000 ", "<не заполнено>", "NULL", "n/a", "12", "0012", None, "x"]
+    expected = apply(lambda x: nz.id_text(x).is_not_null(), values)
+    assert apply(nz.has_id, values) == expected
+    assert expected == [False] * 7 + [True, True, False, True]
+
+
+def test_cleaned_input_gives_the_same_values() -> None:
+    # nodes pass their raw text, cleaned once, with cleaned=True: same result as uncleaned input
+    raw = [" 42 ", "<не указано>", "0:01:35", " https://e.ru/x ", "1710400530.0", "", None]
+    for fn in (nz.digits_id, nz.url, nz.seconds, nz.unix_seconds, nz.money, nz.to_flag):
+        cleaned = apply(lambda x, f=fn: f(nz.clean_text(x), cleaned=True), raw)
+        assert cleaned == apply(fn, raw), fn.__name__
 
 
 def test_yclid_comes_from_the_url() -> None:
@@ -170,9 +193,11 @@ def test_yclid_comes_from_the_url() -> None:
         "https://example.ru/#yclid=12",
         "https://example.ru/?yclid=",
         "https://example.ru/?xyclid=5",
+        "https://example.ru/?yclid=%20",
+        "https://example.ru/?utm=yclid=5&yclid=6",
         None,
     ]
-    assert apply(nz.url_param, urls) == ["7312345678901234567", "12", None, None, None]
+    assert apply(nz.url_param, urls) == ["7312345678901234567", "12", None, None, "%20", "6", None]
 
 
 def test_flags_from_words_and_values() -> None:
