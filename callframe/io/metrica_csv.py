@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -126,17 +127,28 @@ def atomic_target(path: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+_CSV_OPTIONS: dict[str, Any] = {
+    "separator": ",",
+    "line_terminator": "\n",
+    "quote_style": "necessary",
+    "null_value": "",
+    "include_bom": False,
+}
+"""How polars writes the Metrica CSV (decisions.md rule 11)."""
+
+
+def _cell_bytes_upper_bound(name: str) -> pl.Expr:
+    """Bytes a cell of column ``name`` takes in the CSV, never less than the truth (quotes
+    counted generously), separator not included."""
+    x = pl.col(name)
+    return (x.str.len_bytes() + 2 + x.str.count_matches('"', literal=True)).fill_null(0)
+
+
 def _row_bytes_upper_bound(text: pl.DataFrame) -> pl.Series:
-    """Bytes each row takes in the CSV, never less than the truth (quotes counted generously)."""
-    cells = [
-        (pl.col(c).str.len_bytes() + 2 + pl.col(c).str.count_matches('"', literal=True)).fill_null(
-            0
-        )
-        for c in text.columns
-    ]
-    return text.select(
-        (pl.sum_horizontal(cells) + text.width).alias("bytes")  # separators and the newline
-    ).to_series()
+    """Bytes each row takes in the CSV, never less than the truth."""
+    cells = [_cell_bytes_upper_bound(c) for c in text.columns]
+    row = pl.sum_horizontal(cells) + text.width  # separators and the newline
+    return text.select(row.alias("bytes")).to_series()
 
 
 def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) -> list[Path]:
@@ -171,14 +183,7 @@ def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) ->
     written: list[Path] = []
     for file_path, frame in parts:
         with atomic_target(file_path) as tmp:
-            frame.write_csv(
-                tmp,
-                separator=",",
-                line_terminator="\n",
-                quote_style="necessary",
-                null_value="",
-                include_bom=False,
-            )
+            frame.write_csv(tmp, **_CSV_OPTIONS)
         written.append(file_path)
     return written
 
@@ -212,7 +217,40 @@ def write_valid_rows(
     For callers that hold a report already (:meth:`callframe.trackers.Conversion.write_csv`):
     no second validation pass.
     """
-    text = report.valid_text()
+    text = report._text.select(c.name for c in columns(report.kind) if c.name in report._text)
+    marked = text.with_columns(report._invalid.alias("__invalid")).lazy()
+    keep = ~pl.col("__invalid")
     required = {c.name for c in columns(report.kind) if c.required}
-    empty = [c for c in text.columns if c not in required and text[c].null_count() == text.height]
-    return write_text_frame(text.drop(empty), path, max_bytes=max_bytes)
+    optional = [c for c in text.columns if c not in required]
+    # sizes and emptiness per column, on the valid rows, without copying their text
+    counts = marked.select(
+        keep.sum().alias("__rows"),
+        *(
+            _cell_bytes_upper_bound(c).filter(keep).sum().alias(f"__bytes:{c}")
+            for c in text.columns
+        ),
+        *(pl.col(c).is_not_null().filter(keep).any().alias(c) for c in optional),
+    ).collect()
+    empty = [c for c in optional if not counts[c].item()]
+    kept = [c for c in text.columns if c not in empty]
+    header_bytes = len(",".join(kept).encode()) + 1
+    body_bytes = sum(int(counts[f"__bytes:{c}"].item() or 0) for c in kept)
+    body_bytes += int(counts["__rows"].item()) * len(kept)  # separators and newlines
+    if header_bytes + body_bytes > max_bytes:
+        valid = marked.filter(keep).select(kept).collect()
+        return write_text_frame(valid, path, max_bytes=max_bytes)
+    # one file, written slice by slice: never a copy of all the valid rows in memory
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {target.parent} does not exist")
+    with atomic_target(target) as tmp, tmp.open("wb") as fh:
+        for start in range(0, max(text.height, 1), _WRITE_ROWS):
+            part = text.slice(start, _WRITE_ROWS).select(kept)
+            if report.invalid_rows:
+                part = part.filter(~report._invalid.slice(start, _WRITE_ROWS))
+            part.write_csv(fh, include_header=start == 0, **_CSV_OPTIONS)
+    return [target]
+
+
+_WRITE_ROWS = 200_000
+"""Rows per slice when writing one file (measured on 2M rows: no memory beyond the text view)."""

@@ -9,6 +9,7 @@ import pytest
 
 import callframe
 from callframe.io.metrica_csv import read_metrica_csv
+from callframe.testing import sample_calls
 
 from ..conftest import FIXTURES, NOW
 
@@ -137,3 +138,20 @@ def test_empty_file_reports_the_missing_column(tmp_path: Path) -> None:
     report = callframe.validate(path, now=NOW)
     assert report.errors["rule"].to_list() == ["*|missing_column"]
     assert report.rows == 0
+
+
+@pytest.mark.parametrize("slice_rows", [1, 2, 3, 1000])
+def test_valid_rows_are_written_slice_by_slice_to_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    from callframe.io import metrica_csv
+
+    sample = sample_calls(9, seed=3, invalid_fraction=0.4, now=NOW)
+    report = callframe.validate(sample.frame, now=NOW)
+    assert 0 < report.invalid_rows < report.rows
+    expected = tmp_path / "expected.csv"
+    callframe.write_csv(report.valid(), expected, now=NOW)
+    monkeypatch.setattr(metrica_csv, "_WRITE_ROWS", slice_rows)
+    out = tmp_path / "sliced.csv"
+    assert metrica_csv.write_valid_rows(report, out) == [out]
+    assert out.read_bytes() == expected.read_bytes()
