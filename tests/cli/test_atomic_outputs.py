@@ -29,7 +29,11 @@ def test_interrupted_write_keeps_old_files(
     def half_then_crash(self: pl.DataFrame, file: object = None, **kwargs: object) -> object:
         calls["n"] += 1
         if calls["n"] == fail_on_call:
-            Path(str(file)).write_text("half a fi")  # the temporary file gets part of the data
+            # the temporary file gets part of the data (a path, or the open file written to)
+            if hasattr(file, "write"):
+                file.write(b"half a fi")
+            else:
+                Path(str(file)).write_text("half a fi")
             raise KeyboardInterrupt
         return real(self, file, **kwargs)  # type: ignore[arg-type]
 
