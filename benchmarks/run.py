@@ -213,6 +213,7 @@ def main() -> None:
     upload = "" if args.no_upload else child([PY, "-m", "benchmarks.upload"])[2]
     print(upload, flush=True)
 
+    targets = _targets(rows, validate, upload)
     table = ["| case | seconds | ratio | peak RSS MB | RSS / input |", "|---|---:|---|---:|---|"]
     table += [f"| {' | '.join(r)} |" for r in rows]
     text = "\n".join(
@@ -227,6 +228,12 @@ def main() -> None:
             f"## Conversion: a Calltouch CSV export, {args.rows:,} rows, {size_mb:.0f} MB",
             "",
             *table,
+            "",
+            "## Targets of issue 7, as measured above",
+            "",
+            "| target | measured | met |",
+            "|---|---:|---|",
+            *(f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets),
             "",
             "## Validation of a Metrica CSV (`benchmarks/validate.py`, one run each)",
             "",
@@ -244,6 +251,46 @@ def main() -> None:
     )
     (ROOT / "benchmarks" / "RESULTS.md").write_text(re.sub(r"[ \t]+\n", "\n", text))
     print("\n".join(table))
+
+
+def _number(text: str) -> float:
+    return float(re.sub(r"[^0-9.]", "", text.split("×")[0]))
+
+
+def _targets(
+    rows: list[tuple[str, str, str, str, str]], validate: str, upload: str
+) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) for every target of the issue, from the figures of this run."""
+    by_case = {r[0]: r for r in rows}
+    out: list[tuple[str, str, bool]] = []
+    api = by_case.get("callframe.convert + Conversion.write_csv (API)")
+    if api:
+        ratio = _number(api[2])
+        out.append(("convert ≤ 1.25× the floor", f"{ratio:.2f}×", ratio <= 1.25))
+        rss = _number(api[4])
+        out.append(("convert peak RSS ≤ 1× the input file", f"{rss:.2f}×", rss <= 1.0))
+    peer = by_case.get("peer: pandas + pandera convert")
+    if peer:
+        ratio = _number(peer[2])
+        out.append(("convert ≥ 4× faster than pandas + pandera", f"{ratio:.2f}×", ratio >= 4))
+    for ratio_text in re.findall(r"\s(\d+\.\d+)×", validate):
+        ratio = float(ratio_text)
+        out.append(
+            ("validate ≤ 1.3× the hand-written polars filter", f"{ratio:.2f}×", ratio <= 1.3)
+        )
+    imp = by_case.get("import callframe (best of 3)")
+    if imp:
+        out.append(("import callframe ≤ 0.3 s", f"{imp[1]} s", float(imp[1]) <= 0.3))
+    cold = by_case.get("callframe validate, 1,000 rows, cold CLI")
+    if cold:
+        out.append(
+            ("callframe validate, small file, ≤ 1 s cold", f"{cold[1]} s", float(cold[1]) <= 1)
+        )
+    found = re.search(r"client peak RSS: ([0-9.]+) MB", upload)
+    if found:
+        mb = float(found.group(1))
+        out.append(("upload of 1 GB, client peak RSS < 150 MB", f"{mb:.1f} MB", mb < 150))
+    return out
 
 
 if __name__ == "__main__":
