@@ -137,6 +137,11 @@ _CSV_OPTIONS: dict[str, Any] = {
 """How polars writes the Metrica CSV (decisions.md rule 11)."""
 
 
+def _require_folder(target: Path) -> None:
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {target.parent} does not exist")
+
+
 def _cell_bytes_upper_bound(name: str) -> pl.Expr:
     """Bytes a cell of column ``name`` takes in the CSV, never less than the truth (quotes
     counted generously), separator not included."""
@@ -158,8 +163,7 @@ def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) ->
     Returns the files written: ``[path]``, or ``name.part1.csv``, … when split.
     """
     target = Path(path)
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {target}: the folder {target.parent} does not exist")
+    _require_folder(target)
     header_bytes = len(",".join(text.columns).encode()) + 1
     if max_bytes <= header_bytes:
         raise UsageError(f"max_bytes={max_bytes} is smaller than the header line")
@@ -241,8 +245,7 @@ def write_valid_rows(
         return write_text_frame(valid, path, max_bytes=max_bytes)
     # one file, written slice by slice: never a copy of all the valid rows in memory
     target = Path(path)
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {target}: the folder {target.parent} does not exist")
+    _require_folder(target)
     with atomic_target(target) as tmp, tmp.open("wb") as fh:
         for start in range(0, max(text.height, 1), _WRITE_ROWS):
             part = text.slice(start, _WRITE_ROWS).select(kept)
