@@ -18,6 +18,7 @@ from callframe.report import ValidationReport
 from callframe.trackers.convert import Conversion, convert
 from callframe.trackers.enrich import Enrichment, enrich
 from callframe.trackers.registry import Detection, detect
+from callframe.trackers.stream import FileConversion, convert_file
 
 if _typing.TYPE_CHECKING:
     from callframe.contract.schemas import CallsSchema, ConversionsSchema
@@ -36,6 +37,7 @@ __all__ = [
     "Detection",
     "Enrichment",
     "ExportError",
+    "FileConversion",
     "Kind",
     "MetricaClient",
     "MetricaError",
@@ -48,6 +50,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "convert",
+    "convert_file",
     "detect",
     "enrich",
     "read_export",

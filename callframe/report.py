@@ -32,7 +32,14 @@ from callframe.errors import ContractError
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
-__all__ = ["FAILURE_SCHEMA", "PII_COLUMNS", "ValidationReport", "mask_phone", "mask_value"]
+__all__ = [
+    "FAILURE_SCHEMA",
+    "PII_COLUMNS",
+    "ValidationReport",
+    "mask_phone",
+    "mask_value",
+    "with_reasons",
+]
 
 FAILURE_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.Int64(),
@@ -112,6 +119,30 @@ class _RuleCount:
     rows: int
 
 
+def with_reasons(rows: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (with a ``row`` column) with ``rule`` and ``title``: every error of the row in
+    ``errors``, joined with ``"; "``, after the errors about the whole file (empty ``row``)."""
+    whole = errors.filter(pl.col("row").is_null())
+    per_row = (
+        errors.filter(pl.col("row").is_not_null())
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("rule").str.join("; "), pl.col("title").str.join("; "))
+    )
+    out = rows.join(per_row, on="row", how="left", maintain_order="left")
+    if whole.height:
+        prefix_rule = "; ".join(whole["rule"].unique(maintain_order=True).to_list())
+        prefix_title = "; ".join(whole["title"].unique(maintain_order=True).to_list())
+        out = out.with_columns(
+            pl.concat_str(
+                [pl.lit(prefix_rule), pl.col("rule")], separator="; ", ignore_nulls=True
+            ).alias("rule"),
+            pl.concat_str(
+                [pl.lit(prefix_title), pl.col("title")], separator="; ", ignore_nulls=True
+            ).alias("title"),
+        )
+    return out
+
+
 class ValidationReport:
     """The outcome of validating one frame or file against the Metrica contract.
 
@@ -182,25 +213,7 @@ class ValidationReport:
         """
         data = self._data.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
         rejected = data.filter(self._invalid) if self.rows else data.clear()
-        whole = self.errors.filter(pl.col("row").is_null())
-        per_row = (
-            self.errors.filter(pl.col("row").is_not_null())
-            .group_by("row", maintain_order=True)
-            .agg(pl.col("rule").str.join("; "), pl.col("title").str.join("; "))
-        )
-        out = rejected.join(per_row, on="row", how="left", maintain_order="left")
-        if whole.height:
-            prefix_rule = "; ".join(whole["rule"].unique(maintain_order=True).to_list())
-            prefix_title = "; ".join(whole["title"].unique(maintain_order=True).to_list())
-            out = out.with_columns(
-                pl.concat_str(
-                    [pl.lit(prefix_rule), pl.col("rule")], separator="; ", ignore_nulls=True
-                ).alias("rule"),
-                pl.concat_str(
-                    [pl.lit(prefix_title), pl.col("title")], separator="; ", ignore_nulls=True
-                ).alias("title"),
-            )
-        return out
+        return with_reasons(rejected, self.errors)
 
     # --- summaries --------------------------------------------------------------------------
 

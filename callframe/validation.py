@@ -114,7 +114,11 @@ def _header_failures(
 
 
 def _row_failures(
-    base: pl.LazyFrame, row_rules: list[Rule], ctx: RuleContext, specs: list[ColumnSpec]
+    base: pl.LazyFrame,
+    row_rules: list[Rule],
+    ctx: RuleContext,
+    specs: list[ColumnSpec],
+    first_row: int,
 ) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame, pl.DataFrame]:
     """Evaluate every row rule in one query; return text view, invalid mask, errors, warnings.
 
@@ -125,7 +129,7 @@ def _row_failures(
     errors_cols = [name for name, r in masks.items() if r.severity == "error"]
     combined = (
         base.with_columns(r.expression(ctx).alias(name) for name, r in masks.items())
-        .with_row_index("__row", offset=1)
+        .with_row_index("__row", offset=first_row)
         .with_columns(
             _any(errors_cols).alias("__invalid"),
             _any(list(masks)).alias("__any"),
@@ -180,8 +184,13 @@ def check_frame(
     now: int | float | datetime | None = None,
     source: str | None = None,
     file_issues: Iterable[FileIssue] = (),
+    first_row: int = 1,
 ) -> ValidationReport:
-    """Validate ``data`` against the contract of ``kind``; see the module docstring."""
+    """Validate ``data`` against the contract of ``kind``; see the module docstring.
+
+    ``first_row``: the number of ``data``'s first row in the report (for a batch of a longer
+    file, see :func:`callframe.convert_file`).
+    """
     k = parse_kind(kind)
     when = resolve_now(now)
     frame = data.collect() if isinstance(data, pl.LazyFrame) else data
@@ -213,7 +222,9 @@ def check_frame(
         base = frame.lazy().select(pl.first().is_null().alias("__pad"))
     else:
         base = pl.LazyFrame(schema={"__pad": pl.Boolean})
-    text, invalid_rows, row_errors, row_warnings = _row_failures(base, row_rules, ctx, specs)
+    text, invalid_rows, row_errors, row_warnings = _row_failures(
+        base, row_rules, ctx, specs, first_row
+    )
     header_frame = pl.DataFrame(header, schema=FAILURE_SCHEMA)
     # stable sort: the file's own problems first, then by row, rules in registry order per row
     errors = pl.concat([header_frame, row_errors.cast(FAILURE_SCHEMA)]).sort(  # type: ignore[arg-type]

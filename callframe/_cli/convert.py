@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import typer
 
@@ -15,8 +16,22 @@ from callframe.io.metrica_csv import atomic_target
 from callframe.trackers.convert import convert
 from callframe.trackers.enrich import enrich
 from callframe.trackers.registry import detect, envelopes, rank
+from callframe.trackers.stream import convert_file
+from callframe.trackers.summary import ConversionSummary
 
 __all__ = ["convert_command", "detect_command"]
+
+
+class _Options(NamedTuple):
+    """The conversion settings of ``callframe convert``, for either way of running it."""
+
+    tracker: str | None
+    mapping: Path | None
+    tz: str | None
+    static: bool | None
+    region: str | None
+    now: float | None
+    keep_outbound: bool
 
 
 @app.command("detect")
@@ -108,32 +123,24 @@ def convert_command(
     console = err_console()
     # a live indicator for large files, on a terminal only: logs and pipes stay clean
     show = console.is_terminal and not quiet
-    with console.status(f"converting {path.name} …") if show else contextlib.nullcontext():
-        conversion = convert(
-            path,
-            tracker=tracker,
-            mapping=mapping,
-            tz=tz,
-            static=True if static else None,
-            region=region,
-            now=now,
-            keep_outbound=keep_outbound,
-        )
-    with console.status(f"writing {output.name} …") if show else contextlib.nullcontext():
-        calls = conversion.calls
+    options = _Options(tracker, mapping, tz, True if static else None, region, now, keep_outbound)
     enrichment = None
-    if ids is not None:
+    conversion: ConversionSummary
+    if ids is None:  # file to file, in batches where the export allows (bounded memory)
+        with console.status(f"converting {path.name} …") if show else contextlib.nullcontext():
+            conversion = convert_file(path, output, rejected=rejected, **options._asdict())
+        written = conversion.outputs
+    else:  # enrich joins across all calls: in memory
+        with console.status(f"converting {path.name} …") if show else contextlib.nullcontext():
+            in_memory = convert(path, **options._asdict())
         enrichment = enrich(
-            calls, ids, within=within, tz=ids_tz or conversion.tz, region=conversion.region
+            in_memory.calls, ids, within=within, tz=ids_tz or in_memory.tz, region=in_memory.region
         )
-        calls = enrichment.calls
-    if enrichment is None:  # the report validated these calls already: no second pass
-        written = conversion.write_csv(output)
-    else:
-        written = write_csv(calls, output, now=conversion.report.now)
-    if rejected is not None:
-        with atomic_target(rejected) as tmp:  # an interrupted run leaves the old file or the new
-            conversion.rejected.write_csv(tmp)
+        written = write_csv(enrichment.calls, output, now=in_memory.report.now)
+        if rejected is not None:
+            with atomic_target(rejected) as tmp:  # interrupted: the old file or the new one
+                in_memory.rejected.write_csv(tmp)
+        conversion = in_memory
     if not quiet:
         if fmt is OutputFormat.json:
             document = {

@@ -49,7 +49,14 @@ import polars as pl
 from callframe.errors import ExportError, UsageError
 from callframe.io.metrica_csv import ragged_line
 
-__all__ = ["KNOWN_ENVELOPES", "ExportFormat", "TrackerExport", "read_export"]
+__all__ = [
+    "KNOWN_ENVELOPES",
+    "CsvScan",
+    "ExportFormat",
+    "TrackerExport",
+    "read_export",
+    "scan_csv_export",
+]
 
 ExportFormat = Literal["json", "csv", "xlsx", "xls", "frame"]
 
@@ -502,17 +509,29 @@ def _transcode(path: Path, codec: str) -> Path:
     return Path(tmp)
 
 
-def _read_csv(
+@dataclass(frozen=True, slots=True)
+class _CsvPlan:
+    """How to read a CSV, sniffed from its first bytes."""
+
+    codec: str
+    tried: tuple[str, ...]
+    text: str  # the decoded first bytes
+    sep: str
+    has_header: bool
+    names: list[str] | None  # column names of a headerless file
+    wanted: list[str] | None  # the header's names to read (projection), None for all
+
+
+def _csv_plan(
     raw: bytes,
     where: str | None,
     *,
     encoding: str | None,
     delimiter: str | None,
     header: bool | None,
-    file: Path | None = None,
-    columns: Sequence[str] | None = None,
-) -> TrackerExport:
-    """``raw`` is the whole export, or only its first bytes when ``file`` is given."""
+    file: Path | None,
+    columns: Sequence[str] | None,
+) -> _CsvPlan:
     tried: tuple[str, ...]
     if encoding is not None:
         codec, tried = encoding, (encoding,)
@@ -542,7 +561,92 @@ def _read_csv(
         wanted = [
             c for c in first if c.strip() in keep or c.strip().split(".", 1)[0] in keep
         ] or None
+    return _CsvPlan(codec, tried, text, sep, has_header, names, wanted)
 
+
+def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -> CsvScan | None:
+    """A UTF-8 CSV export with a header as a ``LazyFrame`` of text columns (only ``columns``
+    when given, names stripped), for reading in batches; ``None`` when the file needs more than
+    polars' reader (another code page, a BOM, no header, not a CSV): use :func:`read_export`.
+
+    The frame is the one :func:`read_export` would return, read lazily; a file that polars
+    cannot parse raises while collecting (a ``polars`` error), not here.
+    """
+    file = Path(path)
+    if not file.is_file() or _EXTENSIONS.get(file.suffix.lower()) != "csv":
+        return None
+    with file.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES + 1)
+    if len(head) <= _HEAD_BYTES or head.startswith(b"\xef\xbb\xbf"):
+        return None  # small files are read whole anyway; a BOM is transcoded
+    try:
+        plan = _csv_plan(
+            head[:_HEAD_BYTES],
+            str(file),
+            encoding=None,
+            delimiter=None,
+            header=None,
+            file=file,
+            columns=columns,
+        )
+    except ExportError:
+        return None
+    if _canonical_codec(plan.codec) != "utf-8" or not plan.has_header:
+        return None
+    lazy = pl.scan_csv(
+        file,
+        separator=plan.sep,
+        has_header=True,
+        infer_schema=False,
+        raise_if_empty=False,
+        quote_char='"',
+    )
+    if plan.wanted is not None:
+        lazy = lazy.select(plan.wanted)
+    names = lazy.collect_schema().names()
+    lazy = lazy.rename({c: c.strip() for c in names if c != c.strip()})
+    export = TrackerExport(
+        frame=pl.DataFrame(schema=dict.fromkeys(lazy.collect_schema().names(), pl.String)),
+        format="csv",
+        source=str(file),
+        encoding="utf-8",
+        delimiter=plan.sep,
+        header=True,
+    )
+    return CsvScan(export=export, lazy=lazy)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvScan:
+    """What :func:`scan_csv_export` returns: the provenance (``export``, with an empty frame of
+    the columns read) and the rows, lazily."""
+
+    export: TrackerExport
+    lazy: pl.LazyFrame
+
+
+def _read_csv(
+    raw: bytes,
+    where: str | None,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    file: Path | None = None,
+    columns: Sequence[str] | None = None,
+) -> TrackerExport:
+    """``raw`` is the whole export, or only its first bytes when ``file`` is given."""
+    plan = _csv_plan(
+        raw,
+        where,
+        encoding=encoding,
+        delimiter=delimiter,
+        header=header,
+        file=file,
+        columns=columns,
+    )
+    codec, tried, text, sep = plan.codec, plan.tried, plan.text, plan.sep
+    has_header, names, wanted = plan.has_header, plan.names, plan.wanted
     utf8 = _canonical_codec(codec) == "utf-8"
     temp: Path | None = None
     try:

@@ -154,6 +154,21 @@ class Adapter:
         lost = [c for c in self.signature if not _family_present(c, have)]
         return len(found) / len(self.signature), found, lost
 
+    def row_wise(self) -> bool:
+        """Whether every value depends on its own row only (no windows over several rows such
+        as :class:`~callframe.trackers._pbx.ExtraLeg`, no user-written nodes): then an export
+        may be mapped in batches, with the same result."""
+        nodes = [*self.nodes().values(), *(n for _, n in self.checks)]
+        if self.outbound is not None:
+            nodes.append(self.outbound)
+        return all(_row_wise(n) for n in nodes)
+
+    def require_tz(self, frame: pl.DataFrame, tz: str | None, source: str | None = None) -> None:
+        """Raise :class:`~callframe.UsageError` when some times in ``frame`` carry no offset and
+        ``tz`` is not given (what :meth:`map` checks first)."""
+        if self.time is not None and tz is None and self.time.naive_possible():
+            self._require_tz(Ctx(frame=frame, tz=tz), self.time, source)
+
     def needs_tz(self) -> bool:
         return self.time is not None and self.time.naive_possible()
 
@@ -167,10 +182,13 @@ class Adapter:
         region: str = "RU",
         static: bool | None = None,
         source: str | None = None,
+        first_row: int = 1,
     ) -> Mapped:
         """Map an export frame (text columns) to a contract frame; see the module docstring.
 
         Raises :class:`~callframe.UsageError` when times carry no offset and ``tz`` is not given.
+        ``first_row``: the number of the frame's first row in the failures (for a batch of a
+        longer export: see :meth:`row_wise`).
         """
         if self.time is None:
             raise UsageError(
@@ -211,7 +229,7 @@ class Adapter:
             .drop(inputs)
             for inputs, group in groups.items()
         ]
-        staged = frame.with_row_index("__row", offset=1).with_columns(
+        staged = frame.with_row_index("__row", offset=first_row).with_columns(
             *(nodes[c].raw(ctx).alias(f"__raw:{c}") for c in direct),
             *(s for j in joined for s in j.get_columns()),
         )
@@ -379,11 +397,12 @@ _OWN_MODULES = frozenset({"callframe.trackers.spec", "callframe.trackers._pbx"})
 
 
 def _few_distinct(frame: pl.DataFrame, inputs: list[str]) -> bool:
-    """Whether an evenly spread sample of ``inputs`` repeats enough to compute on unique values
-    (the result is the same either way; only the speed differs)."""
+    """Whether a sample of ``inputs`` (the first rows: a zero-copy slice, where an evenly spread
+    sample copied every string) repeats enough to compute on unique values (the result is the
+    same either way; only the speed differs)."""
     if frame.height == 0:
         return False
-    sample = frame.select(inputs).gather_every(max(1, frame.height // _SAMPLE_ROWS))
+    sample = frame.select(inputs).head(_SAMPLE_ROWS)
     distinct = sample.select(pl.struct(inputs).n_unique()).item()
     return bool(distinct <= _FEW_SHARE * sample.height)
 

@@ -14,7 +14,6 @@ rules they broke; naive times without ``tz`` raise :class:`~callframe.UsageError
 from __future__ import annotations
 
 import dataclasses
-import json
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -32,6 +31,7 @@ from callframe.report import FAILURE_SCHEMA, ValidationReport
 from callframe.trackers.base import Adapter
 from callframe.trackers.registry import detect, envelopes, get_adapter
 from callframe.trackers.rules import OUTBOUND, unreadable_id
+from callframe.trackers.summary import ConversionSummary
 from callframe.validation import check_frame, resolve_now
 
 __all__ = ["Conversion", "convert"]
@@ -40,8 +40,8 @@ Source = str | Path | bytes | pl.DataFrame | pl.LazyFrame | TrackerExport
 MappingSource = Mapping[str, Any] | str | Path
 
 
-@dataclass(frozen=True, slots=True)
-class Conversion:
+@dataclass(frozen=True, slots=True, repr=False)
+class Conversion(ConversionSummary):
     """The result of :func:`convert`.
 
     ``calls``: the valid calls as a contract frame (contract columns in order, contract dtypes;
@@ -98,89 +98,15 @@ class Conversion:
         """
         return write_valid_rows(self.report, path, max_bytes=max_bytes)
 
-    def rejected_counts(self) -> dict[str, int]:
-        """Rejected rows per rule id (a row breaking two rules counts for both)."""
-        errors = self.report.errors.filter(pl.col("row").is_not_null())
-        return _counts(errors.unique(["row", "rule"]))
+    @property
+    def errors(self) -> pl.DataFrame:
+        """The report's errors (conversion rules included)."""
+        return self.report.errors
 
-    def warning_counts(self) -> dict[str, int]:
-        """Warnings per rule id (rows with a warning are kept)."""
-        return _counts(self.report.warnings)
-
-    def summary_line(self) -> str:
-        where = self.source or "<data>"
-        return (
-            f"{where}: {self.tracker}, {self.rows_in} rows in, {self.rows_out} calls out, "
-            f"{self.rows_rejected} rejected, {self.report.warnings.height} warnings"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Counts, rules and provenance as plain data (no values from the export)."""
-        titles = dict(
-            pl.concat([self.report.errors, self.report.warnings])
-            .select("rule", "title")
-            .unique("rule", keep="first")
-            .iter_rows()
-        )
-        return {
-            "path": self.source,
-            "tracker": self.tracker,
-            "score": None if self.score is None else round(self.score, 3),
-            "format": self.format,
-            "encoding": self.encoding,
-            "delimiter": self.delimiter,
-            "tz": self.tz,
-            "region": self.region,
-            "static": self.static,
-            "rows_in": self.rows_in,
-            "rows_out": self.rows_out,
-            "rows_rejected": self.rows_rejected,
-            "rejected": [
-                {"rule": r, "title": titles.get(r, ""), "rows": n}
-                for r, n in self.rejected_counts().items()
-            ],
-            "warnings": [
-                {"rule": r, "title": titles.get(r, ""), "rows": n}
-                for r, n in self.warning_counts().items()
-            ],
-        }
-
-    def to_json(self, *, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
-
-    def to_text(self) -> str:
-        """A short plain-text summary: counts per rule, no values."""
-        d = self.to_dict()
-        head = f"{d['path'] or '<data>'}: {self.tracker}"
-        if self.score is not None:
-            head += f" (detected, score {self.score:.2f})"
-        extra = ", ".join(
-            f"{k} {v!r}" if k == "delimiter" else f"{k} {v}"
-            for k, v in (
-                ("format", self.format),
-                ("encoding", self.encoding),
-                ("delimiter", self.delimiter),
-                ("tz", self.tz),
-            )
-            if v is not None
-        )
-        lines = [
-            f"{head}; {extra}",
-            f"  {self.rows_in} rows in → {self.rows_out} calls out, {self.rows_rejected} rejected",
-        ]
-        for label, items in (("rejected", d["rejected"]), ("warning", d["warnings"])):
-            for item in items:
-                lines.append(f"  {label:8} {item['rule']} ×{item['rows']}  {item['title']}")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<Conversion {self.summary_line()}>"
-
-
-def _counts(failures: pl.DataFrame) -> dict[str, int]:
-    counts = failures.group_by("rule").agg(pl.len().alias("n"))
-    ordered = counts.sort(["n", "rule"], descending=[True, False])
-    return {rule: int(n) for rule, n in ordered.iter_rows()}
+    @property
+    def warnings(self) -> pl.DataFrame:
+        """The report's warnings."""
+        return self.report.warnings
 
 
 # --- entry point -------------------------------------------------------------------------------
@@ -288,41 +214,14 @@ def convert(
     """
     tz = _check_tz(tz)
     when = resolve_now(now)
-    adapter: Adapter | None
-    if mapping is not None:
-        from callframe.trackers.generic import adapter_from_mapping
-
-        if tracker not in (None, "generic"):
-            raise UsageError("give either tracker= or mapping= (--tracker or --map), not both")
-        generic = adapter_from_mapping(_load_mapping(mapping))
-        adapter = generic.adapter
-        tz = tz or _check_tz(generic.tz)
-        region = region or generic.region
-        static = generic.static if static is None else static
-    elif isinstance(tracker, Adapter):
-        adapter = tracker
-    elif tracker is not None:
-        adapter = get_adapter(tracker)
-        if adapter.needs_mapping:
-            raise UsageError(
-                "the generic adapter needs a mapping: mapping={...} or --map mapping.toml"
-            )
-    else:
-        adapter = None
-
+    adapter, tz, region, static = _resolve(tracker, mapping, tz, region, static)
     export = _read(source, adapter)
     score: float | None = None
     if adapter is None:
         found = detect(export)
         adapter, score = found.adapter, found.score
     else:
-        missing = adapter.missing(export.frame.columns)
-        if missing and export.frame.width:  # an empty answer ({"data": []}) has no columns
-            raise ExportError(
-                f"is not a {adapter.title} export: it lacks {', '.join(missing)}; "
-                "check --tracker, or map the columns with --map",
-                path=export.source,
-            )
+        _require_columns(adapter, export)
 
     region = (region or adapter.region or "RU").upper()
     mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
@@ -345,6 +244,48 @@ def convert(
         static=static,
         _rejected=_rejected_rows(export, report),
     )
+
+
+def _require_columns(adapter: Adapter, export: TrackerExport) -> None:
+    missing = adapter.missing(export.frame.columns)
+    if missing and export.frame.width:  # an empty answer ({"data": []}) has no columns
+        raise ExportError(
+            f"is not a {adapter.title} export: it lacks {', '.join(missing)}; "
+            "check --tracker, or map the columns with --map",
+            path=export.source,
+        )
+
+
+def _resolve(
+    tracker: str | Adapter | None,
+    mapping: MappingSource | None,
+    tz: str | None,
+    region: str | None,
+    static: bool | None,
+) -> tuple[Adapter | None, str | None, str | None, bool | None]:
+    """The adapter named or mapped (``None``: detect it), and the settings a mapping adds."""
+    adapter: Adapter | None
+    if mapping is not None:
+        from callframe.trackers.generic import adapter_from_mapping
+
+        if tracker not in (None, "generic"):
+            raise UsageError("give either tracker= or mapping= (--tracker or --map), not both")
+        generic = adapter_from_mapping(_load_mapping(mapping))
+        adapter = generic.adapter
+        tz = tz or _check_tz(generic.tz)
+        region = region or generic.region
+        static = generic.static if static is None else static
+    elif isinstance(tracker, Adapter):
+        adapter = tracker
+    elif tracker is not None:
+        adapter = get_adapter(tracker)
+        if adapter.needs_mapping:
+            raise UsageError(
+                "the generic adapter needs a mapping: mapping={...} or --map mapping.toml"
+            )
+    else:
+        adapter = None
+    return adapter, tz, region, static
 
 
 def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[[], pl.DataFrame]:
@@ -375,9 +316,12 @@ def _merged_report(
     now: int,
     source: str | None,
     keep_outbound: bool,
+    *,
+    first_row: int = 1,
 ) -> ValidationReport:
-    """The contract's report on ``mapped`` with the conversion failures merged in."""
-    contract = check_frame(mapped, "calls", now=now, source=source)
+    """The contract's report on ``mapped`` (rows numbered from ``first_row``) with the
+    conversion failures merged in."""
+    contract = check_frame(mapped, "calls", now=now, source=source, first_row=first_row)
     if keep_outbound:
         failures = failures.filter(pl.col("rule") != OUTBOUND)
     conv_errors = failures.filter(pl.col("severity") == "error").drop("severity")
@@ -398,7 +342,7 @@ def _merged_report(
     invalid = (
         pl.repeat(True, mapped.height, dtype=pl.Boolean, eager=True)
         if whole_file
-        else pl.int_range(1, mapped.height + 1, eager=True).is_in(bad_rows.unique().to_list())
+        else pl.int_range(first_row, first_row + mapped.height, eager=True).is_in(bad_rows.unique())
     )
     return ValidationReport(
         kind="calls",

@@ -1,0 +1,137 @@
+"""What every conversion reports, however it ran: counts per rule and provenance, no values.
+
+:class:`ConversionSummary` is the part of :class:`~callframe.Conversion` (in memory) and
+:class:`~callframe.FileConversion` (file to file, in batches) that the CLI prints: one
+implementation of ``to_dict``/``to_text`` for both.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+__all__ = ["ConversionSummary"]
+
+
+class ConversionSummary:
+    """Counts per rule and provenance; subclasses provide the fields below."""
+
+    __slots__ = ()
+
+    tracker: str
+    score: float | None
+    source: str | None
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    tz: str | None
+    region: str
+    static: bool | None
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        """Errors (one row per row and rule; ``row`` empty for the whole file)."""
+        raise NotImplementedError
+
+    @property
+    def warnings(self) -> pl.DataFrame:
+        """Warnings (the rows are kept)."""
+        raise NotImplementedError
+
+    @property
+    def rows_in(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def rows_out(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def rows_rejected(self) -> int:
+        raise NotImplementedError
+
+    def rejected_counts(self) -> dict[str, int]:
+        """Rejected rows per rule id (a row breaking two rules counts for both)."""
+        errors = self.errors.filter(pl.col("row").is_not_null())
+        return _counts(errors.unique(["row", "rule"]))
+
+    def warning_counts(self) -> dict[str, int]:
+        """Warnings per rule id (rows with a warning are kept)."""
+        return _counts(self.warnings)
+
+    def summary_line(self) -> str:
+        where = self.source or "<data>"
+        return (
+            f"{where}: {self.tracker}, {self.rows_in} rows in, {self.rows_out} calls out, "
+            f"{self.rows_rejected} rejected, {self.warnings.height} warnings"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts, rules and provenance as plain data (no values from the export)."""
+        titles = dict(
+            pl.concat([self.errors, self.warnings])
+            .select("rule", "title")
+            .unique("rule", keep="first")
+            .iter_rows()
+        )
+        return {
+            "path": self.source,
+            "tracker": self.tracker,
+            "score": None if self.score is None else round(self.score, 3),
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "tz": self.tz,
+            "region": self.region,
+            "static": self.static,
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_rejected": self.rows_rejected,
+            "rejected": [
+                {"rule": r, "title": titles.get(r, ""), "rows": n}
+                for r, n in self.rejected_counts().items()
+            ],
+            "warnings": [
+                {"rule": r, "title": titles.get(r, ""), "rows": n}
+                for r, n in self.warning_counts().items()
+            ],
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_text(self) -> str:
+        """A short plain-text summary: counts per rule, no values."""
+        d = self.to_dict()
+        head = f"{d['path'] or '<data>'}: {self.tracker}"
+        if self.score is not None:
+            head += f" (detected, score {self.score:.2f})"
+        extra = ", ".join(
+            f"{k} {v!r}" if k == "delimiter" else f"{k} {v}"
+            for k, v in (
+                ("format", self.format),
+                ("encoding", self.encoding),
+                ("delimiter", self.delimiter),
+                ("tz", self.tz),
+            )
+            if v is not None
+        )
+        lines = [
+            f"{head}; {extra}",
+            f"  {self.rows_in} rows in → {self.rows_out} calls out, {self.rows_rejected} rejected",
+        ]
+        for label, items in (("rejected", d["rejected"]), ("warning", d["warnings"])):
+            for item in items:
+                lines.append(f"  {label:8} {item['rule']} ×{item['rows']}  {item['title']}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.summary_line()}>"
+
+
+def _counts(failures: pl.DataFrame) -> dict[str, int]:
+    counts = failures.group_by("rule").agg(pl.len().alias("n"))
+    ordered = counts.sort(["n", "rule"], descending=[True, False])
+    return {rule: int(n) for rule, n in ordered.iter_rows()}

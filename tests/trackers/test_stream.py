@@ -1,0 +1,98 @@
+"""``callframe.convert_file``: file to file in batches, the same bytes and counts as in memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import callframe
+from callframe.trackers import stream
+
+from ..conftest import FIXTURES, NOW
+
+RINGOSTAT = {"tz": "Europe/Kyiv", "region": "UA"}
+
+
+def long_export(tmp_path: Path, fixture: str, copies: int) -> Path:
+    """The fixture's data lines repeated ``copies`` times: longer than the reader's first bytes,
+    so that it is read in batches."""
+    header, *lines = (FIXTURES / fixture).read_text(encoding="utf-8").splitlines()
+    path = tmp_path / Path(fixture).name
+    path.write_text("\n".join([header, *(lines * copies)]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("batch_rows", [61, 1000, 10_000])
+def test_batches_give_the_same_files_and_counts_as_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    export = long_export(tmp_path, "ringostat/calls.csv", copies=150)
+    memory = callframe.convert(export, now=NOW, **RINGOSTAT)
+    memory.write_csv(tmp_path / "memory.csv")
+    memory.rejected.write_csv(tmp_path / "memory.rejected.csv")
+
+    monkeypatch.setattr(stream, "BATCH_ROWS", batch_rows)
+    out, rejected = tmp_path / "batches.csv", tmp_path / "batches.rejected.csv"
+    result = callframe.convert_file(export, out, rejected=rejected, now=NOW, **RINGOSTAT)
+
+    assert result.batches == -(-memory.rows_in // batch_rows) > 0
+    assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
+    assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
+    assert result.outputs == [out] and result.rejected_path == rejected
+    assert (result.rows_in, result.rows_out, result.rows_rejected) == (
+        memory.rows_in,
+        memory.rows_out,
+        memory.rows_rejected,
+    )
+    assert result.errors.equals(memory.errors)
+    assert result.warnings.equals(memory.warnings)
+    assert result.to_dict() == memory.to_dict()
+
+
+def test_batches_split_over_max_bytes_like_write_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = long_export(tmp_path, "ringostat/calls.csv", copies=150)
+    memory = callframe.convert(export, now=NOW, **RINGOSTAT)
+    expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=20_000)
+    monkeypatch.setattr(stream, "BATCH_ROWS", 97)
+    result = callframe.convert_file(
+        export, tmp_path / "batches.csv", now=NOW, max_bytes=20_000, **RINGOSTAT
+    )
+    assert len(result.outputs) == len(expected) > 1
+    for got, want in zip(result.outputs, expected, strict=True):
+        assert got.read_bytes() == want.read_bytes()
+
+
+def test_naive_times_without_tz_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    export = long_export(tmp_path, "ringostat/calls.csv", copies=150)
+    out = tmp_path / "out.csv"
+    with pytest.raises(callframe.UsageError, match=r"1650 of 1650 rows .* --tz"):
+        callframe.convert_file(export, out, now=NOW, region="UA")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("export", "kwargs"),
+    [
+        ("calltouch/calls.json", {"tz": "Europe/Moscow"}),  # JSON: read whole
+        ("calltouch/calls_cp1251.csv", {"tz": "Europe/Moscow"}),  # another code page
+        ("asterisk/Master.csv", {"tz": "Europe/Moscow"}),  # no header, calls over several rows
+    ],
+)
+def test_other_exports_are_converted_in_memory_to_the_same_file(
+    tmp_path: Path, export: str, kwargs: dict[str, str]
+) -> None:
+    memory = callframe.convert(FIXTURES / export, now=NOW, **kwargs)
+    memory.write_csv(tmp_path / "memory.csv")
+    result = callframe.convert_file(FIXTURES / export, tmp_path / "out.csv", now=NOW, **kwargs)
+    assert result.batches == 0
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()
+    assert result.to_dict() == memory.to_dict()
+    assert repr(result).startswith("<FileConversion ")
+
+
+def test_a_missing_output_folder_is_a_usage_error_before_reading(tmp_path: Path) -> None:
+    with pytest.raises(callframe.UsageError, match="does not exist"):
+        callframe.convert_file(FIXTURES / "calltouch/calls.json", tmp_path / "no" / "out.csv")
