@@ -125,69 +125,29 @@ def main() -> None:
 
         _, floor_mb, o = child([PY, "-c", _FLOOR, str(src), str(out)])
         floor = float(o.split()[-1])
-        rows.append(
-            (
-                "floor: pl.read_csv + write_csv",
-                f"{floor:.2f}",
-                "1.00×",
-                f"{floor_mb:.0f}",
-                f"{floor_mb / size_mb:.2f}× file",
-            )
-        )
-        print(rows[-1], flush=True)
 
+        def conversion(case: str, seconds: float, peak_mb: float) -> None:
+            ratio = f"{seconds / floor:.2f}× floor"
+            row = (
+                case,
+                f"{seconds:.2f}",
+                ratio,
+                f"{peak_mb:.0f}",
+                f"{peak_mb / size_mb:.2f}× file",
+            )
+            rows.append(row)
+            print(row, flush=True)
+
+        conversion("floor: pl.read_csv + write_csv", floor, floor_mb)
         _, api_mb, o = child([PY, "-c", _API, str(src), str(out)])
         api = float(o.split()[-1])
-        rows.append(
-            (
-                "callframe.convert + Conversion.write_csv (API)",
-                f"{api:.2f}",
-                f"{api / floor:.2f}× floor",
-                f"{api_mb:.0f}",
-                f"{api_mb / size_mb:.2f}× file",
-            )
-        )
-        print(rows[-1], flush=True)
-
+        conversion("callframe.convert + Conversion.write_csv (API)", api, api_mb)
         _, file_mb, o = child([PY, "-c", _FILE, str(src), str(out)])
         in_batches = float(o.split()[-1])
-        rows.append(
-            (
-                "callframe.convert_file (API, file to file in batches)",
-                f"{in_batches:.2f}",
-                f"{in_batches / floor:.2f}× floor",
-                f"{file_mb:.0f}",
-                f"{file_mb / size_mb:.2f}× file",
-            )
-        )
-        print(rows[-1], flush=True)
-
-        cli_wall, cli_mb, _ = child(
-            [
-                str(CLI),
-                "convert",
-                str(src),
-                "-o",
-                str(out),
-                "--tracker",
-                "calltouch",
-                "--tz",
-                "Europe/Moscow",
-                "--now",
-                str(NOW),
-                "-q",
-            ]
-        )
-        rows.append(
-            (
-                "callframe convert (CLI, incl. start-up)",
-                f"{cli_wall:.2f}",
-                f"{cli_wall / floor:.2f}× floor",
-                f"{cli_mb:.0f}",
-                f"{cli_mb / size_mb:.2f}× file",
-            )
-        )
-        print(rows[-1], flush=True)
+        conversion("callframe.convert_file (API, file to file in batches)", in_batches, file_mb)
+        cli = [str(CLI), "convert", str(src), "-o", str(out), "--tracker", "calltouch"]
+        cli_wall, cli_mb, _ = child([*cli, "--tz", "Europe/Moscow", "--now", str(NOW), "-q"])
+        conversion("callframe convert (CLI, incl. start-up)", cli_wall, cli_mb)
 
         if PEER.exists():
             _, _, o = child([str(PEER), "benchmarks/peers/convert_pandas.py", str(src), str(out)])

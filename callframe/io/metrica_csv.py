@@ -13,20 +13,21 @@ import contextlib
 import csv
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from callframe.contract.columns import columns, parse_kind
+from callframe.contract.columns import Kind, columns, parse_kind
 from callframe.errors import ExportError, UsageError
 from callframe.report import ValidationReport
 from callframe.validation import FileIssue, check_frame
 
 __all__ = [
     "METRICA_MAX_BYTES",
+    "Layout",
     "atomic_target",
     "ragged_line",
     "read_metrica_csv",
@@ -156,6 +157,49 @@ def _row_bytes_upper_bound(text: pl.DataFrame) -> pl.Series:
     return text.select(row.alias("bytes")).to_series()
 
 
+class Layout:
+    """The columns a Metrica CSV keeps and the bytes it may take, counted over batches of
+    valid rows (decisions.md rule 11: optional columns empty in every row are left out).
+
+    Counting runs on the text view without copying it: ``add(frame, keep)`` filters the
+    per-cell counts, not the strings.
+    """
+
+    def __init__(self, kind: Kind, names: Sequence[str]) -> None:
+        self.names = list(names)
+        self.required = {c.name for c in columns(kind) if c.required}
+        self.rows = 0
+        self.bytes = dict.fromkeys(self.names, 0)
+        self.nonempty: set[str] = set()
+
+    def add(self, frame: pl.LazyFrame, keep: pl.Expr | None = None) -> None:
+        """Count the rows of ``frame`` (text view columns) where ``keep`` holds (all: None)."""
+
+        def kept(x: pl.Expr) -> pl.Expr:
+            return x if keep is None else x.filter(keep)
+
+        counts = frame.select(
+            (pl.len() if keep is None else keep.sum()).alias("__rows"),
+            *(kept(_cell_bytes_upper_bound(c)).sum().alias(f"__bytes:{c}") for c in self.names),
+            *(kept(pl.col(c).is_not_null()).any().alias(c) for c in self.names),
+        ).collect()
+        self.rows += int(counts["__rows"].item())
+        for c in self.names:
+            self.bytes[c] += int(counts[f"__bytes:{c}"].item() or 0)
+            if counts[c].item():
+                self.nonempty.add(c)
+
+    def kept(self) -> list[str]:
+        """The columns written: the required ones and those with a value somewhere."""
+        return [c for c in self.names if c in self.required or c in self.nonempty]
+
+    def upper_bound(self) -> int:
+        """Bytes of the file with :meth:`kept` columns, never less than the truth."""
+        kept = self.kept()
+        header = len(",".join(kept).encode()) + 1
+        return header + sum(self.bytes[c] for c in kept) + self.rows * len(kept)
+
+
 def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) -> list[Path]:
     """Write a validated text frame (see :meth:`ValidationReport.valid_text`) as Metrica CSV.
 
@@ -224,23 +268,10 @@ def write_valid_rows(
     text = report._text.select(c.name for c in columns(report.kind) if c.name in report._text)
     marked = text.with_columns(report._invalid.alias("__invalid")).lazy()
     keep = ~pl.col("__invalid")
-    required = {c.name for c in columns(report.kind) if c.required}
-    optional = [c for c in text.columns if c not in required]
-    # sizes and emptiness per column, on the valid rows, without copying their text
-    counts = marked.select(
-        keep.sum().alias("__rows"),
-        *(
-            _cell_bytes_upper_bound(c).filter(keep).sum().alias(f"__bytes:{c}")
-            for c in text.columns
-        ),
-        *(pl.col(c).is_not_null().filter(keep).any().alias(c) for c in optional),
-    ).collect()
-    empty = [c for c in optional if not counts[c].item()]
-    kept = [c for c in text.columns if c not in empty]
-    header_bytes = len(",".join(kept).encode()) + 1
-    body_bytes = sum(int(counts[f"__bytes:{c}"].item() or 0) for c in kept)
-    body_bytes += int(counts["__rows"].item()) * len(kept)  # separators and newlines
-    if header_bytes + body_bytes > max_bytes:
+    layout = Layout(report.kind, text.columns)
+    layout.add(marked, keep)
+    kept = layout.kept()
+    if layout.upper_bound() > max_bytes:
         valid = marked.filter(keep).select(kept).collect()
         return write_text_frame(valid, path, max_bytes=max_bytes)
     # one file, written slice by slice: never a copy of all the valid rows in memory

@@ -52,15 +52,6 @@ class Conversion(ConversionSummary):
 
     calls: pl.DataFrame
     report: ValidationReport
-    tracker: str
-    score: float | None
-    source: str | None
-    format: str
-    encoding: str | None
-    delimiter: str | None
-    tz: str | None
-    region: str
-    static: bool | None
     _rejected: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
     _cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 

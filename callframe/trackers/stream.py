@@ -28,7 +28,7 @@ from callframe.io.exports import CsvScan, scan_csv_export
 from callframe.io.metrica_csv import (
     _CSV_OPTIONS,
     METRICA_MAX_BYTES,
-    _cell_bytes_upper_bound,
+    Layout,
     _require_folder,
     atomic_target,
     write_text_frame,
@@ -70,15 +70,6 @@ class FileConversion(ConversionSummary):
     outputs: list[Path]
     rejected_path: Path | None
     batches: int
-    tracker: str
-    score: float | None
-    source: str | None
-    format: str
-    encoding: str | None
-    delimiter: str | None
-    tz: str | None
-    region: str
-    static: bool | None
     _errors: pl.DataFrame = field(repr=False)
     _warnings: pl.DataFrame = field(repr=False)
     _rows_in: int = 0
@@ -126,7 +117,7 @@ def convert_file(
     Example::
 
         result = callframe.convert_file("calltouch.csv", "metrica.csv", tz="Europe/Moscow")
-        print(result.to_text())
+        summary = result.to_text()  # counts per rule, no values
     """
     tz = _check_tz(tz)
     when = resolve_now(now)
@@ -206,15 +197,7 @@ def _in_memory(
         outputs=written,
         rejected_path=rejected_path,
         batches=0,
-        tracker=conversion.tracker,
-        score=conversion.score,
-        source=conversion.source,
-        format=conversion.format,
-        encoding=conversion.encoding,
-        delimiter=conversion.delimiter,
-        tz=conversion.tz,
-        region=conversion.region,
-        static=conversion.static,
+        **conversion.provenance(),
         _errors=conversion.errors,
         _warnings=conversion.warnings,
         _rows_in=conversion.rows_in,
@@ -285,19 +268,13 @@ class _Batches:
         with tempfile.TemporaryDirectory(prefix="callframe-") as folder:
             parts: list[Path] = []
             errors, warnings = [self.errors], [self.warnings]
-            nonempty: set[str] = set()
             names = [c.name for c in specs if c.name in self.adapter.nodes()]
-            sizes: dict[str, int] = {}
+            layout: Layout | None = None
             for i, report in enumerate(self._reports()):
                 text = report._text.select(c.name for c in specs if c.name in report._text)
                 valid = text.filter(~report._invalid) if report.invalid_rows else text
-                names = valid.columns
-                nonempty.update(c for c in names if valid[c].null_count() < valid.height)
-                counted = valid.select(
-                    _cell_bytes_upper_bound(c).sum().alias(c) for c in names
-                ).row(0, named=True)
-                for c in names:
-                    sizes[c] = sizes.get(c, 0) + int(counted[c] or 0)
+                layout = layout or Layout("calls", valid.columns)
+                layout.add(valid.lazy())
                 part = Path(folder) / f"{i}.arrow"
                 valid.write_ipc(part, compression="uncompressed")  # read back once, soon
                 parts.append(part)
@@ -309,16 +286,13 @@ class _Batches:
             if whole.height:  # a problem of the file, found in every batch: listed once
                 rows = self.errors.filter(pl.col("row").is_not_null())
                 self.errors = pl.concat([whole.unique(maintain_order=True), rows])
-            required = {c.name for c in specs if c.required}
-            kept = [c for c in names if c in required or c in nonempty]
-            valid_rows = self.rows - self.invalid
-            body = sum(sizes.get(c, 0) for c in kept) + valid_rows * len(kept)
-            header = len(",".join(kept).encode()) + 1
-            all_valid = pl.scan_ipc(parts).select(kept) if parts else None
-            if all_valid is None:
+            layout = layout or Layout("calls", names)
+            kept = layout.kept()
+            if not parts:
                 empty = pl.DataFrame(schema=dict.fromkeys(kept, pl.String))
                 return write_text_frame(empty, target, max_bytes=max_bytes)
-            if header + body > max_bytes:
+            all_valid = pl.scan_ipc(parts).select(kept)
+            if layout.upper_bound() > max_bytes:
                 return write_text_frame(all_valid.collect(), target, max_bytes=max_bytes)
             with atomic_target(target) as tmp:
                 all_valid.sink_csv(tmp, **_CSV_OPTIONS)

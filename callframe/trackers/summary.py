@@ -8,6 +8,7 @@ implementation of ``to_dict``/``to_text`` for both.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, fields
 from typing import Any
 
 import polars as pl
@@ -15,10 +16,10 @@ import polars as pl
 __all__ = ["ConversionSummary"]
 
 
+@dataclass(frozen=True, slots=True, repr=False)
 class ConversionSummary:
-    """Counts per rule and provenance; subclasses provide the fields below."""
-
-    __slots__ = ()
+    """Counts per rule and provenance. The fields are the provenance; subclasses provide the
+    failures and counts (the properties below)."""
 
     tracker: str
     score: float | None
@@ -29,6 +30,10 @@ class ConversionSummary:
     tz: str | None
     region: str
     static: bool | None
+
+    def provenance(self) -> dict[str, Any]:
+        """The provenance fields, by name (to carry them from one result to another)."""
+        return {f.name: getattr(self, f.name) for f in fields(ConversionSummary)}
 
     @property
     def errors(self) -> pl.DataFrame:
