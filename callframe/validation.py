@@ -144,10 +144,12 @@ def _row_failures(
     )
     pieces: dict[str, list[pl.DataFrame]] = {"error": [], "warning": []}
     for name, r in masks.items():
-        hits = failing.filter(pl.col(name))
-        if hits.height == 0:
+        hit = failing.get_column(name)
+        if not hit.any():
             continue
         col = r.column
+        # only the row number and the rule's own column are cut, not every failing column
+        hits = _columns(failing, ["__row", *([col] if col in text.columns else [])]).filter(hit)
         if col in text.columns:
             value = mask_value(pl.col(col), col)
         else:

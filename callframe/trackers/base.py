@@ -31,7 +31,7 @@ from callframe.report import FAILURE_SCHEMA, mask_value
 from callframe.trackers.rules import OUTBOUND, conversion_rule, unreadable_id
 from callframe.trackers.spec import Const, Ctx, Node, TimeNode
 
-__all__ = ["COLUMN_FIELDS", "Adapter", "Mapped", "Requirement"]
+__all__ = ["COLUMN_FIELDS", "Adapter", "MapPlan", "Mapped", "Requirement"]
 
 Requirement = str | tuple[str, ...]
 """A column the export must have, or a tuple of columns of which one is enough."""
@@ -57,16 +57,33 @@ COLUMN_FIELDS: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class MapPlan:
+    """How :meth:`Adapter.map` computes each column of one export: ``few`` columns (→ the export
+    columns they read) on the unique combinations of their inputs, joined back; ``by_raw``
+    columns on the unique values of their raw text; the rest row by row.
+
+    The choice only changes the speed, never the values. It is made on a sample of the first
+    frame mapped, and reused for the next batches of the same export (sampling every batch cost
+    more than a tenth of the mapping).
+    """
+
+    few: Mapping[str, list[str]]
+    by_raw: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Mapped:
     """What :meth:`Adapter.map` returns.
 
     ``frame``: contract columns in contract order and dtypes, one row per export row.
     ``failures``: conversion-rule failures (``row``, ``column``, ``rule``, ``title``, ``value``,
     ``hint``; values masked where personal), errors and warnings together, with ``severity``.
+    ``plan``: how the columns were computed; pass it to the next batch's :meth:`Adapter.map`.
     """
 
     frame: pl.DataFrame
     failures: pl.DataFrame
+    plan: MapPlan
 
 
 def _family_present(name: str, columns: frozenset[str]) -> bool:
@@ -183,12 +200,14 @@ class Adapter:
         static: bool | None = None,
         source: str | None = None,
         first_row: int = 1,
+        plan: MapPlan | None = None,
     ) -> Mapped:
         """Map an export frame (text columns) to a contract frame; see the module docstring.
 
         Raises :class:`~callframe.UsageError` when times carry no offset and ``tz`` is not given.
         ``first_row``: the number of the frame's first row in the failures (for a batch of a
-        longer export: see :meth:`row_wise`).
+        longer export: see :meth:`row_wise`). ``plan``: the previous batch's
+        :attr:`Mapped.plan` (same export, same settings), or ``None`` to choose one.
         """
         if self.time is None:
             raise UsageError(
@@ -205,13 +224,17 @@ class Adapter:
         checked = [c for c, node in nodes.items() if not _is_null_literal(node)]
         # columns with few distinct inputs (flags, statuses, durations, URLs …) are computed on
         # their unique inputs and joined back; the others row by row, from their raw text
-        few = {
-            c: inputs
-            for c in checked
-            if (inputs := _inputs(nodes[c], frame.columns))
-            and _row_wise(nodes[c])
-            and _few_distinct(frame, inputs)
-        }
+        few = (
+            {
+                c: inputs
+                for c in checked
+                if (inputs := _inputs(nodes[c], frame.columns))
+                and _row_wise(nodes[c])
+                and _few_distinct(frame, inputs)
+            }
+            if plan is None
+            else plan.few
+        )
         direct = [c for c in checked if c not in few]
         # step 1: the raw text of every other column, once, as columns (small expression trees)
         groups: dict[tuple[str, ...], dict[str, Node]] = {}
@@ -235,11 +258,17 @@ class Adapter:
         )
         # step 2: the values, from the raw columns where a node allows it; a raw text that
         # repeats (a URL without query, a status word) is read once and joined back
-        by_raw = [
-            c
-            for c in direct
-            if nodes[c].from_raw and _row_wise(nodes[c]) and _few_distinct(staged, [f"__raw:{c}"])
-        ]
+        by_raw = (
+            [
+                c
+                for c in direct
+                if nodes[c].from_raw
+                and _row_wise(nodes[c])
+                and _few_distinct(staged, [f"__raw:{c}"])
+            ]
+            if plan is None
+            else list(plan.by_raw)
+        )
         looked_up = [
             staged.select(f"__raw:{c}")
             .join(
@@ -282,7 +311,7 @@ class Adapter:
         )
         mapped = combined.select(c.name for c in CALLS if c.name in nodes)
         failures = self._failures(combined, checked, few)
-        return Mapped(frame=mapped, failures=failures)
+        return Mapped(frame=mapped, failures=failures, plan=MapPlan(few, tuple(by_raw)))
 
     def _require_tz(self, ctx: Ctx, time: TimeNode, source: str | None) -> None:
         parts = time.parts(ctx)

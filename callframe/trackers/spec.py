@@ -634,7 +634,14 @@ class FirstTime(TimeNode):
         # each source's own time, the first that reads: the same value as ``parts`` (a naive
         # time without ``tz`` never gets here, see Adapter.map), but each source parsed once
         # (polars evaluates the when/then chain of ``parts`` once per reference)
-        return pl.coalesce([s.expr(ctx) for s in self.sources])
+        exprs = [s.expr(ctx) for s in self.sources]
+        if len(exprs) > 1 and ctx.frame.height:
+            # the usual export has the first source in every row (Calltouch's ``timestamp``):
+            # then the others, often a costly local-time parse, are not computed at all
+            first = ctx.frame.select(exprs[0]).to_series()
+            if not first.null_count():
+                return pl.lit(first)
+        return pl.coalesce(exprs)
 
     def describe(self) -> str:
         return ", else ".join(s.describe() for s in self.sources)

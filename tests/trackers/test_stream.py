@@ -23,18 +23,41 @@ def long_export(tmp_path: Path, fixture: str, copies: int) -> Path:
     return path
 
 
+def calltouch_export(tmp_path: Path, copies: int) -> Path:
+    """Calltouch's CSV fixture in UTF-8, repeated; the second half has no ``timestamp``, so its
+    batches take the call time from ``date`` (local time) and the first half's do not."""
+    header, *lines = (FIXTURES / "calltouch/calls_cp1251.csv").read_text("cp1251").splitlines()
+    rows = [line.split(";") for line in lines * copies]
+    at = header.split(";").index("timestamp")
+    for row in rows[len(rows) // 2 :]:
+        row[at] = ""
+    path = tmp_path / "calltouch.csv"
+    path.write_text("\n".join([header, *(";".join(r) for r in rows)]) + "\n", encoding="utf-8")
+    return path
+
+
+EXPORTS = {
+    "ringostat": (lambda tmp_path: long_export(tmp_path, "ringostat/calls.csv", 150), RINGOSTAT),
+    "calltouch": (lambda tmp_path: calltouch_export(tmp_path, 300), {"tz": "Europe/Moscow"}),
+}
+
+
+@pytest.mark.parametrize("workers", [1, 3])
 @pytest.mark.parametrize("batch_rows", [61, 1000, 10_000])
+@pytest.mark.parametrize("tracker", sorted(EXPORTS))
 def test_batches_give_the_same_files_and_counts_as_in_memory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int, workers: int, tracker: str
 ) -> None:
-    export = long_export(tmp_path, "ringostat/calls.csv", copies=150)
-    memory = callframe.convert(export, now=NOW, **RINGOSTAT)
+    make, settings = EXPORTS[tracker]
+    export = make(tmp_path)
+    memory = callframe.convert(export, now=NOW, **settings)
     memory.write_csv(tmp_path / "memory.csv")
     memory.rejected.write_csv(tmp_path / "memory.rejected.csv")
 
     monkeypatch.setattr(stream, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(stream, "WORKERS", workers)
     out, rejected = tmp_path / "batches.csv", tmp_path / "batches.rejected.csv"
-    result = callframe.convert_file(export, out, rejected=rejected, now=NOW, **RINGOSTAT)
+    result = callframe.convert_file(export, out, rejected=rejected, now=NOW, **settings)
 
     assert result.batches == -(-memory.rows_in // batch_rows) > 0
     assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
