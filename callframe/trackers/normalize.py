@@ -140,7 +140,7 @@ def values_flag(
 
 def id_text(x: pl.Expr) -> pl.Expr:
     """The text of an ID field when it says anything: placeholders and all-zero values are null."""
-    return clean_text(x).str.replace(r"^0+$", "").replace("", None)
+    return pl.when(has_id(x)).then(x.cast(pl.String).str.strip_chars())
 
 
 def digits_id(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
@@ -248,7 +248,8 @@ def strptime_aware(x: pl.Expr, fmt: str, *, cleaned: bool = False) -> pl.Expr:
 
 def unix_seconds(x: pl.Expr, *, unit: str = "s", cleaned: bool = False) -> pl.Expr:
     """Unix time written as digits (``s`` or ``ms``; a ``.0…`` fraction allowed) as Int64."""
-    s = _text(x, cleaned)
+    # stripping is enough: a placeholder ("-", "null") is no number either way
+    s = x.cast(pl.String) if cleaned else x.cast(pl.String).str.strip_chars()
     # whole digits (nearly every value) are tested and cast; only the rest goes through a regex
     whole = pl.when(s.str.contains(r"^[0-9]{1,16}$")).then(s).cast(pl.Int64, strict=False)
     rest = pl.when(s.str.contains(".", literal=True)).then(s)

@@ -212,7 +212,11 @@ class UrlParam(Node):
         return self.names
 
     def raw(self, ctx: Ctx) -> pl.Expr:
-        return _coalesce([nz.url_param(ctx.text(n), self.param) for n in self.names])
+        # the export's own text, not ``ctx.text``: a placeholder never carries ``param=`` and
+        # the value stops at white space, so cleaning the whole URL first changes nothing
+        return _coalesce(
+            [nz.url_param(pl.col(n), self.param) for n in self.names if ctx.has(n)]
+        )
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
         return nz.digits_id(raw, cleaned=True)
@@ -527,7 +531,10 @@ class UnixTime(TimeNode):
 
     def parts(self, ctx: Ctx) -> TimeParts:
         raw = _coalesce([ctx.text(n) for n in self.names])
-        aware = nz.unix_seconds(raw, unit=self.unit, cleaned=True)
+        present = [n for n in self.names if ctx.has(n)]
+        # one column: read from the export's text (stripped, not cleaned twice over)
+        text = pl.col(present[0]) if len(present) == 1 else raw
+        aware = nz.unix_seconds(text, unit=self.unit, cleaned=len(present) != 1)
         return TimeParts(aware, pl.lit(None, pl.Datetime("us")), raw)
 
     def describe(self) -> str:

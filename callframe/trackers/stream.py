@@ -15,6 +15,8 @@ type is the same. Peak memory in the batch path is one batch's frames plus the f
 
 from __future__ import annotations
 
+import io
+import os
 import tempfile
 from collections import deque
 from collections.abc import Iterator
@@ -213,13 +215,21 @@ def _in_memory(
 
 @dataclass(frozen=True, slots=True)
 class _Done:
-    """One batch mapped and validated: its valid rows' text and its failures."""
+    """One batch mapped and validated: its valid rows' text (as a frame and as CSV lines)
+    and its failures."""
 
     valid: pl.DataFrame
+    csv: bytes
     errors: pl.DataFrame
     warnings: pl.DataFrame
     invalid: int
     plan: MapPlan
+
+
+def _csv_bytes(frame: pl.DataFrame, *, header: bool = True) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=header, **_CSV_OPTIONS)
+    return buffer.getvalue()
 
 
 class _Batches:
@@ -274,7 +284,8 @@ class _Batches:
         )
         text = report._text.select(c.name for c in columns("calls") if c.name in report._text)
         valid = text.filter(~report._invalid) if report.invalid_rows else text
-        return _Done(valid, report.errors, report.warnings, report.invalid_rows, mapped.plan)
+        csv = _csv_bytes(valid, header=False)
+        return _Done(valid, csv, report.errors, report.warnings, report.invalid_rows, mapped.plan)
 
     def _done(self) -> Iterator[_Done]:
         """Every batch mapped and validated, in file order. The first batch chooses the
@@ -315,37 +326,49 @@ class _Batches:
         self.batches += 1
 
     def write(self, target: Path, max_bytes: int) -> list[Path]:
-        """Convert every batch and write the valid rows to ``target``; return the files."""
-        with tempfile.TemporaryDirectory(prefix="callframe-") as folder:
-            parts: list[Path] = []
-            errors, warnings = [self.errors], [self.warnings]
-            names = [c.name for c in columns("calls") if c.name in self.adapter.nodes()]
-            layout: Layout | None = None
-            for i, done in enumerate(self._done()):
-                layout = layout or Layout("calls", done.valid.columns)
-                layout.add(done.valid.lazy())
-                part = Path(folder) / f"{i}.arrow"
-                done.valid.write_ipc(part, compression="uncompressed")  # read back once, soon
-                parts.append(part)
-                errors.append(done.errors)
-                warnings.append(done.warnings)
-            self.errors = pl.concat(errors)
-            self.warnings = pl.concat(warnings)
-            whole = self.errors.filter(pl.col("row").is_null())
-            if whole.height:  # a problem of the file, found in every batch: listed once
-                rows = self.errors.filter(pl.col("row").is_not_null())
-                self.errors = pl.concat([whole.unique(maintain_order=True), rows])
-            layout = layout or Layout("calls", names)
+        """Convert every batch and write the valid rows to ``target``; return the files.
+
+        Each batch's CSV text is made on its worker thread and appended in file order to a
+        temporary file beside ``target``, with every column the adapter fills. That file
+        becomes ``target`` as it is when every column has a value somewhere and it fits in
+        ``max_bytes`` (the usual case); otherwise it is read back once to leave out the empty
+        optional columns or to split it (decisions.md rule 11), as :func:`callframe.write_csv`
+        does.
+        """
+        names = [c.name for c in columns("calls") if c.name in self.adapter.nodes()]
+        layout = Layout("calls", names)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        whole = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(_csv_bytes(pl.DataFrame(schema=dict.fromkeys(names, pl.String))))
+                errors, warnings = [self.errors], [self.warnings]
+                for done in self._done():
+                    layout.add(done.valid.lazy())
+                    out.write(done.csv)
+                    errors.append(done.errors)
+                    warnings.append(done.warnings)
+            self._gather(errors, warnings)
             kept = layout.kept()
-            if not parts:
-                empty = pl.DataFrame(schema=dict.fromkeys(kept, pl.String))
-                return write_text_frame(empty, target, max_bytes=max_bytes)
-            all_valid = pl.scan_ipc(parts).select(kept)
-            if layout.upper_bound() > max_bytes:
-                return write_text_frame(all_valid.collect(), target, max_bytes=max_bytes)
+            if kept == names and layout.upper_bound() <= max_bytes:
+                os.replace(whole, target)
+                return [target]
+            valid = pl.scan_csv(whole, schema=dict.fromkeys(names, pl.String)).select(kept)
+            if layout.upper_bound() > max_bytes or not layout.rows:
+                return write_text_frame(valid.collect(), target, max_bytes=max_bytes)
             with atomic_target(target) as tmp:
-                all_valid.sink_csv(tmp, **_CSV_OPTIONS)
+                valid.sink_csv(tmp, **_CSV_OPTIONS)
             return [target]
+        finally:
+            whole.unlink(missing_ok=True)
+
+    def _gather(self, errors: list[pl.DataFrame], warnings: list[pl.DataFrame]) -> None:
+        self.errors = pl.concat(errors)
+        self.warnings = pl.concat(warnings)
+        whole = self.errors.filter(pl.col("row").is_null())
+        if whole.height:  # a problem of the file, found in every batch: listed once
+            rows = self.errors.filter(pl.col("row").is_not_null())
+            self.errors = pl.concat([whole.unique(maintain_order=True), rows])
 
     def rejected_rows(self) -> pl.DataFrame:
         """The rejected rows of the export, every column, read again from the file."""

@@ -23,14 +23,19 @@ def long_export(tmp_path: Path, fixture: str, copies: int) -> Path:
     return path
 
 
-def calltouch_export(tmp_path: Path, copies: int) -> Path:
+def calltouch_export(tmp_path: Path, copies: int, *, blank: tuple[str, ...] = ()) -> Path:
     """Calltouch's CSV fixture in UTF-8, repeated; the second half has no ``timestamp``, so its
-    batches take the call time from ``date`` (local time) and the first half's do not."""
+    batches take the call time from ``date`` (local time) and the first half's do not.
+    ``blank``: columns emptied in every row."""
     header, *lines = (FIXTURES / "calltouch/calls_cp1251.csv").read_text("cp1251").splitlines()
     rows = [line.split(";") for line in lines * copies]
-    at = header.split(";").index("timestamp")
+    names = header.split(";")
+    at = names.index("timestamp")
     for row in rows[len(rows) // 2 :]:
         row[at] = ""
+    for row in rows:
+        for name in blank:
+            row[names.index(name)] = ""
     path = tmp_path / "calltouch.csv"
     path.write_text("\n".join([header, *(";".join(r) for r in rows)]) + "\n", encoding="utf-8")
     return path
@@ -71,6 +76,31 @@ def test_batches_give_the_same_files_and_counts_as_in_memory(
     assert result.errors.equals(memory.errors)
     assert result.warnings.equals(memory.warnings)
     assert result.to_dict() == memory.to_dict()
+
+
+@pytest.mark.parametrize(
+    "blank",
+    [
+        ("callTags",),  # Tag is empty in every row: the column is left out
+        ("timestamp", "date"),  # no call time anywhere: every row rejected, a header only
+    ],
+)
+def test_batches_leave_out_empty_columns_like_write_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blank: tuple[str, ...]
+) -> None:
+    export = calltouch_export(tmp_path, 300, blank=blank)
+    memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
+    memory.write_csv(tmp_path / "memory.csv")
+    monkeypatch.setattr(stream, "BATCH_ROWS", 97)
+    result = callframe.convert_file(export, tmp_path / "out.csv", now=NOW, tz="Europe/Moscow")
+    written = (tmp_path / "out.csv").read_text()
+    assert result.batches > 1
+    assert written == (tmp_path / "memory.csv").read_text()
+    assert "Tag" not in written.splitlines()[0]
+    if "date" in blank:
+        assert result.rows_out == 0 and len(written.splitlines()) == 1
+    assert result.to_dict() == memory.to_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calltouch.csv", "memory.csv", "out.csv"]
 
 
 def test_batches_split_over_max_bytes_like_write_csv(
