@@ -156,7 +156,8 @@ def main() -> None:
                 (
                     "peer: pandas + pandera convert",
                     f"{peer['seconds']:.2f}",
-                    f"{peer['seconds'] / api:.2f}× callframe API",
+                    f"{peer['seconds'] / api:.2f}× callframe API, "
+                    f"{peer['seconds'] / in_batches:.2f}× convert_file",
                     f"{peer['peak_mb']:.0f}",
                     f"{peer['peak_mb'] / size_mb:.2f}× file",
                 )
@@ -255,8 +256,10 @@ def _targets(
             out.append((f"convert ({how}) peak RSS ≤ 1× the input", f"{rss:.2f}×", rss <= 1.0))
     peer = by_case.get("peer: pandas + pandera convert")
     if peer:
-        ratio = _number(peer[2])
-        out.append(("convert ≥ 4× faster than pandas + pandera", f"{ratio:.2f}×", ratio >= 4))
+        memory, in_batches = (_number(part) for part in peer[2].split(","))
+        for how, ratio in (("in memory", memory), ("file to file", in_batches)):
+            target = f"convert ({how}) ≥ 4× faster than pandas + pandera"
+            out.append((target, f"{ratio:.2f}×", ratio >= 4))
     for rows_text, ratio_text in re.findall(r"^\s*([\d,]+)\s.*?\s(\d+\.\d+)×", validate, re.M):
         ratio = float(ratio_text)
         target = f"validate ({rows_text} rows) ≤ 1.3× the hand-written polars filter"

@@ -214,9 +214,7 @@ class UrlParam(Node):
     def raw(self, ctx: Ctx) -> pl.Expr:
         # the export's own text, not ``ctx.text``: a placeholder never carries ``param=`` and
         # the value stops at white space, so cleaning the whole URL first changes nothing
-        return _coalesce(
-            [nz.url_param(pl.col(n), self.param) for n in self.names if ctx.has(n)]
-        )
+        return _coalesce([nz.url_param(pl.col(n), self.param) for n in self.names if ctx.has(n)])
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
         return nz.digits_id(raw, cleaned=True)
