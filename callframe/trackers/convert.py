@@ -333,7 +333,9 @@ def _merged_report(
     invalid = (
         pl.repeat(True, mapped.height, dtype=pl.Boolean, eager=True)
         if whole_file
-        else pl.int_range(first_row, first_row + mapped.height, eager=True).is_in(bad_rows.unique())
+        else pl.int_range(first_row, first_row + mapped.height, eager=True).is_in(
+            bad_rows.unique().implode()
+        )
     )
     return ValidationReport(
         kind="calls",

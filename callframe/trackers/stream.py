@@ -340,20 +340,28 @@ class _Batches:
         optional columns or to split it (decisions.md rule 11), as :func:`callframe.write_csv`
         does.
         """
+        # the columns the mapping fills (``static=`` may add StaticCall): the first batch's
         names = [c.name for c in columns("calls") if c.name in self.adapter.nodes()]
-        layout = Layout("calls", names)
+        layout: Layout | None = None
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         whole = Path(name)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(_csv_bytes(pl.DataFrame(schema=dict.fromkeys(names, pl.String))))
                 errors, warnings = [self.errors], [self.warnings]
                 for done in self._done():
+                    if layout is None:
+                        names = done.valid.columns
+                        layout = Layout("calls", names)
+                        out.write(_csv_bytes(pl.DataFrame(schema=dict.fromkeys(names, pl.String))))
                     layout.add(done.valid.lazy())
                     out.write(done.csv)
                     errors.append(done.errors)
                     warnings.append(done.warnings)
             self._gather(errors, warnings)
+            if layout is None:  # no rows at all: the header of the required columns
+                kept = Layout("calls", names).kept()
+                empty = pl.DataFrame(schema=dict.fromkeys(kept, pl.String))
+                return write_text_frame(empty, target, max_bytes=max_bytes)
             kept = layout.kept()
             if kept == names and layout.upper_bound() <= max_bytes:
                 os.replace(whole, target)

@@ -43,6 +43,11 @@ def calltouch_export(tmp_path: Path, copies: int, *, blank: tuple[str, ...] = ()
 
 EXPORTS = {
     "ringostat": (lambda tmp_path: long_export(tmp_path, "ringostat/calls.csv", 150), RINGOSTAT),
+    # Ringostat has no StaticCall of its own: static=True adds the column
+    "ringostat static": (
+        lambda tmp_path: long_export(tmp_path, "ringostat/calls.csv", 150),
+        {**RINGOSTAT, "static": True},
+    ),
     "calltouch": (lambda tmp_path: calltouch_export(tmp_path, 300), {"tz": "Europe/Moscow"}),
 }
 
@@ -54,6 +59,7 @@ def test_batches_give_the_same_files_and_counts_as_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int, workers: int, tracker: str
 ) -> None:
     make, settings = EXPORTS[tracker]
+    settings = dict(settings)
     export = make(tmp_path)
     memory = callframe.convert(export, now=NOW, **settings)
     memory.write_csv(tmp_path / "memory.csv")
@@ -149,3 +155,14 @@ def test_other_exports_are_converted_in_memory_to_the_same_file(
 def test_a_missing_output_folder_is_a_usage_error_before_reading(tmp_path: Path) -> None:
     with pytest.raises(callframe.UsageError, match="does not exist"):
         callframe.convert_file(FIXTURES / "calltouch/calls.json", tmp_path / "no" / "out.csv")
+
+
+def test_an_export_with_a_header_only_gives_a_header_only(tmp_path: Path) -> None:
+    export = calltouch_export(tmp_path, 1)
+    export.write_text(export.read_text().splitlines()[0] + "\n", encoding="utf-8")
+    memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
+    memory.write_csv(tmp_path / "memory.csv")
+    result = callframe.convert_file(export, tmp_path / "out.csv", now=NOW, tz="Europe/Moscow")
+    assert (result.rows_in, result.rows_out) == (0, 0)
+    assert (tmp_path / "out.csv").read_text() == (tmp_path / "memory.csv").read_text()
+    assert (tmp_path / "out.csv").read_text().startswith("DateTime")
