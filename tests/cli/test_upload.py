@@ -20,7 +20,7 @@ from callframe.metrica.sandbox import Sandbox, serve
 from ..conftest import FIXTURES, NOW
 
 METRICA = FIXTURES / "metrica"
-CALLS = METRICA / "calls.csv"
+CALLS = METRICA / "calls_client_ids.csv"  # one ID type: one upload
 TOKEN = "cli-test-token-0a1b2c3d4e5f"
 runner = CliRunner()
 
