@@ -248,7 +248,9 @@ class Sandbox:
         return self._store.counter(counter)
 
     def stored(self) -> list[dict[str, Any]]:
-        """Every stored upload as a row (with ``sha256`` of the file), oldest first."""
+        """Every stored upload as a row, oldest first: with ``sha256`` and ``size`` of the file,
+        ``columns`` (the header names matched, canonical, comma-separated), ``wrong_values``
+        (wrong optional values in counted rows) and ``visible_at`` (see ``Fault.list_after``)."""
         return self._store.all()
 
     def reset_stats(self) -> None:
@@ -466,6 +468,7 @@ class Sandbox:
             "sha256": facts.sha256,
             "visible_at": created + (fault.list_after if fault is not None else 0.0),
             "wrong_values": facts.wrong_values,
+            "columns": ",".join(facts.columns),
         }
         row["id"] = await run_in_threadpool(self._store.add, row)
         return JSONResponse({"uploading": self._json(row)})

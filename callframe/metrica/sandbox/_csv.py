@@ -68,6 +68,8 @@ class Facts:
     wrong_values: int
     """Wrong optional values in counted rows (kept rows, dropped values)."""
     client_id_type: str | None
+    columns: tuple[str, ...] = ()
+    """The columns the header names matched, in the file's order (canonical spelling)."""
 
 
 def _digest(path: Path) -> tuple[int, str]:
@@ -169,7 +171,8 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
         raise _bad(1, "Файл пуст.")
     if sent == 0:
         raise _bad(line, "В файле нет данных, только заголовок.")
-    return Facts(size, sha256, sent, kept, static, wrong, id_type)
+    columns = tuple(sorted(where, key=where.__getitem__))
+    return Facts(size, sha256, sent, kept, static, wrong, id_type, columns)
 
 
 def count_lines(path: Path) -> Facts:

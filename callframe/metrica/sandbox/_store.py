@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     size INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
     visible_at REAL NOT NULL DEFAULT 0,
-    wrong_values INTEGER NOT NULL DEFAULT 0
+    wrong_values INTEGER NOT NULL DEFAULT 0,
+    columns TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS counters (
     counter_id INTEGER PRIMARY KEY,
@@ -38,7 +39,11 @@ CREATE TABLE IF NOT EXISTS counters (
     basic_extended INTEGER NOT NULL DEFAULT 0
 )
 """
-_ADDED = {"visible_at": "REAL NOT NULL DEFAULT 0", "wrong_values": "INTEGER NOT NULL DEFAULT 0"}
+_ADDED = {
+    "visible_at": "REAL NOT NULL DEFAULT 0",
+    "wrong_values": "INTEGER NOT NULL DEFAULT 0",
+    "columns": "TEXT NOT NULL DEFAULT ''",
+}
 """Columns newer than the first schema: added to a database file made before them."""
 
 
