@@ -73,7 +73,7 @@ def test_upload_and_wait(url: str, sandbox: Sandbox) -> None:
     sandbox.processing_seconds = 0.3
     code, out, _ = upload("--wait", "--poll-interval", "0.1", "--wait-timeout", "10")
     assert code == 0
-    assert "final: upload 1 (PROCESSED)" in out and "7 linked" in out
+    assert "final: upload 1 (PROCESSED)" in out and "8 linked" in out
 
 
 def test_upload_json(url: str) -> None:
@@ -123,7 +123,7 @@ def test_an_invalid_file_exits_1_with_the_report(url: str, sandbox: Sandbox) -> 
 def test_a_rejected_upload_or_a_bad_token_exits_1(
     url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox.clock = lambda: float(NOW - 365 * 86400)
+    sandbox.max_file_bytes = 64  # over the server's size limit: refused whole
     code, _, err = upload()
     assert code == 1 and "invalid_uploading" in err
     monkeypatch.setenv("METRICA_TOKEN", "not-the-right-token")

@@ -97,7 +97,7 @@ def test_wait_polls_with_backoff_until_processed(
     assert result.upload.status is UploadStatus.UPLOADED
     done = api.wait(result, poll_interval=5)
     assert done.upload.status is UploadStatus.PROCESSED
-    assert done.upload.linked_quantity == 7
+    assert done.upload.linked_quantity == 8
     assert slept == [5, 7.5, 11.25, 16.875]  # polls at 0, 5, 12.5, 23.75 (MATCHED), 40.6
     assert api.wait(done.upload.id, kind="calls").status is UploadStatus.PROCESSED
 
@@ -135,12 +135,11 @@ def test_an_invalid_file_is_not_sent_and_the_error_carries_the_report(
     assert sandbox.requests["upload"] == 0 and sandbox.stored() == []
 
 
-def test_the_sandbox_rejects_what_the_contract_rejects(api: Api, sandbox: Sandbox) -> None:
-    # the client validates with its own "now"; the sandbox's clock is a year earlier, so the
-    # calls are in its future: Metrica would answer invalid_uploading
-    sandbox.clock = lambda: float(NOW - 365 * 86400)
+def test_a_file_metrica_refuses_is_a_typed_error_and_never_retried(
+    api: Api, sandbox: Sandbox
+) -> None:
+    sandbox.max_file_bytes = 64  # the server's size limit, made small
     with pytest.raises(MetricaInvalidUploadError) as caught:
         api.upload_calls(CALLS, now=NOW)
-    assert caught.value.error_type == "invalid_uploading"
-    assert "DateTime|not_future" in caught.value.message
+    assert caught.value.error_type == "invalid_uploading" and caught.value.status_code == 400
     assert sandbox.stored() == [] and sandbox.requests["upload"] == 1  # never retried
