@@ -7,8 +7,10 @@ request, the parsing and the policy once (see that module for how exactly-once w
 Example:
     >>> with callframe.MetricaClient(counter_id=12345) as client:       # doctest: +SKIP
     ...     result = client.upload_calls("calls.csv", comment="nightly")
-    ...     print(result.outcome, result.upload.id)                     # sent / found / recovered
+    ...     for part in result.parts:                   # one upload per ID type of the rows
+    ...         print(part.client_id_type, part.outcome, part.upload.id)  # sent/found/recovered
     ...     done = client.wait(result)              # until PROCESSED or LINKAGE_FAILURE
+    ...     print(done.shortfalls)                  # rows Metrica did not take, if any
 """
 
 from __future__ import annotations

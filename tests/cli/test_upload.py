@@ -191,3 +191,48 @@ def test_sandbox_command_prints_its_url_and_serves(tmp_path: Path) -> None:
 
 def test_sandbox_refuses_non_loopback_hosts() -> None:
     assert run("sandbox", "--host", "0.0.0.0")[0] == 2
+
+
+def test_rows_metrica_drops_are_a_warning_line_and_exit_1_with_strict(
+    url: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # a static call without an ID goes with the ClientId part; the server drops it
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        f"ClientId,DateTime,StaticCall\n1795012345678901234,{NOW - 60},0\n,{NOW - 30},1\n"
+    )
+    code, out, _ = upload(path=path)
+    assert code == 0
+    assert "warning: Metrica counted 1 of 2 rows sent: 1 dropped" in out
+    code, out, err = upload("--strict", "--force", path=path)
+    assert code == 1 and "Metrica did not take every row (--strict)" in err
+    code, out, _ = upload("--format", "json", path=path)
+    assert code == 0 and json.loads(out)["partial"] is True
+
+
+def test_a_comment_metrica_would_refuse_is_a_usage_error(url: str, sandbox: Sandbox) -> None:
+    code, _, err = upload("--comment", "nightly [7]")
+    assert code == 2 and "'[' (U+005B, left square bracket) at position 9" in err
+    assert sandbox.requests["upload"] == 0
+
+
+def test_a_fresh_counter_the_threshold_command_and_the_override(url: str, sandbox: Sandbox) -> None:
+    sandbox.set_fresh(5, until=NOW + 86400)
+    code, _, err = upload()
+    assert code == 1 and "visit_join_threshold_unmet" in err
+    assert "uploads become possible from 2026-11-24 12:00:00" in err
+    assert "--ignore-visit-join-threshold" in err
+    code, out, _ = run("threshold", "--counter", "5")
+    assert (
+        code == 0 and out.strip() == "calls uploads to counter 5 possible from: 2026-11-24 12:00:00"
+    )
+    code, out, _ = run("threshold", "--counter", "5", "--format", "json")
+    assert json.loads(out)["date"] == "2026-11-24T12:00:00"
+    code, out, _ = upload("--ignore-visit-join-threshold")
+    assert code == 0 and "sent as upload 1" in out
+    code, out, _ = run("threshold", "--counter", "5", "--kind", "conversions", "--enable-extended")
+    assert code == 0 and out.startswith("extended conversions window enabled for counter 5")
+    assert sandbox.counter_state(5)["basic_extended"]
+    code, out, _ = run("threshold", "--counter", "5", "--disable-extended")
+    assert code == 0 and not sandbox.counter_state(5)["calls_extended"]
+    assert run("threshold", "--counter", "5", "--enable-extended", "--disable-extended")[0] == 2
