@@ -330,7 +330,7 @@ def _refused_cases() -> list[Case]:
             f"{r}: | an unknown `client_id_type` | `WRONG_PARAMETER_VALUE` |",
             good,
             "wrong_parameter_value",
-            params=_params("PHONE_NUMBER"),
+            params=_params("__invalid_client_id_type__"),  # the suite's value
             file_level=False,
         ),
         _refused(
@@ -338,7 +338,7 @@ def _refused_cases() -> list[Case]:
             cites_comment,
             good,
             "not_allowed_symbols_in_comment",
-            params=_params(comment="calls \U0001f4de"),
+            params=_params(comment="\U0001f4c5"),  # the suite's comment: one emoji
             file_level=False,
         ),
         _refused(
