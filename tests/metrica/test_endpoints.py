@@ -216,3 +216,16 @@ def test_a_comment_the_server_refuses_is_its_own_error(
     with pytest.raises(MetricaInvalidCommentError):
         make_api().upload_calls(CALLS, comment="hello!", now=NOW)
     assert sandbox.stored() == []
+
+
+def test_the_server_drops_rows_it_finds_bad_and_keeps_the_file(api: Api, sandbox: Sandbox) -> None:
+    # the client validates with its own "now"; the sandbox's clock is a year earlier, so the
+    # calls are in its future: Metrica accepts the file and drops those rows
+    # (metrica-server.md: "DateTime … far in the future" drops the row, not the file)
+    sandbox.clock = lambda: float(NOW - 365 * 86400)
+    result = api.upload_calls(CALLS, now=NOW)
+    stored = sandbox.stored()
+    assert stored and [s["line_quantity"] for s in stored] == [0] * len(stored)
+    assert sum(s["source_quantity"] for s in stored) == 8
+    assert result.partial  # never silent
+    assert result.shortfalls == ("Metrica counted 0 of 8 rows sent: 8 dropped",)

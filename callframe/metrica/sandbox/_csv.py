@@ -3,10 +3,14 @@
 The whole file is refused (:class:`RefusedError`, 400 ``invalid_uploading`` with the server's
 message «Неверный формат данных, ошибка в строке номер N») when it is empty, not UTF-8, a line
 has bad quoting (``"tes"t``), the header has no data rows after it, ``DateTime`` or the column
-of ``client_id_type`` is missing, two header names match the same column, or a row has another
-number of fields than the header (the last three: callframe's choice, the page is silent).
+of ``client_id_type`` is missing (for BASIC also ``Target``: Yandex's suite removes each
+non-optional column in turn), or two header names match the same column (the last two:
+callframe's choice, the page is silent).
 Otherwise the file is accepted: blank lines are skipped (and not counted), values are trimmed
-of spaces and tabs, rows failing :mod:`._rules` are dropped from ``line_quantity``.
+(as Java's ``String.trim``), rows failing :mod:`._rules` are dropped from ``line_quantity``.
+A row with fewer fields than the header reads the missing ones as empty (Yandex's "row of empty
+fields" has one field fewer than the header, and the server drops that row, not the file);
+fields beyond the header are ignored (unconfirmed).
 
 Without ``client_id_type`` the type is inferred from the one ID column the header has (the
 suite always sends it; what the server does without it is unknown); a header with several ID
@@ -35,7 +39,10 @@ from callframe.metrica.sandbox._rules import (
 
 __all__ = ["Facts", "RefusedError", "count_lines", "read_upload"]
 
-_TRIM = " \t"
+_TRIM = "".join(map(chr, range(0x21)))
+"""What Java's ``String.trim`` removes: every character up to U+0020 (spaces, tabs, line breaks
+inside a quoted value, other control characters). Yandex's suite pads values with
+``" \\t \\r\\n "``."""
 
 
 class RefusedError(Exception):
@@ -143,11 +150,8 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
                     optional = [(c, i) for c, i in where.items() if c not in ID_COLUMNS.values()]
                     static_at = where.get("StaticCall")
                     continue
-                if len(row) != len(header):
-                    raise _bad(
-                        reader.line_num,
-                        f"Полей в строке {len(row)}, в заголовке {len(header)}.",
-                    )
+                if len(row) < len(header):
+                    row += [""] * (len(header) - len(row))
                 sent += 1
                 if not valid_id(id_type, row[id_at].strip(_TRIM)):
                     continue
