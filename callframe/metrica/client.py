@@ -210,12 +210,16 @@ class _Base:
                 "type='CHATS' is not supported: callframe has no contract for chat files and "
                 "never sends a file it cannot validate"
             )
+        params: tuple[tuple[str, str], ...] = (("type", kind),)
+        if ignore_visit_join_threshold and kind == "CALLS":
+            # which name Metrica reads for calls sent to …/upload is not documented: send both
+            params = (*params, ("ignore_calls_visit_join_threshold", "1"))
         return self._core.upload(
             OfflineConversionUploading,
             data,
             contract_kind="calls" if kind == "CALLS" else "conversions",
             comment=comment,
-            params=(("type", kind),),
+            params=params,
             client_id_type=client_id_type,
             list_type=None if kind == "BASIC" else kind,
             force=force,

@@ -194,6 +194,10 @@ def test_a_fresh_counter_refuses_until_the_threshold_unless_told_to_ignore_it(
     assert result.outcome is UploadOutcome.SENT and len(sandbox.stored()) == 1
     conversions = api.upload_conversions(CONVERSIONS, now=NOW, ignore_visit_join_threshold=True)
     assert conversions.outcome is UploadOutcome.SENT
+    calls_as_conversions = api.upload_conversions(
+        CALLS, type="CALLS", now=NOW, ignore_visit_join_threshold=True
+    )
+    assert calls_as_conversions.outcome is UploadOutcome.SENT
 
 
 def test_the_extended_window_is_turned_on_and_off(api: Api, sandbox: Sandbox) -> None:

@@ -372,7 +372,14 @@ def test_the_ignore_threshold_parameter_is_sent_only_when_asked(
     assert calls["ignore_calls_visit_join_threshold"] == "1"
     assert "ignore_visit_join_threshold" not in calls
     assert conversions["ignore_visit_join_threshold"] == "1"
+    assert "ignore_calls_visit_join_threshold" not in conversions
     assert conversions["client_id_type"] == "CLIENT_ID"
+    client.upload_conversions(
+        ONE_TYPE, type="CALLS", now=NOW, ignore_visit_join_threshold=True, force=True
+    )
+    calls_to_upload = fake.uploads[-1]["params"]  # which name applies is undocumented: both
+    assert calls_to_upload["ignore_visit_join_threshold"] == "1"
+    assert calls_to_upload["ignore_calls_visit_join_threshold"] == "1"
 
 
 def test_a_fresh_counter_refuses_with_the_typed_threshold_error(
