@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
 __all__ = [
-    "FAILURE_SCHEMA",
     "EFFECT_WORDS",
+    "FAILURE_SCHEMA",
     "PII_COLUMNS",
     "ValidationReport",
     "mask_phone",
@@ -420,9 +420,7 @@ def _effect_column(frame: pl.DataFrame) -> pl.Expr:
     ids = frame.get_column("rule").unique().to_list() if frame.height else []
     mapping = {i: effect_of(i) for i in ids}
     return (
-        pl.col("rule")
-        .replace_strict(mapping, default=None, return_dtype=pl.String)
-        .alias("effect")
+        pl.col("rule").replace_strict(mapping, default=None, return_dtype=pl.String).alias("effect")
     )
 
 

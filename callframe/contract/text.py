@@ -86,9 +86,5 @@ def normalise_expr(col: ColumnSpec) -> pl.Expr:
     x = pl.col(col.name).str.strip_chars(PAD_CHARS)
     x = pl.when(x == "").then(pl.lit(None, dtype=pl.String)).otherwise(x)
     if col.role == "datetime":
-        x = (
-            pl.when(x.str.contains(r"^-?\d+\.\d+$"))
-            .then(x.str.replace(r"\.\d+$", ""))
-            .otherwise(x)
-        )
+        x = pl.when(x.str.contains(r"^-?\d+\.\d+$")).then(x.str.replace(r"\.\d+$", "")).otherwise(x)
     return x.alias(col.name)
