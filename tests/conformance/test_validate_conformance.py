@@ -93,7 +93,7 @@ def test_cli_predicts_the_server(case: Case, cites: str, tmp_path: Path) -> None
     (document,) = json.loads(result.stdout)["files"]
     assert "error" not in document, document  # every file is read, none is "unreadable"
     _check(case, document)
-    refused, _, effect = _expectation(case)
+    _, _, effect = _expectation(case)
     assert result.exit_code == (0 if effect is None else 1), result.stdout
 
 
