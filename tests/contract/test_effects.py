@@ -239,3 +239,17 @@ def test_durations_are_uint32(value: str, broken: bool) -> None:
     report = callframe.validate(frame, now=NOW)
     assert (report.errors["rule"].to_list() == ["HoldDuration|uint32"]) is broken
     assert report.ok is not broken
+
+
+def test_a_frame_is_normalised_like_a_file() -> None:
+    """A float DateTime with a fraction and a padded categorical are warnings, as in a CSV."""
+    frame = pl.DataFrame(
+        {
+            "ClientId": ["1"],
+            "DateTime": [T + 0.75],
+            "Tag": pl.Series([" a "], dtype=pl.Categorical),
+        }
+    )
+    report = callframe.validate(frame, now=NOW)
+    assert report.ok and set(report.warnings["rule"]) == {"DateTime|fraction", "Tag|padded"}
+    assert report.valid_text().row(0) == ("1", str(T), "a")
