@@ -324,7 +324,9 @@ def check_frame(
         for c in specs
     ]
     present = frozenset(c.name for c in specs)
-    ctx = RuleContext(kind=k, now=when, present=present, ids=(id_column,) if id_column else ())
+    ctx = RuleContext(
+        kind=k, now=when, present=present, ids=(id_column,) if id_column in present else ()
+    )
     dirty = _dirty_columns(named, specs, broken)
     row_rules = [
         r
