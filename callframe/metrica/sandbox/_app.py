@@ -55,8 +55,9 @@ __all__ = ["DEFAULT_TOKEN", "Fault", "Sandbox"]
 
 DEFAULT_TOKEN = "sandbox-token"
 _PREFIX = "/management/v1/counter/{counter}/offline_conversions"
-MAX_FILE_BYTES = 1 << 30
-"""Metrica's limit on one uploaded file (1 GB)."""
+MAX_FILE_BYTES = 1_000_000_000
+"""Metrica's limit on one uploaded file, "1 GB", read as 10^9 bytes: the smaller reading, so a
+client that keeps under it keeps under 2^30 too (callframe's writer splits at 10^9)."""
 _TYPES = ("BASIC", "CALLS", "CHATS")
 
 
@@ -81,7 +82,7 @@ class Sandbox:
         threshold_date: when fresh counters accept uploads (a ``datetime`` or Unix seconds);
             default a day after the sandbox starts (Metrica: "about 24 hours").
         max_file_bytes: larger files are refused (400 ``invalid_uploading``); Metrica's limit
-            is 1 GB.
+            is 1 GB (10^9 bytes here).
     """
 
     def __init__(

@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from callframe.metrica.sandbox._rules import (
     COLUMNS,
     ID_COLUMNS,
+    OPTIONAL_RULES,
     Kind,
-    bad_optional,
     normalise,
     valid_datetime,
     valid_id,
@@ -77,6 +78,27 @@ class Facts:
     client_id_type: str | None
     columns: tuple[str, ...] = ()
     """The columns the header names matched, in the file's order (canonical spelling)."""
+
+
+class _ValueCheck:
+    """An optional column's rule, run once per distinct raw value (up to a bound)."""
+
+    _MAX_SEEN = 65536
+
+    def __init__(self, at: int, rule: Callable[[str], bool]) -> None:
+        self.at = at
+        self._rule = rule
+        self._seen: dict[str, bool] = {}
+
+    def bad(self, raw: str) -> bool:
+        known = self._seen.get(raw)
+        if known is not None:
+            return known
+        value = raw.strip(_TRIM)
+        bad = value != "" and not self._rule(value)
+        if len(self._seen) < self._MAX_SEEN:
+            self._seen[raw] = bad
+        return bad
 
 
 def _digest(path: Path) -> tuple[int, str]:
@@ -147,7 +169,11 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
                     id_at = where[ID_COLUMNS[id_type]]
                     dt_at = where["DateTime"]
                     target_at = where.get("Target")
-                    optional = [(c, i) for c, i in where.items() if c not in ID_COLUMNS.values()]
+                    checks = [
+                        _ValueCheck(i, OPTIONAL_RULES[c])
+                        for c, i in where.items()
+                        if c in OPTIONAL_RULES
+                    ]
                     static_at = where.get("StaticCall")
                     continue
                 if len(row) < len(header):
@@ -160,10 +186,8 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
                 if target_at is not None and row[target_at].strip(_TRIM) == "":
                     continue
                 kept += 1
-                for column, i in optional:
-                    value = row[i].strip(_TRIM)
-                    if value and bad_optional(column, value):
-                        wrong += 1
+                for check in checks:
+                    wrong += check.bad(row[check.at])
                 if static_at is not None and row[static_at].strip(_TRIM) == "1":
                     static += 1
             line = reader.line_num + 1
