@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import polars as pl
 import pytest
 
@@ -75,21 +73,10 @@ def test_not_utf8_is_an_export_error_naming_the_file() -> None:
 
 
 def test_pandera_models_agree_with_validate_on_the_defects() -> None:
-    import pandera.errors
+    from .agreement import by_callframe, by_pandera
 
-    from callframe.contract.schemas import pandera_schema
-
-    frame = pl.read_csv(METRICA / "defects" / "calls_defects.csv", infer_schema=False)
-    ours = callframe.validate(frame, now=NOW)
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        pytest.raises(pandera.errors.SchemaErrors) as info,
-    ):
-        warnings.simplefilter("always")
-        pandera_schema("calls", now=NOW).validate(frame, lazy=True)
-    # pandera also reports that text columns are not yet Int64: those rows have no check number
-    cases = info.value.failure_cases.filter(pl.col("check_number").is_not_null())
-    theirs = {(int(i) + 1, title) for i, title in cases.select("index", "check").rows()}
-    assert theirs == set(ours.errors.select("row", "title").rows())
-    warned = {str(w.message).split(":")[0] for w in caught}
-    assert {f"Column '{c}' failed validator number 1" for c in ("URL", "UserId")} <= warned
+    for kind in ("calls", "conversions"):
+        frame = pl.read_csv(METRICA / "defects" / f"{kind}_defects.csv", infer_schema=False)
+        ours = by_callframe(frame, kind, NOW)
+        assert ours.errors and ours.warnings
+        assert by_pandera(frame, kind, NOW) == ours
