@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+from datetime import datetime
 from typing import Any, Optional
 
 import pandera.polars as pa
@@ -330,14 +331,17 @@ ConversionsSchema = _model("conversions", "ConversionsSchema")
 """The offline-conversion (``upload``, BASIC) CSV as a pandera model (clock-based "now")."""
 
 
-def pandera_schema(kind: Kind, *, now: int | None = None) -> ContractSchema:
+def pandera_schema(kind: Kind, *, now: int | float | datetime | None = None) -> ContractSchema:
     """A pandera ``DataFrameSchema`` for ``kind`` whose time rules use a fixed ``now``.
 
-    ``now`` is Unix seconds (``None``: the clock, read once per ``validate`` call).
+    ``now`` is Unix seconds or an aware datetime (``None``: the clock, read once per
+    ``validate`` call).
     """
+    from callframe.validation import resolve_now
+
     k = parse_kind(kind)
     name = "CallsSchema" if k == "calls" else "ConversionsSchema"
-    return _schema(k, name, None if now is None else int(now))
+    return _schema(k, name, None if now is None else resolve_now(now))
 
 
 # --- failure cases a log may hold ------------------------------------------------------------
