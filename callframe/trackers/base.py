@@ -19,7 +19,7 @@ query. It never reads files and never validates against the contract: that is
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ import polars as pl
 from callframe.contract.columns import CALLS, spec
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, mask_value
-from callframe.trackers.rules import OUTBOUND, conversion_rule, unreadable_id
+from callframe.trackers.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
 from callframe.trackers.spec import Const, Ctx, Node, TimeNode
 
 __all__ = ["COLUMN_FIELDS", "Adapter", "MapPlan", "Mapped", "Requirement"]
@@ -79,11 +79,14 @@ class Mapped:
     ``failures``: conversion-rule failures (``row``, ``column``, ``rule``, ``title``, ``value``,
     ``hint``; values masked where personal), errors and warnings together, with ``severity``.
     ``plan``: how the columns were computed; pass it to the next batch's :meth:`Adapter.map`.
+    ``directions``: for adapters with a ``direction`` node, the calls (rows not rejected as
+    another leg) by way and what decided it (``{"inbound by context": 30, …}``).
     """
 
     frame: pl.DataFrame
     failures: pl.DataFrame
     plan: MapPlan
+    directions: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def _family_present(name: str, columns: frozenset[str]) -> bool:
@@ -103,8 +106,16 @@ class Adapter:
     (e.g. ``DateTime|note_time``); nothing is dropped silently. ``excludes`` are columns whose
     presence rules the export out for detection (headerless CSVs: Mango VPBX has no 14th
     column). ``region`` is the adapter's default phone region (Binotel: ``UA``), used when the
-    caller gives none. ``notes`` list the INFERRED/UNCONFIRMED defaults,
+    caller gives none. ``direction`` (PBX CDRs) gives each call's way and what decided it, as
+    text (``inbound by context``), counted in the summary. ``notes`` list the INFERRED/UNCONFIRMED defaults,
     shown in the docs. Every other field names a Metrica column (see :data:`COLUMN_FIELDS`).
+
+    Headerless layouts (Asterisk, Mango VPBX) have column names that say nothing; for them
+    ``probe`` scores a frame's *content* (0–1: date-times where the start should be, known
+    statuses, numeric durations), and detection takes the lower of that and the signature's
+    share. ``resolve`` gives the adapter for one export's content (the Asterisk layout it is
+    in), raising :class:`~callframe.ExportError` when it cannot tell. ``configure`` builds the
+    adapter from options given as text (``--tracker "asterisk:layout=cdr_custom"``).
     """
 
     name: str
@@ -130,10 +141,14 @@ class Adapter:
     url: Node | None = None
     tracker_url: Node | None = None
     outbound: Node | None = None
+    direction: Node | None = None
     checks: tuple[tuple[str, Node], ...] = ()
     excludes: tuple[str, ...] = ()
     region: str | None = None
     notes: tuple[str, ...] = ()
+    probe: Callable[[pl.DataFrame], float] | None = None
+    resolve: Callable[[pl.DataFrame, str | None], Adapter] | None = None
+    configure: Callable[[Mapping[str, str]], Adapter] | None = None
 
     # --- declaration helpers -----------------------------------------------------------------
 
@@ -160,8 +175,11 @@ class Adapter:
                 out.append(" or ".join(options))
         return out
 
-    def score(self, columns: Iterable[str]) -> tuple[float, list[str], list[str]]:
-        """Share of the signature present, the signature columns found and those missing."""
+    def score(
+        self, columns: Iterable[str], frame: pl.DataFrame | None = None
+    ) -> tuple[float, list[str], list[str]]:
+        """Share of the signature present, the signature columns found and those missing;
+        with ``frame`` and a ``probe``, at most the probe's score of the content."""
         have = frozenset(columns)
         if not self.signature:
             return 0.0, [], []
@@ -169,7 +187,10 @@ class Adapter:
             return 0.0, [], list(self.signature)
         found = [c for c in self.signature if _family_present(c, have)]
         lost = [c for c in self.signature if not _family_present(c, have)]
-        return len(found) / len(self.signature), found, lost
+        share = len(found) / len(self.signature)
+        if self.probe is not None and frame is not None and share > 0 and frame.height:
+            share = min(share, self.probe(frame))
+        return share, found, lost
 
     def row_wise(self) -> bool:
         """Whether every value depends on its own row only (no windows over several rows such
@@ -178,6 +199,8 @@ class Adapter:
         nodes = [*self.nodes().values(), *(n for _, n in self.checks)]
         if self.outbound is not None:
             nodes.append(self.outbound)
+        if self.direction is not None:
+            nodes.append(self.direction)
         return all(_row_wise(n) for n in nodes)
 
     def require_tz(self, frame: pl.DataFrame, tz: str | None, source: str | None = None) -> None:
@@ -304,6 +327,9 @@ class Adapter:
             *(pl.col(f"__raw:{c}") for c in direct),
             *(pl.col(f"__bad:{c}", f"__badval:{c}") for c in few),
             outbound.alias("__outbound"),
+            (
+                self.direction.expr(sctx) if self.direction is not None else pl.lit(None, pl.String)
+            ).alias("__direction"),
             *(
                 (node.expr(sctx) == 1).fill_null(False).alias(f"__check:{i}")
                 for i, (_, node) in enumerate(self.checks)
@@ -311,7 +337,21 @@ class Adapter:
         )
         mapped = combined.select(c.name for c in CALLS if c.name in nodes)
         failures = self._failures(combined, checked, few)
-        return Mapped(frame=mapped, failures=failures, plan=MapPlan(few, tuple(by_raw)))
+        return Mapped(
+            frame=mapped,
+            failures=failures,
+            plan=MapPlan(few, tuple(by_raw)),
+            directions=self._directions(combined),
+        )
+
+    def _directions(self, combined: pl.DataFrame) -> dict[str, int]:
+        if self.direction is None:
+            return {}
+        legs = [f"__check:{i}" for i, (rule, _) in enumerate(self.checks) if rule == EXTRA_LEG]
+        calls = combined.filter(~pl.any_horizontal(legs)) if legs else combined
+        counts = calls.group_by("__direction").len().drop_nulls("__direction")
+        ordered = counts.sort(["len", "__direction"], descending=[True, False])
+        return {str(k): int(n) for k, n in ordered.iter_rows()}
 
     def _require_tz(self, ctx: Ctx, time: TimeNode, source: str | None) -> None:
         parts = time.parts(ctx)
@@ -422,7 +462,9 @@ def _row_wise(node: Node) -> bool:
     return True
 
 
-_OWN_MODULES = frozenset({"callframe.trackers.spec", "callframe.trackers._pbx"})
+_OWN_MODULES = frozenset(
+    {"callframe.trackers.spec", "callframe.trackers._pbx", "callframe.trackers._cdr"}
+)
 
 
 def _few_distinct(frame: pl.DataFrame, inputs: list[str]) -> bool:

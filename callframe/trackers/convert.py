@@ -146,6 +146,8 @@ def _columns_read(adapter: Adapter) -> set[str]:
     nodes = [*adapter.nodes().values(), *(n for _, n in adapter.checks)]
     if adapter.outbound is not None:
         nodes.append(adapter.outbound)
+    if adapter.direction is not None:
+        nodes.append(adapter.direction)
     names = {c for n in nodes for c in n.reads()}
     names.update(c for req in adapter.requires for c in ((req,) if isinstance(req, str) else req))
     return names
@@ -214,6 +216,8 @@ def convert(
     else:
         _require_columns(adapter, export)
 
+    if adapter.resolve is not None:
+        adapter = adapter.resolve(export.frame, export.source)  # e.g. the Asterisk layout
     region = (region or adapter.region or "RU").upper()
     mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
     report = _merged_report(mapped.frame, mapped.failures, when, export.source, keep_outbound)
@@ -233,6 +237,7 @@ def convert(
         tz=tz,
         region=region,
         static=static,
+        directions=mapped.directions,
         _rejected=_rejected_rows(export, report),
     )
 
