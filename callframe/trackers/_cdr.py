@@ -7,7 +7,8 @@ its legs, as polars window expressions over the call's key (no per-row Python):
 * a **call** is the group of legs sharing ``linkedid`` (else ``uniqueid``; a leg without either
   is a call of its own);
 * its **time** is the earliest leg's ``start`` (:class:`CallStart`);
-* it was **answered** when a leg *talked*: ``billsec > 0`` on a leg whose ``dstchannel`` is a
+* it was **answered** when a leg *talked*: ``billsec > 0`` and ``disposition`` ``ANSWERED``
+  (a ``NO ANSWER`` Dial leg may carry a ``billsec``) on a leg whose ``dstchannel`` is a
   real channel (set, and not ``Local/…``) and whose ``channel`` is not ``Local/…`` either
   (:meth:`Cdr.talked`). A ``Local/`` half repeats the talk of the real legs it links, and a
   dialplan-only leg (``Hangup``, ``Playback``: no ``dstchannel``) was answered by the dialplan,
@@ -124,6 +125,7 @@ class Cdr:
     channel: str | None = None
     dstchannel: str | None = None
     dcontext: str | None = None
+    disposition: str | None = None
     trunk_contexts: tuple[str, ...] = DEFAULT_TRUNK_CONTEXTS
     internal_contexts: tuple[str, ...] = DEFAULT_INTERNAL_CONTEXTS
     trunk_channels: tuple[str, ...] = DEFAULT_TRUNK_CHANNELS
@@ -140,6 +142,7 @@ class Cdr:
             self.channel,
             self.dstchannel,
             self.dcontext,
+            self.disposition,
         )
         return tuple(dict.fromkeys(n for n in names if n))
 
@@ -178,7 +181,11 @@ class Cdr:
         )
         real_src = ~_is_local(channel).fill_null(False)
         billsec = self.seconds(ctx, self.billsec)
-        return ((billsec > 0) & real_dst & real_src).fill_null(False)
+        talked = (billsec > 0) & real_dst & real_src
+        if self.disposition is not None:
+            # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
+            talked = talked & (ctx.text(self.disposition).str.to_uppercase() == "ANSWERED")
+        return talked.fill_null(False)
 
     def answer_time(self, ctx: Ctx) -> pl.Expr:
         """When the leg was answered: ``answer``, else ``start + duration − billsec``."""

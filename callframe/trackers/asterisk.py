@@ -35,7 +35,8 @@ outbound            ``dcontext``, else ``channel``/``dstchannel``, else the call
 ==================  ==========================================================================
 
 **Calls and legs** (:mod:`callframe.trackers._cdr`): rows sharing ``linkedid`` (else
-``uniqueid``) are one call. It was answered when a leg *talked*: ``billsec > 0`` with a real
+``uniqueid``) are one call. It was answered when a leg *talked*: ``billsec > 0``, ``ANSWERED``,
+with a real
 ``dstchannel`` (not ``Local/…``, not empty as on the dialplan's own ``Hangup``/``Playback`` legs)
 and a ``channel`` that is not ``Local/…``. When several legs talked, the first answered in time
 is the call's (its ``billsec`` is the talk time): the person who picked up. The kept row is that
@@ -173,7 +174,7 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"})
 
 _DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
-_UNIQUEID = r"^\d{9,11}\.\d+$"
+_UNIQUEID = r"^(?:[A-Za-z0-9_.]+-)?\d{9,11}\.\d+$"  # systemname- prefix allowed
 _NUMBER = r"^\d+$"
 _SAMPLE = 1_000
 
@@ -260,6 +261,7 @@ def _adapter(
         channel=col("channel"),
         dstchannel=col("dstchannel"),
         dcontext=col("dcontext"),
+        disposition=col("disposition"),
         trunk_contexts=trunk_contexts,
         internal_contexts=internal_contexts,
         trunk_channels=trunk_channels,

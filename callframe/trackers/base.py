@@ -378,6 +378,10 @@ class Adapter:
     ) -> pl.DataFrame:
         pieces: list[pl.LazyFrame] = []
         lazy = combined.lazy()
+        # a row that is another leg of a call already counted breaks that rule only: its
+        # values are the call's, reported once, on the kept row
+        legs = [f"__check:{i}" for i, (rule, _) in enumerate(self.checks) if rule == EXTRA_LEG]
+        counted = ~pl.any_horizontal(legs) if legs else pl.lit(True)
         for column in checked:
             rule = conversion_rule(unreadable_id(column))
             if column in few:
@@ -388,7 +392,7 @@ class Adapter:
                 bad = raw.is_not_null() & pl.col(column).is_null()
                 value = mask_value(raw, column)
             pieces.append(
-                lazy.filter(bad).select(
+                lazy.filter(bad & counted).select(
                     pl.col("__row").alias("row"),
                     pl.lit(column).alias("column"),
                     pl.lit(rule.id).alias("rule"),
@@ -400,7 +404,7 @@ class Adapter:
             )
         out_rule = conversion_rule(OUTBOUND)
         pieces.append(
-            lazy.filter(pl.col("__outbound")).select(
+            lazy.filter(pl.col("__outbound") & counted).select(
                 pl.col("__row").alias("row"),
                 pl.lit("*").alias("column"),
                 pl.lit(out_rule.id).alias("rule"),
@@ -412,8 +416,9 @@ class Adapter:
         )
         for i, (rule_id, _) in enumerate(self.checks):
             rule = conversion_rule(rule_id)
+            only = pl.lit(True) if rule_id == EXTRA_LEG else counted
             pieces.append(
-                lazy.filter(pl.col(f"__check:{i}")).select(
+                lazy.filter(pl.col(f"__check:{i}") & only).select(
                     pl.col("__row").alias("row"),
                     pl.lit(rule.column).alias("column"),
                     pl.lit(rule.id).alias("rule"),
