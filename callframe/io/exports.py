@@ -480,7 +480,11 @@ def _sniff_delimiter(lines: list[str]) -> str:
 
 
 def _looks_like_header(first: list[str]) -> bool:
+    """Whether the first line names columns: every cell text that is not data-like (digits,
+    dates, phones) and no name twice. Empty cells at the end are allowed (Sipuni's ``…;;``)."""
     cells = [c.strip() for c in first]
+    while cells and not cells[-1]:
+        cells.pop()
     return (
         bool(cells)
         and all(cells)
@@ -520,6 +524,7 @@ class _CsvPlan:
     has_header: bool
     names: list[str] | None  # column names of a headerless file
     wanted: list[str] | None  # the header's names to read (projection), None for all
+    unnamed: dict[int, str]  # header cells left empty (0-based position → ``column_<n>``)
 
 
 def _csv_plan(
@@ -555,13 +560,24 @@ def _csv_plan(
     first = next(csv.reader(head_lines[:1], delimiter=sep), [])
     has_header = _looks_like_header(first) if header is None else header
     names = None if has_header else [f"column_{i}" for i in range(1, len(first) + 1)]
+    unnamed = (
+        {i: f"column_{i + 1}" for i, c in enumerate(first) if not c.strip()} if has_header else {}
+    )
     wanted = None
     if columns is not None and has_header and len(set(first)) == len(first):
         keep = frozenset(columns)
         wanted = [
             c for c in first if c.strip() in keep or c.strip().split(".", 1)[0] in keep
         ] or None
-    return _CsvPlan(codec, tried, text, sep, has_header, names, wanted)
+    return _CsvPlan(codec, tried, text, sep, has_header, names, wanted, unnamed)
+
+
+def _name_unnamed(columns: list[str], plan: _CsvPlan) -> dict[str, str]:
+    """Renames giving the header's empty cells the headerless names (``column_15``), for a
+    frame read without projection (polars calls them ``""``, ``_duplicated_0`` …)."""
+    if not plan.unnamed or plan.wanted is not None:
+        return {}
+    return {columns[i]: name for i, name in plan.unnamed.items() if i < len(columns)}
 
 
 def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -> CsvScan | None:
@@ -604,7 +620,8 @@ def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -
     if plan.wanted is not None:
         lazy = lazy.select(plan.wanted)
     names = lazy.collect_schema().names()
-    lazy = lazy.rename({c: c.strip() for c in names if c != c.strip()})
+    renames = {c: c.strip() for c in names if c != c.strip()}
+    lazy = lazy.rename({**renames, **_name_unnamed(names, plan)})
     export = TrackerExport(
         frame=pl.DataFrame(schema=dict.fromkeys(lazy.collect_schema().names(), pl.String)),
         format="csv",
@@ -690,7 +707,8 @@ def _read_csv(
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
-    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    renames = {c: c.strip() for c in frame.columns if c != c.strip()}
+    frame = frame.rename({**renames, **_name_unnamed(frame.columns, plan)})
     return TrackerExport(
         frame=frame,
         format="csv",

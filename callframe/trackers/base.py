@@ -31,7 +31,7 @@ from callframe.report import FAILURE_SCHEMA, mask_value
 from callframe.trackers.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
 from callframe.trackers.spec import Const, Ctx, Node, TimeNode
 
-__all__ = ["COLUMN_FIELDS", "Adapter", "MapPlan", "Mapped", "Requirement"]
+__all__ = ["COLUMN_FIELDS", "Adapter", "HeaderVariant", "MapPlan", "Mapped", "Requirement"]
 
 Requirement = str | tuple[str, ...]
 """A column the export must have, or a tuple of columns of which one is enough."""
@@ -89,6 +89,16 @@ class Mapped:
     directions: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class HeaderVariant:
+    """Another name a tracker gives (gave) a column: ``variant`` is read as ``name`` when the
+    export has no ``name``. ``period``: where or when the variant is seen (``2015 exports``)."""
+
+    name: str
+    variant: str
+    period: str = ""
+
+
 def _family_present(name: str, columns: frozenset[str]) -> bool:
     return name in columns or any(c.startswith(f"{name}.") for c in columns)
 
@@ -109,6 +119,9 @@ class Adapter:
     caller gives none. ``direction`` (PBX CDRs) gives each call's way and what decided it, as
     text (``inbound by context``), counted in the summary. ``notes`` list the INFERRED/UNCONFIRMED defaults,
     shown in the docs. Every other field names a Metrica column (see :data:`COLUMN_FIELDS`).
+
+    ``variants`` list the other header names the tracker is known to use for a column (with
+    the period they come from): an export with a variant is read as if it had the name.
 
     Headerless layouts (Asterisk, Mango VPBX) have column names that say nothing; for them
     ``probe`` scores a frame's *content* (0–1: date-times where the start should be, known
@@ -146,6 +159,7 @@ class Adapter:
     excludes: tuple[str, ...] = ()
     region: str | None = None
     notes: tuple[str, ...] = ()
+    variants: tuple[HeaderVariant, ...] = ()
     probe: Callable[[pl.DataFrame], float] | None = None
     resolve: Callable[[pl.DataFrame, str | None], Adapter] | None = None
     configure: Callable[[Mapping[str, str]], Adapter] | None = None
@@ -165,9 +179,31 @@ class Adapter:
                 out[column] = node
         return out
 
+    def renames(self, columns: Iterable[str]) -> dict[str, str]:
+        """Export column → the name the adapter reads, for the header variants present whose
+        name is not (see :class:`HeaderVariant`)."""
+        have = list(columns)
+        present = frozenset(have)
+        out: dict[str, str] = {}
+        for v in self.variants:
+            if v.variant in present and v.name not in present and v.name not in out.values():
+                out[v.variant] = v.name
+        return out
+
+    def with_names(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every header variant of them (the columns to read from a file)."""
+        wanted = set(names)
+        wanted.update(v.variant for v in self.variants if v.name in wanted)
+        return wanted
+
+    def _canonical(self, columns: Iterable[str]) -> list[str]:
+        have = list(columns)
+        renames = self.renames(have)
+        return [renames.get(c, c) for c in have]
+
     def missing(self, columns: Iterable[str]) -> list[str]:
         """The requirements the export's ``columns`` do not meet, readable (``a or b``)."""
-        have = frozenset(columns)
+        have = frozenset(self._canonical(columns))
         out = []
         for req in self.requires:
             options = (req,) if isinstance(req, str) else req
@@ -180,7 +216,7 @@ class Adapter:
     ) -> tuple[float, list[str], list[str]]:
         """Share of the signature present, the signature columns found and those missing;
         with ``frame`` and a ``probe``, at most the probe's score of the content."""
-        have = frozenset(columns)
+        have = frozenset(self._canonical(columns))
         if not self.signature:
             return 0.0, [], []
         if any(c in have for c in self.excludes):
@@ -207,6 +243,7 @@ class Adapter:
         """Raise :class:`~callframe.UsageError` when some times in ``frame`` carry no offset and
         ``tz`` is not given (what :meth:`map` checks first)."""
         if self.time is not None and tz is None and self.time.naive_possible():
+            frame = frame.rename(self.renames(frame.columns))
             self._require_tz(Ctx(frame=frame, tz=tz), self.time, source)
 
     def needs_tz(self) -> bool:
@@ -236,6 +273,9 @@ class Adapter:
             raise UsageError(
                 f"the {self.name!r} adapter needs a mapping (mapping= / --map mapping.toml)"
             )
+        renames = self.renames(frame.columns)
+        if renames:
+            frame = frame.rename(renames)
         ctx = Ctx(frame=frame, tz=tz, region=region)
         if tz is None and self.time.naive_possible():
             self._require_tz(ctx, self.time, source)

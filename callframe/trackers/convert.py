@@ -150,7 +150,7 @@ def _columns_read(adapter: Adapter) -> set[str]:
         nodes.append(adapter.direction)
     names = {c for n in nodes for c in n.reads()}
     names.update(c for req in adapter.requires for c in ((req,) if isinstance(req, str) else req))
-    return names
+    return adapter.with_names(names)
 
 
 def _original_rows(export: TrackerExport, rows: pl.Series) -> pl.DataFrame:
