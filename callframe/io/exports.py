@@ -18,6 +18,10 @@ delimiter, header, JSON envelope, sheet.
   ``,`` ``;`` tab ``|`` from the first lines, and whether the first line is a header at all
   (Asterisk ``Master.csv`` and Mango VPBX stats have none: columns are then ``column_1`` …).
 * **XLSX/XLS**: through polars ``read_excel`` (calamine), every cell as text.
+* **gzip and zip** (told by their first bytes, whatever the name): unpacked on purpose
+  (:mod:`callframe.io.archives`), the one export inside read as above (its own name gives the
+  format); a broken or truncated archive, or a zip of several files, is an
+  :class:`~callframe.ExportError` saying what to do.
 
 Reading a JSON document is done by Python's ``json`` module (one pass over the records to
 flatten them); everything after that is polars.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -47,6 +52,7 @@ from typing import Any, Literal
 import polars as pl
 
 from callframe.errors import ExportError, UsageError
+from callframe.io.archives import archive_kind, unpack
 from callframe.io.metrica_csv import ragged_line
 
 __all__ = [
@@ -105,7 +111,8 @@ class TrackerExport:
 
     ``frame`` has one row per call record and only ``String`` columns. ``source`` is the path
     (``None`` for bytes); ``encoding``/``delimiter``/``header`` are set for CSV, ``envelope`` for
-    JSON, ``sheet`` for Excel.
+    JSON, ``sheet`` for Excel; ``archive`` for an export read from a ``.gz``/``.zip``
+    (``gzip:calls.csv``: how it was packed, and the file inside).
     """
 
     frame: pl.DataFrame
@@ -116,6 +123,7 @@ class TrackerExport:
     header: bool | None = None
     envelope: str | None = None
     sheet: str | None = None
+    archive: str | None = None
 
     @property
     def rows(self) -> int:
@@ -137,6 +145,7 @@ class TrackerExport:
             "header": self.header,
             "envelope": self.envelope,
             "sheet": self.sheet,
+            **({"archive": self.archive} if self.archive else {}),
             "rows": self.rows,
             "columns": self.frame.width,
         }
@@ -176,25 +185,54 @@ def read_export(
         if not path.is_file():
             raise ExportError("no such file", path=path)
         where = str(path)
-        if (format or _EXTENSIONS.get(path.suffix.lower())) == "csv":
-            with path.open("rb") as fh:
-                head = fh.read(_HEAD_BYTES + 1)
-            if head.strip() or len(head) > _HEAD_BYTES:
-                return _read_csv(
-                    head[:_HEAD_BYTES],
-                    where,
-                    encoding=encoding,
-                    delimiter=delimiter,
-                    header=header,
-                    file=path if len(head) > _HEAD_BYTES else None,
-                    columns=columns,
-                )
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD_BYTES + 1)
+        csv_file = (format or _EXTENSIONS.get(path.suffix.lower())) == "csv"
+        if csv_file and archive_kind(head) is None and (head.strip() or len(head) > _HEAD_BYTES):
+            return _read_csv(
+                head[:_HEAD_BYTES],
+                where,
+                encoding=encoding,
+                delimiter=delimiter,
+                header=header,
+                file=path if len(head) > _HEAD_BYTES else None,
+                columns=columns,
+            )
+        raw = head if len(head) <= _HEAD_BYTES else path.read_bytes()
     else:
         raise UsageError(
             f"read_export() takes a path or bytes, not {type(source).__name__}; "
             "pass a polars DataFrame to detect()/convert() directly"
         )
+    kind = archive_kind(raw)
+    unpacked = unpack(raw, kind, where) if kind is not None else None
+    if unpacked is None:
+        return _read_raw(raw, where, format, encoding, delimiter, header, sheet, envelopes, columns)
+    inner, name = unpacked
+    inner_format = format or _EXTENSIONS.get(Path(name).suffix.lower())
+    if archive_kind(inner) is not None:
+        raise ExportError(
+            f"is an archive inside an archive ({name}): unpack it and pass the export itself",
+            path=where,
+        )
+    # read whole from memory (no projection: the file on disk is the archive, never re-read)
+    export = _read_raw(
+        inner, where, inner_format, encoding, delimiter, header, sheet, envelopes, None
+    )
+    return dataclasses.replace(export, archive=f"{kind}:{name}")
+
+
+def _read_raw(
+    raw: bytes,
+    where: str | None,
+    format: ExportFormat | None,
+    encoding: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    sheet: str | int | None,
+    envelopes: Sequence[str] | None,
+    columns: Sequence[str] | None,
+) -> TrackerExport:
     if not raw.strip():
         raise ExportError("is empty", path=where)
     fmt = format or _sniff_format(raw, where)
@@ -593,8 +631,8 @@ def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -
         return None
     with file.open("rb") as fh:
         head = fh.read(_HEAD_BYTES + 1)
-    if len(head) <= _HEAD_BYTES or head.startswith(b"\xef\xbb\xbf"):
-        return None  # small files are read whole anyway; a BOM is transcoded
+    if len(head) <= _HEAD_BYTES or head.startswith(b"\xef\xbb\xbf") or archive_kind(head):
+        return None  # small files are read whole anyway; a BOM is transcoded; archives unpacked
     try:
         plan = _csv_plan(
             head[:_HEAD_BYTES],

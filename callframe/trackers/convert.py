@@ -287,7 +287,12 @@ def _resolve(
 def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[[], pl.DataFrame]:
     """How to build :attr:`Conversion.rejected` later; keeps what that needs, nothing more
     (for a projected CSV: the path, not the frame)."""
-    csv_file = export.format == "csv" and export.header and export.source is not None
+    csv_file = (
+        export.format == "csv"
+        and export.header
+        and export.source is not None
+        and export.archive is None
+    )
     if csv_file and export.frame.width < _header_width(export):
         reread = dataclasses.replace(export, frame=export.frame.head(0))  # the rows: from the file
 
