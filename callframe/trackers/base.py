@@ -118,7 +118,8 @@ class Adapter:
     column). ``region`` is the adapter's default phone region (Binotel: ``UA``), used when the
     caller gives none. ``direction`` (PBX CDRs) gives each call's way and what decided it, as
     text (``inbound by context``), counted in the summary. ``notes`` list the
-    INFERRED/UNCONFIRMED defaults, shown in the docs. Every other field names a Metrica column (see :data:`COLUMN_FIELDS`).
+    INFERRED/UNCONFIRMED defaults, shown in the docs. Every other field names a Metrica column
+    (see :data:`COLUMN_FIELDS`).
 
     ``variants`` list the other header names the tracker is known to use for a column (with
     the period they come from): an export with a variant is read as if it had the name.
