@@ -205,6 +205,9 @@ def read_export(
             "pass a polars DataFrame to detect()/convert() directly"
         )
     kind = archive_kind(raw)
+    named = format or (_EXTENSIONS.get(Path(where).suffix.lower()) if where else None)
+    if kind == "zip" and named in ("xlsx", "xls"):
+        kind = None  # a workbook is a zip too: the Excel reader says when it is broken
     unpacked = unpack(raw, kind, where) if kind is not None else None
     if unpacked is None:
         return _read_raw(raw, where, format, encoding, delimiter, header, sheet, envelopes, columns)
