@@ -203,6 +203,9 @@ def _missing(d: Detection, limit: int = 6) -> str:
     named = {n for req in d.missing for n in req.split(" or ")}
     items = [*d.missing, *(c for c in d.lost if c not in named)]
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    if not items and d.score < MIN_SCORE:
+        # every column is there by name (headerless column_1 …): the content is what fails
+        return "nothing by name, but its content does not fit (no values of that shape)"
     return (", ".join(items[:limit]) + more) or "—"
 
 

@@ -132,7 +132,7 @@ class ConversionSummary:
             f"  {self.rows_in} rows in → {self.rows_out} calls out, {self.rows_rejected} rejected",
         ]
         if self.directions:
-            lines.append(f"  direction {_directions_text(self.directions)}")
+            lines.append(f"  calls by direction: {_directions_text(self.directions)}")
         for label, items in (("rejected", d["rejected"]), ("warning", d["warnings"])):
             for item in items:
                 lines.append(f"  {label:8} {item['rule']} ×{item['rows']}  {item['title']}")
@@ -163,7 +163,7 @@ def _directions_text(directions: dict[str, int]) -> str:
         hows = ways[way]
         detail = ", ".join(f"{n} {_HOW.get(h, h)}" for h, n in hows.items())
         parts.append(f"{sum(hows.values())} {way} ({detail})")
-    return ", ".join(parts) + " calls"
+    return ", ".join(parts)
 
 
 def _counts(failures: pl.DataFrame) -> dict[str, int]:
