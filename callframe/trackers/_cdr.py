@@ -148,7 +148,7 @@ class Cdr:
 
     # --- per leg ---------------------------------------------------------------------------------
 
-    def key(self, ctx: Ctx) -> pl.Expr:
+    def _key(self, ctx: Ctx) -> pl.Expr:
         """The call a leg belongs to: ``linkedid``, else ``uniqueid``, else its own row."""
         own = pl.lit("row:") + pl.col("__row").cast(pl.String) if ctx.has("__row") else None
         keys = [ctx.text(k) for k in self.keys]
@@ -161,16 +161,69 @@ class Cdr:
     def index(self, ctx: Ctx) -> pl.Expr:
         return pl.col("__row") if ctx.has("__row") else pl.int_range(pl.len(), dtype=pl.Int64)
 
-    def start_time(self, ctx: Ctx) -> pl.Expr:
+    def _start_time(self, ctx: Ctx) -> pl.Expr:
         return _plain(ctx.text(self.start))
 
     def seconds(self, ctx: Ctx, name: str) -> pl.Expr:
-        return nz.seconds(ctx.text(name), cleaned=True)
+        staged = f"__cdr:s:{name}"
+        return pl.col(staged) if ctx.has(staged) else nz.seconds(ctx.text(name), cleaned=True)
+
+    # --- staged columns: each leg's values computed once (small expression trees) -------------
+
+    def stage(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (numbered ``__row``) with the leg values the call nodes read, as
+        ``__cdr:…`` columns: computed once, not in every node's expression."""
+        if "__cdr:key" in frame.columns:
+            return frame
+        ctx = Ctx(frame=frame)
+        frame = frame.with_columns(
+            self._key(ctx).alias("__cdr:key"),
+            self._start_time(ctx).alias("__cdr:start"),
+            *(
+                nz.seconds(ctx.text(n), cleaned=True).alias(f"__cdr:s:{n}")
+                for n in dict.fromkeys((self.billsec, self.duration))
+            ),
+        )
+        ctx = Ctx(frame=frame)
+        way, how = self._leg_direction(ctx)
+        frame = frame.with_columns(
+            self._talked(ctx).alias("__cdr:talked"),
+            self._answer_time(ctx).alias("__cdr:answer"),
+            way.alias("__cdr:way"),
+            how.alias("__cdr:how"),
+        )
+        ctx = Ctx(frame=frame)
+        return frame.with_columns(
+            self._chosen(ctx).alias("__cdr:chosen"), self._kept(ctx).alias("__cdr:kept")
+        )
+
+    def key(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:key") if ctx.has("__cdr:key") else self._key(ctx)
+
+    def start_time(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:start") if ctx.has("__cdr:start") else self._start_time(ctx)
+
+    def talked(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:talked") if ctx.has("__cdr:talked") else self._talked(ctx)
+
+    def answer_time(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:answer") if ctx.has("__cdr:answer") else self._answer_time(ctx)
+
+    def chosen(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:chosen") if ctx.has("__cdr:chosen") else self._chosen(ctx)
+
+    def kept(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:kept") if ctx.has("__cdr:kept") else self._kept(ctx)
+
+    def leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
+        if ctx.has("__cdr:way"):
+            return pl.col("__cdr:way"), pl.col("__cdr:how")
+        return self._leg_direction(ctx)
 
     def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
         return ctx.text(name) if name is not None else pl.lit(None, pl.String)
 
-    def talked(self, ctx: Ctx) -> pl.Expr:
+    def _talked(self, ctx: Ctx) -> pl.Expr:
         """Whether a person talked on this leg (see the module docstring)."""
         dstchannel = self.channel_text(ctx, self.dstchannel)
         channel = self.channel_text(ctx, self.channel)
@@ -187,7 +240,7 @@ class Cdr:
             talked = talked & (ctx.text(self.disposition).str.to_uppercase() == "ANSWERED")
         return talked.fill_null(False)
 
-    def answer_time(self, ctx: Ctx) -> pl.Expr:
+    def _answer_time(self, ctx: Ctx) -> pl.Expr:
         """When the leg was answered: ``answer``, else ``start + duration − billsec``."""
         ring = self.seconds(ctx, self.duration) - self.seconds(ctx, self.billsec)
         computed = self.start_time(ctx) + pl.duration(seconds=ring)
@@ -195,11 +248,11 @@ class Cdr:
             return computed
         return pl.coalesce(_plain(ctx.text(self.answer)), computed)
 
-    def chosen(self, ctx: Ctx) -> pl.Expr:
+    def _chosen(self, ctx: Ctx) -> pl.Expr:
         """1 on the call's chosen leg: the first that talked (by answer, start, row)."""
         return self._first_of(ctx, self.talked(ctx), self.answer_time(ctx))
 
-    def kept(self, ctx: Ctx) -> pl.Expr:
+    def _kept(self, ctx: Ctx) -> pl.Expr:
         """True on the call's kept row: the chosen leg, else the earliest leg."""
         return self._first_of(ctx, self.talked(ctx), self.answer_time(ctx), keep_any=True)
 
@@ -219,7 +272,7 @@ class Cdr:
 
     # --- direction -------------------------------------------------------------------------------
 
-    def leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
+    def _leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
         """Per leg: the way (``inbound``/``outbound``/``internal``) and what decided it
         (``context``/``channel``/``digits``)."""
         caller_ext = IsExtension(*self.caller).expr(ctx) == 1
@@ -284,6 +337,9 @@ class _CallNode(Node):
     def reads(self) -> tuple[str, ...]:
         return self.cdr.reads()
 
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return self.cdr.stage(frame)
+
 
 @dataclass(frozen=True, slots=True)
 class CallStart(TimeNode):
@@ -298,6 +354,9 @@ class CallStart(TimeNode):
 
     def naive_possible(self) -> bool:
         return True
+
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return self.cdr.stage(frame)
 
     def parts(self, ctx: Ctx) -> TimeParts:
         own = IsoTime(self.cdr.start).parts(ctx)
@@ -424,6 +483,9 @@ class DirectionIs(Node):
 
     def reads(self) -> tuple[str, ...]:
         return self.direction.reads()
+
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return self.direction.prepare(frame)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         return self.direction.expr(ctx).str.starts_with(self.way + " ").cast(pl.Int8)

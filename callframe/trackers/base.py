@@ -346,6 +346,9 @@ class Adapter:
             for c in by_raw
         ]
         staged = staged.with_columns(s for j in looked_up for s in j.get_columns())
+        for node in (*nodes.values(), *(n for _, n in self.checks), self.outbound, self.direction):
+            if node is not None:
+                staged = node.prepare(staged)
         sctx = Ctx(frame=staged, tz=tz, region=region)
         values = []
         for column, node in nodes.items():

@@ -65,7 +65,7 @@ def content_score(frame: pl.DataFrame) -> float:
         pl.col(c).str.strip_chars().str.contains(rx).fill_null(False).all().alias(c)
         for c, rx in wanted.items()
     ).row(0)
-    return sum(passed) / len(wanted)
+    return float(sum(passed)) / len(wanted)
 
 
 ADAPTER = Adapter(
