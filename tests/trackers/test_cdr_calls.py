@@ -108,7 +108,7 @@ def test_a_local_leg_answered_with_billsec_0_does_not_hide_the_leg_that_talked(
             "ANSWERED",
             linkedid="1.1",
             dstchannel="Local/ch1@TimeDelay-00000001;1",
-        ),  # fmt: skip
+        ),
         # the real phone that picked up 5 s later and talked 79 s
         leg(
             CALLER,
@@ -120,7 +120,7 @@ def test_a_local_leg_answered_with_billsec_0_does_not_hide_the_leg_that_talked(
             linkedid="1.1",
             uniqueid="1.2",
             answer="2024-01-27 09:00:05",
-        ),  # fmt: skip
+        ),
     )
     conversion = callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC)
     assert calls(path) == [
@@ -148,7 +148,7 @@ def test_a_dialplan_hangup_leg_does_not_make_an_unanswered_call_answered(tmp_pat
             "NO ANSWER",
             linkedid="2.1",
             dstchannel="SIP/102-00000003",
-        ),  # fmt: skip
+        ),
         # the dialplan's own Hangup step, 60 s later: ANSWERED but no dstchannel
         leg(
             CALLER,
@@ -160,7 +160,7 @@ def test_a_dialplan_hangup_leg_does_not_make_an_unanswered_call_answered(tmp_pat
             linkedid="2.1",
             dstchannel="",
             lastapp="Hangup",
-        ),  # fmt: skip
+        ),
         leg(
             CALLER,
             "200",
@@ -171,7 +171,7 @@ def test_a_dialplan_hangup_leg_does_not_make_an_unanswered_call_answered(tmp_pat
             linkedid="3.1",
             dstchannel="",
             lastapp="Playback",
-        ),  # fmt: skip
+        ),
     )
     assert calls(path) == [
         # NO ANSWER although billsec 60: not answered; hold = the whole ring time
@@ -181,7 +181,7 @@ def test_a_dialplan_hangup_leg_does_not_make_an_unanswered_call_answered(tmp_pat
             "TalkDuration": 0,
             "HoldDuration": 60,
             "CallMissed": 1,
-        },  # fmt: skip
+        },
         # answered by the dialplan only (Playback, no dstchannel): missed
         {
             "DateTime": unix("2024-01-27 09:05:00"),
@@ -189,7 +189,7 @@ def test_a_dialplan_hangup_leg_does_not_make_an_unanswered_call_answered(tmp_pat
             "TalkDuration": 0,
             "HoldDuration": 27,
             "CallMissed": 1,
-        },  # fmt: skip
+        },
     ]
 
 
@@ -206,7 +206,7 @@ def test_of_several_legs_that_talked_the_first_answered_is_the_calls(tmp_path: P
             linkedid="4.1",
             answer="2024-01-27 09:01:00",
             dstchannel="SIP/102-1",
-        ),  # fmt: skip
+        ),
         leg(
             CALLER,
             "200",
@@ -216,12 +216,15 @@ def test_of_several_legs_that_talked_the_first_answered_is_the_calls(tmp_path: P
             "ANSWERED",
             linkedid="4.1",
             answer="2024-01-27 09:00:10",
-        ),  # fmt: skip
+        ),
     )
     assert calls(path)[0] | {"DateTime": 0} == {
-        "DateTime": 0, "PhoneNumber": "+79161234567",
-        "TalkDuration": 90, "HoldDuration": 10, "CallMissed": 0,
-    }  # fmt: skip
+        "DateTime": 0,
+        "PhoneNumber": "+79161234567",
+        "TalkDuration": 90,
+        "HoldDuration": 10,
+        "CallMissed": 0,
+    }
 
 
 def test_without_an_answer_column_the_answer_is_start_plus_ring_time(tmp_path: Path) -> None:
@@ -316,7 +319,7 @@ def test_a_six_digit_caller_on_the_pstn_trunk_is_inbound(tmp_path: Path) -> None
             linkedid="5.1",
             context="stadion-pstn",
             channel="SIP/200003-00000013",
-        ),  # fmt: skip
+        ),
     )
     conversion = callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC)
     assert conversion.rows_out == 1
@@ -338,7 +341,7 @@ def test_direction_by_context_then_channel_then_digits(tmp_path: Path) -> None:
             context="from-internal",
             channel="SIP/101-1",
             dstchannel="SIP/trunk-2",
-        ),  # fmt: skip
+        ),
         # context: from-internal to an extension
         leg(
             "101",
@@ -351,7 +354,7 @@ def test_direction_by_context_then_channel_then_digits(tmp_path: Path) -> None:
             context="from-internal",
             channel="SIP/101-3",
             dstchannel="SIP/102-4",
-        ),  # fmt: skip
+        ),
         # context says nothing (ext-local): the trunk channel decides
         leg(
             "200007",
@@ -363,7 +366,7 @@ def test_direction_by_context_then_channel_then_digits(tmp_path: Path) -> None:
             linkedid="6.3",
             context="ext-local",
             channel="SIP/trunk-5",
-        ),  # fmt: skip
+        ),
         # neither context nor channel decide: the digit count (a 3-digit caller)
         leg(
             "103",
@@ -376,7 +379,7 @@ def test_direction_by_context_then_channel_then_digits(tmp_path: Path) -> None:
             context="custom",
             channel="IAX2/box-6",
             dstchannel="IAX2/box-7",
-        ),  # fmt: skip
+        ),
     )
     conversion = callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC)
     issues = conversion.errors.select("row", "rule").rows()
@@ -406,7 +409,7 @@ def test_trunk_patterns_are_options(tmp_path: Path) -> None:
             linkedid="7.1",
             context="custom",
             channel="SIP/mtt-5",
-        ),  # fmt: skip
+        ),
     )
     # by default a 6-digit caller on an unknown channel is an extension (the digit count)
     assert callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC).rows_out == 0
@@ -435,13 +438,23 @@ def test_the_cli_takes_adapter_options_in_the_tracker_name(tmp_path: Path) -> No
             linkedid="7.1",
             context="custom",
             channel="SIP/mtt-5",
-        ),  # fmt: skip
+        ),
     )
     result = CliRunner().invoke(
         app,
-        ["convert", str(path), "-o", str(tmp_path / "out.csv"), "--tz", "UTC",
-         "--now", str(NOW_2024), "--tracker", "asterisk:trunk_channels=SIP/mtt"],
-    )  # fmt: skip
+        [
+            "convert",
+            str(path),
+            "-o",
+            str(tmp_path / "out.csv"),
+            "--tz",
+            "UTC",
+            "--now",
+            str(NOW_2024),
+            "--tracker",
+            "asterisk:trunk_channels=SIP/mtt",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "calls by direction: 1 inbound (1 by channel)" in result.output
 
@@ -483,9 +496,7 @@ def test_an_unknown_layout_is_refused_with_how_to_name_the_columns(tmp_path: Pat
     path = cdr(tmp_path, *moved)
     with pytest.raises(callframe.ExportError, match=r"not in a known Asterisk CDR layout") as exc:
         callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC)
-    assert "date-times in columns 11, 21, dispositions in 14, uniqueids in 16, 19" in str(
-        exc.value
-    )
+    assert "date-times in columns 11, 21, dispositions in 14, uniqueids in 16, 19" in str(exc.value)
     assert "asterisk:columns=" in str(exc.value) and str(path) in str(exc.value)
     order = list(asterisk.LAYOUTS["cdr_csv"])
     order.append(order.pop(9))
