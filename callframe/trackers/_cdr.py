@@ -8,11 +8,13 @@ its legs, as polars window expressions over the call's key (no per-row Python):
   is a call of its own);
 * its **time** is the earliest leg's ``start`` (:class:`CallStart`);
 * it was **answered** when a leg *talked*: ``billsec > 0`` and ``disposition`` ``ANSWERED``
-  (a ``NO ANSWER`` Dial leg may carry a ``billsec``) on a leg whose ``dstchannel`` is a
-  real channel (set, and not ``Local/…``) and whose ``channel`` is not ``Local/…`` either
-  (:meth:`Cdr.talked`). A ``Local/`` half repeats the talk of the real legs it links, and a
-  dialplan-only leg (``Hangup``, ``Playback``: no ``dstchannel``) was answered by the dialplan,
-  not by a person;
+  (a ``NO ANSWER`` Dial leg may carry a ``billsec``) on a leg whose ``dstchannel``, the party
+  that answered, is a real channel: set, and not ``Local/…`` (:meth:`Cdr.talked`). A leg *to* a
+  ``Local/…;1`` half is the dialplan's bookkeeping (``ANSWERED`` with ``billsec`` 0, or the
+  same talk again), and a dialplan-only leg (``Hangup``, ``Playback``: no ``dstchannel``) was
+  answered by the dialplan, not by a person. A leg *from* a ``Local/…;2`` half to a phone
+  (``Local/101@from-queue-…;2`` → ``PJSIP/101``) does count: when Asterisk does not optimise the
+  Local channel away, that is the only leg carrying the agent's talk;
 * when several legs talked, the **chosen** leg is the first answered in time (earliest answer,
   then earliest start, then first in the file): the person who picked the call up. Its
   ``billsec`` is the talk time (:class:`CallTalk`), and the hold time runs from the call's start
@@ -226,15 +228,13 @@ class Cdr:
     def _talked(self, ctx: Ctx) -> pl.Expr:
         """Whether a person talked on this leg (see the module docstring)."""
         dstchannel = self.channel_text(ctx, self.dstchannel)
-        channel = self.channel_text(ctx, self.channel)
         real_dst = (
             dstchannel.is_not_null() & ~_is_local(dstchannel)
             if self.dstchannel is not None
             else pl.lit(True)
         )
-        real_src = ~_is_local(channel).fill_null(False)
         billsec = self.seconds(ctx, self.billsec)
-        talked = (billsec > 0) & real_dst & real_src
+        talked = (billsec > 0) & real_dst
         if self.disposition is not None:
             # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
             talked = talked & (ctx.text(self.disposition).str.to_uppercase() == "ANSWERED")

@@ -36,12 +36,12 @@ outbound            ``dcontext``, else ``channel``/``dstchannel``, else the call
 
 **Calls and legs** (:mod:`callframe.trackers._cdr`): rows sharing ``linkedid`` (else
 ``uniqueid``) are one call. It was answered when a leg *talked*: ``billsec > 0``, ``ANSWERED``,
-with a real
-``dstchannel`` (not ``Local/…``, not empty as on the dialplan's own ``Hangup``/``Playback`` legs)
-and a ``channel`` that is not ``Local/…``. When several legs talked, the first answered in time
-is the call's (its ``billsec`` is the talk time): the person who picked up. The kept row is that
-leg, else the call's earliest; the others are rejected as ``*|extra_leg`` (never dropped
-silently).
+with a real ``dstchannel``, the party that answered (not a ``Local/…;1`` half, not empty as on the
+dialplan's own ``Hangup``/``Playback`` legs; a ``Local/…;2`` half dialling a phone counts: it
+carries the talk when Asterisk keeps the Local channel). When several legs talked, the first
+answered in time is the call's (its ``billsec`` is the talk time): the person who picked up.
+The kept row is that leg, else the call's earliest; the others are rejected as ``*|extra_leg``
+(never dropped silently).
 
 **Direction**: from the ``dcontext`` first (``from-trunk``, ``from-pstn``, ``…-pstn``,
 ``from-external``, ``ext-did``, ``from-did…``, ``incoming…`` → inbound; ``from-internal``,

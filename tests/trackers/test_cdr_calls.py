@@ -227,7 +227,7 @@ def test_of_several_legs_that_talked_the_first_answered_is_the_calls(tmp_path: P
     }
 
 
-def test_without_an_answer_column_the_answer_is_start_plus_ring_time(tmp_path: Path) -> None:
+def test_a_queue_call_through_a_local_channel_is_answered_by_the_agents_leg(tmp_path: Path) -> None:
     path = tmp_path / "cdr.csv"
     pl.DataFrame(
         {
@@ -246,12 +246,13 @@ def test_without_an_answer_column_the_answer_is_start_plus_ring_time(tmp_path: P
         }
     ).write_csv(path)
     conversion = callframe.convert(path, tracker="freepbx", now=NOW_2024, **UTC)
-    # the Local;2 half's channel is Local/: it repeats the talk of the real legs, it is not one
+    # the trunk's leg into the Local;1 half is bookkeeping; the Local;2 half's leg to the
+    # agent's phone carries the talk: 40 s, answered at 09:00:03 + (47 − 40) s = 09:00:10
     assert conversion.calls.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
-        (0, 50, 1)
+        (40, 10, 0)
     ]
-    talked = conversion.calls.height
-    assert talked == 1 and conversion.rejected.get_column("rule").to_list() == ["*|extra_leg"]
+    assert conversion.rejected.select("row", "rule").rows() == [(1, "*|extra_leg")]
+    assert conversion.directions == {"inbound by context": 1}
 
 
 def test_freepbx_answer_time_is_calldate_plus_duration_minus_billsec(tmp_path: Path) -> None:
