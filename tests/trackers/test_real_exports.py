@@ -24,7 +24,9 @@ import callframe
 from ..conftest import FIXTURES
 
 REAL = FIXTURES / "real"
-MANIFEST: list[dict[str, Any]] = tomllib.loads((REAL / "manifest.toml").read_text(encoding="utf-8"))["export"]
+MANIFEST: list[dict[str, Any]] = tomllib.loads(
+    (REAL / "manifest.toml").read_text(encoding="utf-8")
+)["export"]
 
 
 def _params(test: str) -> list[Any]:
