@@ -188,7 +188,15 @@ def trackers_markdown(proven: dict[str, str] | None = None) -> str:
     ``proven``: the cell of a last column "proven on real exports" per adapter name (the README
     passes what ``fixtures/real/manifest.toml`` says); no such column when ``None``.
     """
-    head = ("tracker", "`--tracker`", "reads", "call time", "Metrica IDs", "StaticCall", "defaults")
+    head: tuple[str, ...] = (
+        "tracker",
+        "`--tracker`",
+        "reads",
+        "call time",
+        "Metrica IDs",
+        "StaticCall",
+        "defaults",
+    )
     if proven is not None:
         head += ("proven on real exports",)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
