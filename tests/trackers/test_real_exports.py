@@ -97,7 +97,5 @@ def test_detection_names_the_real_exports_tracker(entry: dict[str, Any]) -> None
     if entry["tracker"] == "none":
         with pytest.raises(callframe.ExportError):
             callframe.detect(REAL / entry["file"])
-    elif entry.get("detect", True):
-        assert callframe.detect(REAL / entry["file"]).name == entry["tracker"]
     else:
-        pytest.skip("the tracker must be named for this export (manifest: detect = false)")
+        assert callframe.detect(REAL / entry["file"]).name == entry["tracker"]
