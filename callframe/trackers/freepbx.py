@@ -19,14 +19,15 @@ outbound            ``dcontext``, else ``channel``/``dstchannel``, else the call
 As with Asterisk (:mod:`callframe.trackers.asterisk`, rules in :mod:`callframe.trackers._cdr`),
 rows sharing ``linkedid`` (else ``uniqueid``) are one call, answered when a leg talked on a real
 channel (``billsec > 0``, ``ANSWERED``, ``dstchannel`` set and not ``Local/``); the kept row is
-that leg, else the earliest; the other legs of an inbound call are rejected as ``*|extra_leg``. Direction comes from
-``dcontext`` (``from-trunk``/``from-pstn``/``ext-did``… → inbound, ``from-internal``/
-``macro-dialout-trunk``/``outbound-allroutes``/``outrt-…`` → placed by an extension; FreePBX's
-``ext-local`` ends both inbound and internal calls, so it decides nothing), then the channels
-(``channel`` a trunk peer → inbound), then the caller's digit count; calls placed by an extension
-are ``*|outbound`` (to a trunk) or ``*|internal`` (nothing dialled, or an extension), each leg.
-Name your trunks with :func:`make_adapter` or ``--tracker "freepbx:trunk_channels=PJSIP/mtt"``:
-then a call touching none of them is internal.
+that leg, else the earliest; the other legs of an inbound call are rejected as ``*|extra_leg``.
+
+Direction comes from ``dcontext`` (``from-trunk``, ``from-pstn``, ``ext-did``… → inbound;
+``from-internal``, ``macro-dialout-trunk``, ``outbound-allroutes``, ``outrt-…`` → placed by an
+extension; FreePBX's ``ext-local`` ends both inbound and internal calls, so it decides nothing),
+then the channels (``channel`` a trunk peer → inbound), then the caller's digit count. Calls
+placed by an extension are ``*|outbound`` (to a trunk) or ``*|internal`` (nothing dialled, or an
+extension), on each of their legs. Name your trunks with :func:`make_adapter` or
+``--tracker "freepbx:trunk_channels=PJSIP/mtt"``: then a call touching none of them is internal.
 
 Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable with
 :meth:`Adapter.replace`:
