@@ -194,6 +194,20 @@ class Cdr:
                 for n in dict.fromkeys((self.billsec, self.duration))
             ),
         )
+        # whether the caller / dst is an extension: on their distinct values, joined back
+        for name, columns in (("caller_ext", self.caller), ("dst_ext", (self.dst,))):
+            present = [c for c in columns if c in frame.columns]
+            if not present:
+                continue
+            keys = frame.select(present).unique()
+            flag = (IsExtension(*present).expr(Ctx(frame=keys)) == 1).alias(f"__cdr:{name}")
+            frame = frame.join(
+                keys.with_columns(flag),
+                on=present,
+                how="left",
+                nulls_equal=True,
+                maintain_order="left",
+            )
         ctx = Ctx(frame=frame)
         way, how = self._leg_direction(ctx)
         frame = frame.with_columns(
@@ -285,8 +299,16 @@ class Cdr:
     def _leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
         """Per leg: the way (``inbound``/``outbound``/``internal``) and what decided it
         (``context``/``channel``/``digits``)."""
-        caller_ext = IsExtension(*self.caller).expr(ctx) == 1
-        dst_ext = (IsExtension(self.dst).expr(ctx) == 1).fill_null(False)
+        caller_ext = (
+            pl.col("__cdr:caller_ext")
+            if ctx.has("__cdr:caller_ext")
+            else IsExtension(*self.caller).expr(ctx) == 1
+        )
+        dst_ext = (
+            pl.col("__cdr:dst_ext")
+            if ctx.has("__cdr:dst_ext")
+            else IsExtension(self.dst).expr(ctx) == 1
+        ).fill_null(False)
         dstchannel = self.channel_text(ctx, self.dstchannel)
         channel = self.channel_text(ctx, self.channel)
         trunk_re = patterns(self.trunk_channels)
