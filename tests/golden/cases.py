@@ -215,6 +215,8 @@ def real_cases(real: Path = REAL) -> list[Case]:
         nested = entry.get("options", entry.get("convert", {}))
         merged = {**entry, **(nested if isinstance(nested, Mapping) else {})}
         options = {k: merged[k] for k in OPTION_KEYS if k in merged}
+        if "tracker_options" in merged and "tracker" in options:  # the adapter's own options
+            options["tracker"] = f"{options['tracker']}:{merged['tracker_options']}"
         if "mapping" in options:
             options["mapping"] = str((real / options["mapping"]).relative_to(FIXTURES))
         export = str((real / path).relative_to(FIXTURES))
