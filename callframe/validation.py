@@ -45,7 +45,7 @@ from callframe.contract.text import dtype_problem, normalise_expr, text_expr
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, ValidationReport, mask_value
 
-__all__ = ["FileIssue", "check_frame", "resolve_now"]
+__all__ = ["FileIssue", "check_frame", "contract_names", "resolve_now"]
 
 _DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_\d+$")
 _SEVERITY = {r.id: r.severity for r in rules_for("calls") + rules_for("conversions")}
@@ -158,6 +158,12 @@ def _header_failures(
     elif as_upload and not present.intersection(id_columns(kind)):
         out.append(_failure("*", "*|missing_id_column"))
     return out, broken, renamed
+
+
+def contract_names(frame_schema: pl.Schema, kind: Kind) -> dict[str, str]:
+    """The header names ``validate`` reads as a contract column under another spelling
+    (``{"clientid": "ClientId"}``): the same matching, for the pandera schemas."""
+    return _header_failures(frame_schema, kind)[2]
 
 
 def _row_failures(

@@ -96,8 +96,23 @@ CHECK_NAME = "callframe_rule"
 """The name under which callframe's check is registered on ``pandera.Check``."""
 
 _MISSING_COLUMN = "*|missing_column"
-_HEADER_RULES = ("*|unknown_column", "*|column_case", "*|duplicate_column")
+_NO_ROWS = "*|no_rows"
 _NOW: contextvars.ContextVar[int | None] = contextvars.ContextVar("callframe_now", default=None)
+_GIVEN: contextvars.ContextVar[tuple[tuple[str, pl.DataType], ...] | None] = contextvars.ContextVar(
+    "callframe_given_schema", default=None
+)
+"""The frame's schema as given (its own header names), while :class:`ContractSchema` validates
+it under the contract names ``validate`` reads them as."""
+
+
+def _frame_rule_ids(kind: Kind) -> tuple[str, ...]:
+    """The rules about the whole frame that ``validate`` checks on a frame (not on a file):
+    header rules but ``*|missing_column`` (pandera's own ``column_in_dataframe``) and
+    ``*|dtype`` (a column check), and ``*|no_rows`` (a frame is one whole upload)."""
+    header = [
+        r.id for r in rules_for(kind, scope="schema") if r.id not in (_MISSING_COLUMN, "*|dtype")
+    ]
+    return (*header, _NO_ROWS)
 
 
 # --- the check ---------------------------------------------------------------------------------
@@ -108,10 +123,14 @@ def _text_view(
 ) -> tuple[pl.LazyFrame, RuleContext, frozenset[str]]:
     """The text view ``validate`` checks, its rule context and the columns of unusable dtype.
 
-    Mirrors :func:`callframe.validation.check_frame`: a column of a dtype the contract refuses
-    is still present (cast to text) for the rules that do not need it, so ``*|id_required`` sees
+    Mirrors :func:`callframe.validation.check_frame`: a header name read as a contract column
+    (:func:`~callframe.validation.contract_names`: ``clientid``) is that column; a column of a
+    dtype the contract refuses is still present (cast to text) for the rules that do not need it, so ``*|id_required`` sees
     a numeric ``ClientId`` as an ID, and the rules about it are not run.
     """
+    renamed = contract_names(lf.collect_schema(), kind)  # `clientid` is ClientId, as there
+    if renamed:
+        lf = lf.rename(renamed)
     schema = lf.collect_schema()
     specs = [c for c in columns(kind) if c.name in schema]
     broken = frozenset(c.name for c in specs if dtype_problem(c, schema[c.name]))
@@ -127,6 +146,13 @@ def _text_view(
     return view, ctx, broken
 
 
+def contract_names(frame_schema: pl.Schema, kind: Kind) -> dict[str, str]:
+    """``validate``'s own header matching (imported late: validation is the layer above)."""
+    from callframe.validation import contract_names as names
+
+    return names(frame_schema, kind)
+
+
 def _now(now: int | None) -> int:
     if now is not None:
         return now
@@ -140,12 +166,13 @@ def _now(now: int | None) -> int:
 
 @functools.lru_cache(maxsize=64)
 def _header_rules_broken(kind: Kind, schema: tuple[tuple[str, pl.DataType], ...]) -> frozenset[str]:
-    """Header rules that ``validate`` reports for a frame of this schema (error or warning)."""
+    """Header rules that ``validate`` reports for a frame of this schema (error or warning);
+    ``*|no_rows`` is about the height, not the header: see :func:`_rule_check`."""
     from callframe.validation import check_frame
 
-    report = check_frame(pl.DataFrame(schema=dict(schema)), kind, now=0)
+    report = check_frame(pl.DataFrame(schema=dict(schema)), kind, now=0, as_upload=True)
     header = pl.concat([report.errors, report.warnings]).filter(pl.col("row").is_null())
-    return frozenset(header["rule"].to_list())
+    return frozenset(header["rule"].to_list()) - {_NO_ROWS}
 
 
 def _rule_check(
@@ -158,8 +185,11 @@ def _rule_check(
     if r.id == "*|dtype":
         unusable = dtype_problem(spec(k, data.key), lf.collect_schema()[data.key]) is not None
         return _every_row_fails(lf, r.id) if unusable else True
+    if r.id == _NO_ROWS:  # validate() checks a frame as one whole upload
+        empty = lf.select(pl.len()).collect().item() == 0
+        return _every_row_fails(lf, r.id) if empty else True
     if r.scope != "row":
-        key = tuple(lf.collect_schema().items())
+        key = _GIVEN.get() or tuple(lf.collect_schema().items())
         return _every_row_fails(lf, r.id) if r.id in _header_rules_broken(k, key) else True
     view, ctx, broken = _text_view(lf, k, _now(now))
     if broken.intersection(r.needs) or not r.applies(k, ctx.present):
@@ -251,11 +281,16 @@ class ContractSchema(pa.DataFrameSchema):
             return check_obj
         was_lazy = isinstance(check_obj, pl.LazyFrame)
         frame = check_obj.collect() if was_lazy else check_obj
+        # validate reads `clientid` as ClientId (a `*|column_case` warning): so do the column
+        # checks and pandera's required columns; the header checks see the names as given
+        kind = _kind_of(self)
+        renamed = contract_names(frame.schema, kind) if kind is not None else {}
         token = _NOW.set(_now(None))
+        given = _GIVEN.set(tuple(frame.schema.items()))
         try:
             with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
                 out = super().validate(
-                    frame,
+                    frame.rename(renamed) if renamed else frame,
                     head=head,
                     tail=tail,
                     sample=sample,
@@ -264,14 +299,26 @@ class ContractSchema(pa.DataFrameSchema):
                     inplace=inplace,
                 )
         finally:
+            _GIVEN.reset(given)
             _NOW.reset(token)
+        if renamed and isinstance(out, pl.DataFrame):
+            out = out.rename({contract: name for name, contract in renamed.items()})
         return out.lazy() if was_lazy and isinstance(out, pl.DataFrame) else out
+
+
+def _kind_of(schema: pa.DataFrameSchema) -> Kind | None:
+    """The kind a schema was generated for, as its checks carry it."""
+    for check in schema.checks:
+        kind = (check.statistics or {}).get("kind")
+        if kind is not None:
+            return parse_kind(kind)
+    return None
 
 
 def _schema(kind: Kind, name: str, now: int | None) -> ContractSchema:
     column_checks: dict[str, list[pa.Check]] = {c.name: [] for c in columns(kind)}
     frame_checks: list[pa.Check] = [
-        _check(rule(rule_id), kind, now) for rule_id in _HEADER_RULES if kind in rule(rule_id).kinds
+        _check(rule(rule_id), kind, now) for rule_id in _frame_rule_ids(kind)
     ]
     for c in columns(kind):
         column_checks[c.name].append(_check(rule("*|dtype"), kind, now))

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import callframe
-from callframe.contract.rules import rules_for
+from callframe.contract.rules import rule, rules_for
 from callframe.contract.schemas import (
     CHECK_NAME,
     CallsSchema,
@@ -33,6 +33,15 @@ from ..conftest import FIXTURES, NOW
 from .agreement import TYPINGS, by_callframe, by_pandera, typed
 
 GOOD_PHONE = "+79161234567"
+FRAME_RULES = {
+    "*|dtype",
+    "*|missing_id_column",
+    "*|unknown_column",
+    "*|column_case",
+    "*|duplicate_column",
+    "*|no_rows",
+}
+"""The checks about the whole frame (``*|missing_column`` is pandera's own failure)."""
 
 
 def contract_frame() -> pl.DataFrame:
@@ -245,12 +254,7 @@ def test_every_rule_is_a_registered_check_named_by_its_id() -> None:
     named = {c.statistics["rule"] for c in checks}
     row_rules = {r.id for r in rules_for("calls", scope="row")}
     assert row_rules <= named
-    assert named - row_rules == {
-        "*|dtype",
-        "*|unknown_column",
-        "*|column_case",
-        "*|duplicate_column",
-    }
+    assert named - row_rules == FRAME_RULES
     assert all(c.error.startswith(c.statistics["rule"] + ": ") for c in checks)
 
 
@@ -265,10 +269,12 @@ def test_serialised_schema_carries_every_check() -> None:
     serialised = [c for col in document["columns"].values() for c in col["checks"]]
     serialised += document["checks"]
     found = {c["rule"] for c in serialised}
-    assert {r.id for r in rules_for("calls", scope="row")} <= found
+    assert found == {r.id for r in rules_for("calls", scope="row")} | FRAME_RULES
     assert all(c["options"]["check_name"] == CHECK_NAME and c["now"] == NOW for c in serialised)
+    assert all(c["options"]["error"].startswith(c["rule"] + ": ") for c in serialised)
     warned = {c["rule"] for c in serialised if c["options"].get("raise_warning")}
-    assert warned == {r.id for r in rules_for("calls", scope="row") if r.severity == "warning"}
+    assert warned == {r for r in found if rule(r).severity == "warning"}
+    assert {"*|column_case", "DateTime|older_than_21_days", "DateTime|fraction"} <= warned
     yaml_text = schema.to_yaml()
     assert yaml_text is not None and "checks: null" not in yaml_text
     assert "PhoneNumber|e164" in yaml_text
