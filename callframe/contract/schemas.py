@@ -189,7 +189,8 @@ def _rule_check(
         empty = lf.select(pl.len()).collect().item() == 0
         return _every_row_fails(lf, r.id) if empty else True
     if r.scope != "row":
-        key = _GIVEN.get() or tuple(lf.collect_schema().items())
+        given = _GIVEN.get()
+        key = given if given is not None else tuple(lf.collect_schema().items())
         return _every_row_fails(lf, r.id) if r.id in _header_rules_broken(k, key) else True
     view, ctx, broken = _text_view(lf, k, _now(now))
     if broken.intersection(r.needs) or not r.applies(k, ctx.present):
@@ -290,7 +291,7 @@ class ContractSchema(pa.DataFrameSchema):
         try:
             with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
                 out = super().validate(
-                    frame.rename(renamed) if renamed else frame,
+                    _as_read(frame, renamed),
                     head=head,
                     tail=tail,
                     sample=sample,
@@ -301,9 +302,19 @@ class ContractSchema(pa.DataFrameSchema):
         finally:
             _GIVEN.reset(given)
             _NOW.reset(token)
-        if renamed and isinstance(out, pl.DataFrame):
+        if not frame.width:
+            out = frame
+        elif renamed and isinstance(out, pl.DataFrame):
             out = out.rename({contract: name for name, contract in renamed.items()})
         return out.lazy() if was_lazy and isinstance(out, pl.DataFrame) else out
+
+
+def _as_read(frame: pl.DataFrame, renamed: dict[str, str]) -> pl.DataFrame:
+    """The frame under the names ``validate`` reads; a frame without columns gets one without
+    values (pandera's polars backend cannot list the failure cases of a zero-width frame)."""
+    if not frame.width:
+        return pl.DataFrame({"__callframe_no_columns": pl.repeat(None, frame.height, eager=True)})
+    return frame.rename(renamed) if renamed else frame
 
 
 def _kind_of(schema: pa.DataFrameSchema) -> Kind | None:

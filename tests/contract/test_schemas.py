@@ -90,6 +90,8 @@ def test_pandera_agrees_with_validate_on_generated_frames(
 ) -> None:
     sample = data.draw(frames(kind, min_rows=0, max_rows=25, invalid_fraction=0.3, now=NOW))
     frame = typed(sample.frame, typing)
+    lower = data.draw(st.sets(st.sampled_from(frame.columns)) if frame.width else st.just(set()))
+    frame = frame.rename({name: name.lower() for name in lower})  # `*|column_case`, read as named
     given_frame = frame.lazy() if lazy else frame
     assert by_pandera(given_frame, kind, NOW) == by_callframe(frame, kind, NOW)
 
@@ -107,8 +109,44 @@ def test_pandera_agrees_on_frames_without_contract_columns_or_rows() -> None:
         pl.DataFrame({"Comment": ["x"]}),
         pl.DataFrame(schema={"DateTime": pl.String, "Comment": pl.String}),
         pl.DataFrame(schema={"DateTime": pl.Int64, "ClientId": pl.Int64}),
+        pl.DataFrame(schema={"DateTime": pl.String, "clientid": pl.String}),  # `*|no_rows`
+        pl.DataFrame({"DateTime": [str(NOW - 60)], "Comment": ["x"]}),  # `*|missing_id_column`
+        pl.DataFrame({"datetime": [str(NOW - 60)], "clientid": ["17"]}),  # `*|column_case`
+        pl.DataFrame(),
     ):
         assert by_pandera(frame, "calls", NOW) == by_callframe(frame, "calls", NOW)
+
+
+def _spelled(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """The frame with some header names spelled otherwise; row 1's ClientId has letters."""
+    bad = pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("12ab")).otherwise(pl.col("ClientId"))
+    return frame.with_columns(bad.alias("ClientId")).rename(names)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"ClientId": "clientid"},  # read as ClientId: its own rules run on it
+        {"DateTime": "date time", "UserId": " USERID "},  # a required column, non-word characters
+        {"ClientId": "client_id"},  # `_` is a word character: an unknown column
+        {"UserId": "clientid"},  # read as ClientId beside ClientId: a duplicate
+    ],
+)
+@pytest.mark.parametrize("typing", ["text", "numbers"])
+def test_pandera_reads_header_names_as_validate_does(names: dict[str, str], typing: str) -> None:
+    frame = _spelled(typed(text_frame(), typing), names)
+    ours = by_callframe(frame, "calls", NOW)
+    assert ours.errors or ours.warnings
+    for given in (frame, frame.lazy()):
+        assert by_pandera(given, "calls", NOW) == ours
+
+
+def test_a_frame_read_under_contract_names_comes_back_as_given() -> None:
+    frame = text_frame().rename({"ClientId": "clientid", "DateTime": "datetime"})
+    with pytest.warns(pandera.errors.SchemaWarning, match=r"\*\|column_case"):
+        out = pandera_schema("calls", now=NOW).validate(frame.lazy(), lazy=True)
+    assert out.collect().equals(frame)
+    assert callframe.validate(frame, now=NOW).ok
 
 
 # --- LazyFrames, pandera's own errors, no noise ----------------------------------------------
