@@ -120,30 +120,47 @@ def _frame_rule_ids(kind: Kind) -> tuple[str, ...]:
 
 def _text_view(
     lf: pl.LazyFrame, kind: Kind, now: int
-) -> tuple[pl.LazyFrame, RuleContext, frozenset[str]]:
-    """The text view ``validate`` checks, its rule context and the columns of unusable dtype.
+) -> tuple[pl.LazyFrame, RuleContext, frozenset[str], tuple[pl.Expr, ...]]:
+    """The text view ``validate`` checks, its rule context, the columns of unusable dtype and
+    the expressions normalising it (for the rules that are not ``raw``).
 
     Mirrors :func:`callframe.validation.check_frame`: a header name read as a contract column
     (:func:`~callframe.validation.contract_names`: ``clientid``) is that column; a column of a
-    dtype the contract refuses is still present (cast to text) for the rules that do not need it, so ``*|id_required`` sees
-    a numeric ``ClientId`` as an ID, and the rules about it are not run.
+    dtype the contract refuses is still present (cast to text) for the rules that do not need
+    it, so ``*|id_required`` sees a numeric ``ClientId`` as an ID, and the rules about it are
+    not run.
     """
-    renamed = contract_names(lf.collect_schema(), kind)  # `clientid` is ClientId, as there
+    renamed, exprs, present, broken, normalise = _view_plan(
+        kind, tuple(lf.collect_schema().items())
+    )
     if renamed:
-        lf = lf.rename(renamed)
-    schema = lf.collect_schema()
+        lf = lf.rename(renamed)  # `clientid` is ClientId, as in validate
+    # without any contract column, keep the height for the row rules
+    view = lf.select(exprs) if exprs else lf.select(pl.first().is_null().alias("__pad"))
+    return view, RuleContext(kind=kind, now=now, present=present), broken, normalise
+
+
+@functools.lru_cache(maxsize=64)
+def _view_plan(
+    kind: Kind, given: tuple[tuple[str, pl.DataType], ...]
+) -> tuple[
+    dict[str, str], tuple[pl.Expr, ...], frozenset[str], frozenset[str], tuple[pl.Expr, ...]
+]:
+    """What :func:`_text_view` builds for a frame of this schema, built once per schema (each
+    rule is a check of its own: a frame is viewed once per rule)."""
+    renamed = contract_names(pl.Schema(dict(given)), kind)
+    schema = {renamed.get(name, name): dtype for name, dtype in given}
     specs = [c for c in columns(kind) if c.name in schema]
     broken = frozenset(c.name for c in specs if dtype_problem(c, schema[c.name]))
-    exprs = [
+    exprs = tuple(
         pl.col(c.name).cast(pl.String, strict=False)
         if c.name in broken
         else text_expr(c, schema[c.name])
         for c in specs
-    ]
-    # without any contract column, keep the height for the row rules
-    view = lf.select(exprs) if exprs else lf.select(pl.first().is_null().alias("__pad"))
-    ctx = RuleContext(kind=kind, now=now, present=frozenset(c.name for c in specs))
-    return view, ctx, broken
+    )
+    normalise = tuple(normalise_expr(c) for c in specs if c.name not in broken)
+    present = frozenset(c.name for c in specs)
+    return renamed, exprs, present, broken, normalise
 
 
 def contract_names(frame_schema: pl.Schema, kind: Kind) -> dict[str, str]:
@@ -192,13 +209,11 @@ def _rule_check(
         given = _GIVEN.get()
         key = given if given is not None else tuple(lf.collect_schema().items())
         return _every_row_fails(lf, r.id) if r.id in _header_rules_broken(k, key) else True
-    view, ctx, broken = _text_view(lf, k, _now(now))
+    view, ctx, broken, normalise = _text_view(lf, k, _now(now))
     if broken.intersection(r.needs) or not r.applies(k, ctx.present):
         return True
-    if not r.raw:  # as callframe.validate: raw rules see values as given, the others normalised
-        view = view.with_columns(
-            normalise_expr(c) for c in columns(k) if c.name in ctx.present and c.name not in broken
-        )
+    if not r.raw and normalise:  # as validate: raw rules see values as given, others normalised
+        view = view.with_columns(normalise)
     # with_columns, not select: a rule made of literals (no ID column at all) keeps the height
     return view.with_columns((~r.expression(ctx)).alias(r.id)).select(r.id)
 

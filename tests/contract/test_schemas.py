@@ -137,8 +137,8 @@ def test_pandera_reads_header_names_as_validate_does(names: dict[str, str], typi
     frame = _spelled(typed(text_frame(), typing), names)
     ours = by_callframe(frame, "calls", NOW)
     assert ours.errors or ours.warnings
-    for given in (frame, frame.lazy()):
-        assert by_pandera(given, "calls", NOW) == ours
+    for either in (frame, frame.lazy()):
+        assert by_pandera(either, "calls", NOW) == ours
 
 
 def test_a_frame_read_under_contract_names_comes_back_as_given() -> None:
