@@ -28,10 +28,17 @@ How the contract maps onto pandera:
   ``*|dtype`` check per column says which dtypes the contract accepts: IDs and phones text only;
   ``DateTime`` text or integer/float Unix seconds, never a polars ``Datetime``; flags, durations
   and money text, numbers or booleans. Header rules (``*|unknown_column``, ``*|column_case``,
-  ``*|duplicate_column``) are dataframe checks (so ``strict=False``: an unknown column is
-  reported under its rule id); a missing required column (``DateTime``; ``Target`` for
-  conversions) is pandera's own ``column_in_dataframe`` failure (callframe's
-  ``*|missing_column``).
+  ``*|duplicate_column``, ``*|missing_id_column``) and ``*|no_rows`` are dataframe checks (so
+  ``strict=False``: an unknown column is reported under its rule id); a missing required column
+  (``DateTime``; ``Target`` for conversions) is pandera's own ``column_in_dataframe`` failure
+  (callframe's ``*|missing_column``). As ``validate``, a schema checks a frame as one whole
+  upload: without rows or without any ID column it fails.
+* **Header names are read as ``validate`` reads them.** A name that differs from a contract
+  column only in case or non-word characters (``clientid``, `` UserId ``) is that column, with a
+  ``*|column_case`` warning: :class:`ContractSchema` validates the frame under the contract
+  names (its column checks, required columns and failure cases use them) and hands it back
+  under its own. The matching is ``validate``'s
+  (:func:`callframe.validation.contract_names`).
 * **LazyFrames are validated in full.** pandera validates only names and dtypes of a
   ``LazyFrame`` by default; these schemas collect it once and always run the data checks
   (``validation_depth=SCHEMA_AND_DATA``), then hand back a ``LazyFrame``. Only pandera's own
