@@ -25,7 +25,7 @@ from datetime import datetime
 
 import polars as pl
 
-from callframe.contract.columns import ColumnSpec, Kind, columns, parse_kind
+from callframe.contract.columns import ColumnSpec, Kind, columns, parse_kind, resolve_aliases
 from callframe.contract.rules import Rule, RuleContext, rule, rules_for
 from callframe.contract.text import dtype_problem, text_expr
 from callframe.errors import UsageError
@@ -154,6 +154,9 @@ def _row_failures(
             value = mask_value(pl.col(col), col)
         else:
             value = pl.lit(None, dtype=pl.String)
+        hint = pl.lit(r.hint or None, dtype=pl.String)
+        if r.row_hint is not None and col in text.columns:
+            hint = pl.coalesce(r.row_hint(), hint)
         pieces[r.severity].append(
             hits.select(
                 pl.col("__row").cast(pl.Int64).alias("row"),
@@ -161,7 +164,7 @@ def _row_failures(
                 pl.lit(r.id).alias("rule"),
                 pl.lit(r.title).alias("title"),
                 value.alias("value"),
-                pl.lit(r.hint or None, dtype=pl.String).alias("hint"),
+                hint.alias("hint"),
             )
         )
     errors, warnings = (
@@ -200,6 +203,9 @@ def check_frame(
         raise UsageError(
             f"validate() takes a polars DataFrame/LazyFrame or a path, not {type(data).__name__}"
         )
+    aliases = resolve_aliases(k, frame.columns)  # the chats CSV's ClientId for ClientID …
+    if aliases:
+        frame = frame.rename(aliases)
 
     header, broken = _header_failures(frame.schema, k)
     header += [_failure("*", i.rule, hint=i.hint) for i in file_issues]

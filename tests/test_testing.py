@@ -14,6 +14,7 @@ from callframe.testing import (
     assert_valid,
     frames,
     sample_calls,
+    sample_chats,
     sample_conversions,
 )
 
@@ -21,7 +22,8 @@ from .conftest import NOW
 
 
 @pytest.mark.parametrize(
-    ("maker", "kind"), [(sample_calls, "calls"), (sample_conversions, "conversions")]
+    ("maker", "kind"),
+    [(sample_calls, "calls"), (sample_conversions, "conversions"), (sample_chats, "chats")],
 )
 def test_samples_are_valid_and_reproducible(maker, kind: str) -> None:  # type: ignore[no-untyped-def]
     first = maker(2000, seed=11, now=NOW)
@@ -32,7 +34,8 @@ def test_samples_are_valid_and_reproducible(maker, kind: str) -> None:  # type: 
 
 
 @pytest.mark.parametrize(
-    ("maker", "kind"), [(sample_calls, "calls"), (sample_conversions, "conversions")]
+    ("maker", "kind"),
+    [(sample_calls, "calls"), (sample_conversions, "conversions"), (sample_chats, "chats")],
 )
 def test_each_broken_row_breaks_exactly_its_named_rule(maker, kind: str) -> None:  # type: ignore[no-untyped-def]
     sample = maker(30_000, seed=5, invalid_fraction=0.05, now=NOW)

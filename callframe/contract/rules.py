@@ -22,7 +22,13 @@ from typing import Literal
 
 import polars as pl
 
-from callframe.contract.columns import Kind, columns, id_columns
+from callframe.contract.columns import (
+    CHAT_CONTACT_COLUMNS,
+    CHAT_PLATFORMS,
+    Kind,
+    columns,
+    id_columns,
+)
 
 __all__ = [
     "LINK_WINDOW_SECONDS",
@@ -55,6 +61,9 @@ UINT64_MAX = "18446744073709551615"
 _BOTH: frozenset[Kind] = frozenset({"calls", "conversions"})
 _CALLS: frozenset[Kind] = frozenset({"calls"})
 _CONVERSIONS: frozenset[Kind] = frozenset({"conversions"})
+_CHATS: frozenset[Kind] = frozenset({"chats"})
+_ALL: frozenset[Kind] = frozenset({"calls", "conversions", "chats"})
+_CALLS_CHATS: frozenset[Kind] = frozenset({"calls", "chats"})
 
 
 @functools.cache
@@ -85,7 +94,9 @@ class Rule:
     """One rule of the contract.
 
     ``fails`` builds the expression that is ``True`` on rows breaking the rule; it runs only
-    when every column in ``needs`` is present. ``hint`` says what to do about a failure.
+    when every column in ``needs`` is present. ``hint`` says what to do about a failure;
+    ``row_hint``, when set, says it per row from the rule's own column (``Telegram`` → write
+    ``telegram``), falling back to ``hint`` where it is null.
     """
 
     id: str
@@ -96,6 +107,7 @@ class Rule:
     needs: tuple[str, ...] = ()
     fails: Callable[[RuleContext], pl.Expr] | None = field(default=None, repr=False)
     hint: str = ""
+    row_hint: Callable[[], pl.Expr] | None = field(default=None, repr=False)
 
     @property
     def column(self) -> str:
@@ -228,12 +240,17 @@ def _id_rules() -> list[Rule]:
             hint="Fill one ID column, mark the call static (StaticCall=1), or leave it out.",
         )
     ]
-    for name, label in (("ClientId", "Metrica ClientID"), ("Yclid", "Yclid")):
+    digit_ids = (
+        ("ClientId", "Metrica ClientID", _BOTH),
+        ("ClientID", "Metrica ClientID", _CHATS),  # the chat page's spelling
+        ("Yclid", "Yclid", _ALL),
+    )
+    for name, label, kinds in digit_ids:
         out += [
             Rule(
                 f"{name}|digits",
                 f"{name} is not 1–20 digits ({label} is a digit string, never a float)",
-                _BOTH,
+                kinds,
                 needs=(name,),
                 fails=_not_matching(name, r"^\d{1,20}$"),
                 hint="Read IDs as text; remove spaces, quotes and '.0'.",
@@ -241,14 +258,19 @@ def _id_rules() -> list[Rule]:
             Rule(
                 f"{name}|uint64",
                 f"{name} is larger than an unsigned 64-bit integer",
-                _BOTH,
+                kinds,
                 needs=(name,),
                 fails=_uint64_overflow(name),
                 hint="The value is not a real ID; take it from the tracker again.",
             ),
         ]
-    for name in ("UserId", "PurchaseId"):
-        kinds = _BOTH if name == "UserId" else _CONVERSIONS
+    text_ids = (
+        ("UserId", _BOTH),
+        ("PurchaseId", _CONVERSIONS),
+        ("UserID", _CHATS),
+        ("PurchaseID", _CHATS),
+    )
+    for name, kinds in text_ids:
         out += [
             Rule(
                 f"{name}|not_blank",
@@ -275,15 +297,15 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|required",
             "DateTime is empty",
-            _BOTH,
+            _ALL,
             needs=("DateTime",),
             fails=lambda ctx: pl.col("DateTime").is_null(),
-            hint="Every row needs the call time.",
+            hint="Every row needs the time of the call, conversion or chat.",
         ),
         Rule(
             "DateTime|integer",
             "DateTime is not an integer number of Unix seconds",
-            _BOTH,
+            _ALL,
             needs=("DateTime",),
             fails=_not_matching("DateTime", _INT),
             hint="Convert dates to Unix seconds in UTC (callframe convert does it).",
@@ -291,7 +313,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|milliseconds",
             "DateTime has 13 digits: milliseconds, not seconds",
-            _BOTH,
+            _ALL,
             needs=("DateTime",),
             fails=_matching("DateTime", _MS),
             hint="Divide by 1000.",
@@ -299,7 +321,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|not_before_2000",
             "DateTime is before 2000-01-01",
-            _BOTH,
+            _ALL,
             needs=("DateTime",),
             fails=_dt_before_2000,
             hint="A broken timestamp; check the export's date column.",
@@ -307,7 +329,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|not_future",
             f"DateTime is in the future (more than {SKEW_SECONDS // 60} minutes ahead)",
-            _BOTH,
+            _ALL,
             needs=("DateTime",),
             fails=_dt_future,
             hint="Local time sent as UTC? Convert with the export's time zone (--tz).",
@@ -315,11 +337,11 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|older_than_21_days",
             "DateTime is more than 21 days old: Metrica will not link it to a session",
-            _BOTH,
+            _ALL,
             severity="warning",
             needs=("DateTime",),
             fails=_dt_old,
-            hint="Upload calls sooner; old calls still count as static.",
+            hint="Upload sooner: Metrica links to sessions within 21 days (old calls: static).",
         ),
     ]
 
@@ -407,7 +429,7 @@ def _text_rules() -> list[Rule]:
         Rule(
             "PhoneNumber|e164",
             "PhoneNumber is not '+' and 8–15 digits (E.164, no spaces)",
-            _CALLS,
+            _CALLS_CHATS,
             needs=("PhoneNumber",),
             fails=_not_matching("PhoneNumber", r"^\+\d{8,15}$"),
             hint="Normalise 8 (495) … to +7495…; callframe convert does it.",
@@ -469,54 +491,129 @@ def _text_rules() -> list[Rule]:
     return out
 
 
+def _platform_not_allowed(ctx: RuleContext) -> pl.Expr:
+    c = pl.col("ChatPlatform")
+    return c.is_not_null() & ~c.is_in(list(CHAT_PLATFORMS))
+
+
+def _platform_hint() -> pl.Expr:
+    """For a known platform in another case or with spaces: the exact value to write."""
+    lower = pl.col("ChatPlatform").str.strip_chars().str.to_lowercase()
+    return pl.when(lower.is_in(list(CHAT_PLATFORMS))).then(
+        pl.format("Write it in lower case: '{}'.", lower)
+    )
+
+
+def _no_chat_contact(ctx: RuleContext) -> pl.Expr:
+    present = [_has_value(ctx.col(n)) for n in CHAT_CONTACT_COLUMNS if n in ctx.present]
+    return ~pl.any_horizontal(present) if present else pl.lit(True)
+
+
+def _unattributed(ctx: RuleContext) -> pl.Expr:
+    # a malformed ID still counts: its own rule reports it (one bad cell, one rule)
+    present = [ctx.col(n).is_not_null() for n in id_columns(ctx.kind) if n in ctx.present]
+    return ~pl.any_horizontal(present) if present else pl.lit(True)
+
+
+def _chat_rules() -> list[Rule]:
+    """The chats CSV (``upload?type=CHATS``); its DateTime, PhoneNumber and ID rules are the
+    shared ones above."""
+    platforms = ", ".join(CHAT_PLATFORMS)
+    return [
+        Rule(
+            "ChatPlatform|required",
+            "ChatPlatform is empty",
+            _CHATS,
+            needs=("ChatPlatform",),
+            fails=lambda ctx: pl.col("ChatPlatform").is_null(),
+            hint=f"Every chat needs its messenger: {platforms}.",
+        ),
+        Rule(
+            "ChatPlatform|allowed",
+            f"ChatPlatform is not one of {platforms} (in lower case)",
+            _CHATS,
+            needs=("ChatPlatform",),
+            fails=_platform_not_allowed,
+            hint=f"Metrica takes chats from {platforms} only, written in lower case.",
+            row_hint=_platform_hint,
+        ),
+        Rule(
+            "*|chat_contact_required",
+            "Row has no ChatUsername, ChatUserID or PhoneNumber (who the chat was with)",
+            _CHATS,
+            fails=_no_chat_contact,
+            hint="Fill ChatUsername, ChatUserID or PhoneNumber, or leave the row out.",
+        ),
+        Rule(
+            "*|unattributed",
+            "Row has no ClientID, UserID, Yclid or PurchaseID: uploaded, but not linked to a visit",
+            _CHATS,
+            severity="warning",
+            fails=_unattributed,
+            hint="Pass the visitor's ClientID (or UserID, Yclid) to link the chat to its session.",
+        ),
+        *(
+            Rule(
+                f"{name}|max_length",
+                f"{name} is longer than {MAX_TEXT_LENGTH} characters",
+                _CHATS,
+                severity="warning",
+                needs=(name,),
+                fails=_too_long(name),
+            )
+            for name in ("ChatUsername", "ChatUserID")
+        ),
+    ]
+
+
 def _structure_rules() -> list[Rule]:
     return [
         Rule(
             "*|missing_column",
             "A required column is missing",
-            _BOTH,
+            _ALL,
             scope="schema",
-            hint="Add the column (DateTime; Target for conversions).",
+            hint="Add the column (DateTime; Target for conversions; ChatPlatform for chats).",
         ),
         Rule(
             "*|unknown_column",
             "Column is not part of the Metrica upload format",
-            _BOTH,
+            _ALL,
             scope="schema",
             hint="Remove it or rename it to a contract column.",
         ),
         Rule(
             "*|column_case",
             "Column name differs from a contract column only in case or spacing",
-            _BOTH,
+            _ALL,
             scope="schema",
             hint="Rename it exactly as the hint says.",
         ),
         Rule(
             "*|duplicate_column",
             "Column appears more than once",
-            _BOTH,
+            _ALL,
             scope="schema",
             hint="Keep one copy.",
         ),
         Rule(
             "*|dtype",
             "Column has a type that cannot be written safely",
-            _BOTH,
+            _ALL,
             scope="schema",
             hint="See the message; IDs must be text, DateTime Unix seconds.",
         ),
         Rule(
             "*|separator",
             "File is not comma-separated",
-            _BOTH,
+            _ALL,
             scope="file",
             hint="Metrica reads ',' only; write the file with callframe.write_csv.",
         ),
         Rule(
             "*|bom",
             "File starts with a byte-order mark",
-            _BOTH,
+            _ALL,
             scope="file",
             hint="Save as UTF-8 without BOM.",
         ),
@@ -531,6 +628,7 @@ RULES: tuple[Rule, ...] = tuple(
     + _duration_rules()
     + _money_rules()
     + _text_rules()
+    + _chat_rules()
 )
 """Every rule, schema and file rules first, then row rules grouped by column."""
 

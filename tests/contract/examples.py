@@ -39,6 +39,18 @@ GOOD_CONVERSION: dict[str, str | None] = {
     "PurchaseId": None,
 }
 
+GOOD_CHAT: dict[str, str | None] = {
+    "DateTime": str(NOW - 3600),
+    "ChatPlatform": "telegram",
+    "ChatUsername": "example_user",
+    "ChatUserID": None,
+    "PhoneNumber": None,
+    "ClientID": "1795012345678901234",
+    "UserID": None,
+    "Yclid": None,
+    "PurchaseID": None,
+}
+
 Cells = dict[str, str | None]
 
 EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
@@ -113,10 +125,35 @@ EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
     "Target|required": ("conversions", {"Target": "lead"}, {"Target": None}),
     "Target|identifier": ("conversions", {"Target": "lead.form-2_b"}, {"Target": "lead form"}),
     "Target|goal_name": ("conversions", {"Target": "lead_2"}, {"Target": "Заявка с сайта"}),
+    # the chats CSV (its DateTime, PhoneNumber and Yclid rules are the ones above)
+    "ChatPlatform|required": ("chats", {"ChatPlatform": "viber"}, {"ChatPlatform": None}),
+    "ChatPlatform|allowed": ("chats", {"ChatPlatform": "whatsapp"}, {"ChatPlatform": "Telegram"}),
+    "*|chat_contact_required": (
+        "chats",
+        {"ChatUsername": None, "ChatUserID": "532118844"},
+        {"ChatUsername": None, "ChatUserID": " "},
+    ),
+    "*|unattributed": (
+        "chats",
+        {"ClientID": None, "PurchaseID": "ORD-1"},
+        {"ClientID": None},
+    ),
+    "ClientID|digits": ("chats", {"ClientID": "18446744073709551615"}, {"ClientID": "1.79e18"}),
+    "ClientID|uint64": (
+        "chats",
+        {"ClientID": "18446744073709551615"},
+        {"ClientID": "18446744073709551616"},
+    ),
+    "UserID|not_blank": ("chats", {"UserID": "crm-1"}, {"UserID": "  "}),
+    "UserID|max_length": ("chats", {"UserID": "u" * 1024}, {"UserID": LONG}),
+    "PurchaseID|not_blank": ("chats", {"PurchaseID": "ORD-1"}, {"PurchaseID": "\t"}),
+    "PurchaseID|max_length": ("chats", {"PurchaseID": "p" * 1024}, {"PurchaseID": LONG}),
+    "ChatUsername|max_length": ("chats", {"ChatUsername": "n" * 1024}, {"ChatUsername": LONG}),
+    "ChatUserID|max_length": ("chats", {"ChatUserID": "1" * 1024}, {"ChatUserID": LONG}),
 }
 
 
 def row(kind: str, cells: Cells) -> dict[str, str | None]:
-    base = dict(GOOD_CALL if kind == "calls" else GOOD_CONVERSION)
+    base = dict({"calls": GOOD_CALL, "conversions": GOOD_CONVERSION, "chats": GOOD_CHAT}[kind])
     base.update(cells)
     return base
