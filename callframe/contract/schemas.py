@@ -1,4 +1,4 @@
-"""Pandera ``DataFrameModel``s (polars backend) for the two upload kinds.
+"""Pandera ``DataFrameModel``s (polars backend) for the three upload kinds.
 
 The models are *generated* from :mod:`~callframe.contract.columns` and
 :mod:`~callframe.contract.rules`, so a rule lives in one place and both engines apply it:
@@ -31,7 +31,13 @@ from callframe.contract.columns import Kind, columns
 from callframe.contract.rules import Rule, RuleContext, rules_for
 from callframe.contract.text import dtype_problem, text_expr
 
-__all__ = ["CallsSchema", "ConversionsSchema", "pandera_schema"]
+__all__ = ["CallsSchema", "ChatsSchema", "ConversionsSchema", "pandera_schema"]
+
+_NAMES: dict[str, str] = {
+    "calls": "CallsSchema",
+    "conversions": "ConversionsSchema",
+    "chats": "ChatsSchema",
+}
 
 
 def _text_view(lf: pl.LazyFrame, kind: Kind) -> tuple[pl.LazyFrame, frozenset[str]]:
@@ -97,9 +103,12 @@ CallsSchema = _build("calls", "CallsSchema", None)
 """The ``upload_calls`` CSV as a pandera model (clock-based "now")."""
 ConversionsSchema = _build("conversions", "ConversionsSchema", None)
 """The offline-conversion (``upload``, BASIC) CSV as a pandera model (clock-based "now")."""
+ChatsSchema = _build("chats", "ChatsSchema", None)
+"""The chats (``upload?type=CHATS``) CSV as a pandera model (clock-based "now"); it takes the
+chat page's ``ClientID``/``UserID``/``PurchaseID`` spelling (rename ``ClientId`` first, or use
+:func:`callframe.validate`, which reads either)."""
 
 
 def pandera_schema(kind: Kind, *, now: int | None = None) -> pa.DataFrameSchema:
     """A pandera ``DataFrameSchema`` for ``kind`` whose time rules use a fixed ``now``."""
-    name = "CallsSchema" if kind == "calls" else "ConversionsSchema"
-    return _build(kind, name, now).to_schema()
+    return _build(kind, _NAMES[kind], now).to_schema()

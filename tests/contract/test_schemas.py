@@ -49,3 +49,22 @@ def test_conversions_model_has_target_rules() -> None:
     with pytest.raises(pandera.errors.SchemaErrors) as info:
         pandera_schema("conversions", now=NOW).validate(frame, lazy=True)
     assert "Target holds Cyrillic text" in " ".join(info.value.failure_cases["check"])
+
+
+def test_the_chats_model_agrees_with_validate() -> None:
+    import pandera.errors
+
+    text = pl.read_csv(FIXTURES / "metrica" / "chats.csv", infer_schema=False)
+    frame = callframe.validate(text, "chats", now=NOW).valid()
+    schema = pandera_schema("chats", now=NOW)
+    assert schema.validate(frame, lazy=True).equals(frame)
+    names = {c.name for c in schema.checks}
+    for column in schema.columns.values():
+        names |= {c.name for c in column.checks}
+    assert names == {r.id for r in rules_for("chats", scope="row")}
+    assert callframe.ChatsSchema.__name__ == "ChatsSchema"
+
+    bad = frame.with_columns(pl.lit("Telegram").alias("ChatPlatform"))
+    with pytest.raises(pandera.errors.SchemaErrors) as info:
+        pandera_schema("chats", now=NOW).validate(bad, lazy=True)
+    assert "ChatPlatform is not one of" in " ".join(info.value.failure_cases["check"])
