@@ -31,5 +31,7 @@ def validate(
     """
     if isinstance(data, str | Path):
         frame, issues = read_metrica_csv(data)
-        return check_frame(frame, kind, now=now, source=str(data), file_issues=issues)
-    return check_frame(data, kind, now=now)
+        return check_frame(
+            frame, kind, now=now, source=str(data), file_issues=issues, as_upload=True
+        )
+    return check_frame(data, kind, now=now, as_upload=True)

@@ -87,12 +87,23 @@ DEFECTS: dict[str, dict[str, str | None]] = {
     "*|unattributed": {"ClientID": None, "UserID": None, "Yclid": None, "PurchaseID": None},
     "ClientID|digits": {"ClientID": "1.795012345678901E+18"},
     "ClientID|uint64": {"ClientID": "18446744073709551616"},
-    "UserID|not_blank": {"UserID": "   "},
     "UserID|max_length": {"UserID": _LONG},
-    "PurchaseID|not_blank": {"PurchaseID": " "},
     "PurchaseID|max_length": {"PurchaseID": _LONG},
     "ChatUsername|max_length": {"ChatUsername": _LONG},
     "ChatUserID|max_length": {"ChatUserID": _LONG},
+    # whitespace in the chat-only columns (Metrica trims it: warnings); the row keeps its
+    # contact and an ID, so that the blank cell breaks its own rule only
+    "ChatPlatform|padded": {"ChatPlatform": " viber "},
+    "ChatUsername|padded": {"ChatUsername": " user_1 "},
+    "ChatUsername|not_blank": {"ChatUsername": "  ", "PhoneNumber": "+79161234567"},
+    "ChatUserID|padded": {"ChatUserID": "532118844 "},
+    "ChatUserID|not_blank": {"ChatUserID": " ", "PhoneNumber": "+79161234567"},
+    "ClientID|padded": {"ClientID": " 1795012345678901234"},
+    "ClientID|not_blank": {"ClientID": " ", "Yclid": "7312345678901234567"},
+    "UserID|padded": {"UserID": "\tcrm-1 "},
+    "UserID|not_blank": {"UserID": "   ", "ClientID": "1795012345678901234"},
+    "PurchaseID|padded": {"PurchaseID": " ORD-1"},
+    "PurchaseID|not_blank": {"PurchaseID": " ", "ClientID": "1795012345678901234"},
 }
 """For each row rule, the cells that make a generated (valid) row break that rule alone.
 

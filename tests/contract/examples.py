@@ -131,7 +131,7 @@ EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
     "*|chat_contact_required": (
         "chats",
         {"ChatUsername": None, "ChatUserID": "532118844"},
-        {"ChatUsername": None, "ChatUserID": " "},
+        {"ChatUsername": None},
     ),
     "*|unattributed": (
         "chats",
@@ -144,10 +144,28 @@ EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
         {"ClientID": "18446744073709551615"},
         {"ClientID": "18446744073709551616"},
     ),
-    "UserID|not_blank": ("chats", {"UserID": "crm-1"}, {"UserID": "  "}),
     "UserID|max_length": ("chats", {"UserID": "u" * 1024}, {"UserID": LONG}),
-    "PurchaseID|not_blank": ("chats", {"PurchaseID": "ORD-1"}, {"PurchaseID": "\t"}),
     "PurchaseID|max_length": ("chats", {"PurchaseID": "p" * 1024}, {"PurchaseID": LONG}),
+    # whitespace in the chat-only columns: Metrica trims it (warnings)
+    "ChatPlatform|padded": ("chats", {"ChatPlatform": "viber"}, {"ChatPlatform": "viber "}),
+    "ChatUsername|padded": ("chats", {"ChatUsername": "a b"}, {"ChatUsername": " ab"}),
+    "ChatUsername|not_blank": (
+        "chats",
+        {"ChatUsername": None, "PhoneNumber": "+79161234567"},
+        {"ChatUsername": "  ", "PhoneNumber": "+79161234567"},
+    ),
+    "ChatUserID|padded": ("chats", {"ChatUserID": "532118844"}, {"ChatUserID": "\t532118844"}),
+    "ChatUserID|not_blank": ("chats", {"ChatUserID": None}, {"ChatUserID": " "}),
+    "ClientID|padded": ("chats", {"ClientID": "1"}, {"ClientID": "1 "}),
+    "ClientID|not_blank": (
+        "chats",
+        {"ClientID": None, "Yclid": "7312345678901234567"},
+        {"ClientID": "  ", "Yclid": "7312345678901234567"},
+    ),
+    "UserID|padded": ("chats", {"UserID": "crm-1"}, {"UserID": " crm-1"}),
+    "UserID|not_blank": ("chats", {"UserID": None}, {"UserID": "   "}),
+    "PurchaseID|padded": ("chats", {"PurchaseID": "ORD-1"}, {"PurchaseID": "ORD-1\t"}),
+    "PurchaseID|not_blank": ("chats", {"PurchaseID": None}, {"PurchaseID": "\t"}),
     "ChatUsername|max_length": ("chats", {"ChatUsername": "n" * 1024}, {"ChatUsername": LONG}),
     "ChatUserID|max_length": ("chats", {"ChatUserID": "1" * 1024}, {"ChatUserID": LONG}),
 }
