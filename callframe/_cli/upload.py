@@ -330,6 +330,14 @@ def sandbox_command(
     processing_seconds: float = typer.Option(
         2.0, "--processing-seconds", help="Time from upload to PROCESSED.", min=0
     ),
+    fresh_counter: list[int] = typer.Option(
+        [],
+        "--fresh-counter",
+        metavar="COUNTER",
+        help="A counter that has not collected enough visits yet: uploads without the "
+        "ignore-threshold parameter get 400 visit_join_threshold_unmet (repeatable).",
+        min=1,
+    ),
 ) -> None:
     """Run a local Metrica stand-in (no network): prints its base URL, then serves until Ctrl-C.
 
@@ -337,7 +345,12 @@ def sandbox_command(
     """
     from callframe.metrica.sandbox import DEFAULT_TOKEN, Sandbox, run
 
-    app_ = Sandbox(token or DEFAULT_TOKEN, db=db, processing_seconds=processing_seconds)
+    app_ = Sandbox(
+        token or DEFAULT_TOKEN,
+        db=db,
+        processing_seconds=processing_seconds,
+        fresh_counters=fresh_counter,
+    )
 
     def ready(url: str) -> None:
         sys.stdout.write(url + "\n")
