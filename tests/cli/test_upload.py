@@ -20,7 +20,7 @@ from callframe.metrica.sandbox import Sandbox, serve
 from ..conftest import FIXTURES, NOW
 
 METRICA = FIXTURES / "metrica"
-CALLS = METRICA / "calls.csv"
+CALLS = METRICA / "calls_client_ids.csv"  # one ID type: one upload
 TOKEN = "cli-test-token-0a1b2c3d4e5f"
 runner = CliRunner()
 
@@ -55,8 +55,11 @@ def upload(*extra: str, path: Path = CALLS) -> tuple[int, str, str]:
 def test_upload_then_rerun_then_force(url: str, sandbox: Sandbox) -> None:
     code, out, _ = upload("--comment", "nightly")
     assert code == 0
-    assert "sent as upload 1 (PROCESSED): 10 rows in file, 10 accepted, 1 static, 9 dynamic" in out
-    assert "nightly [cf:" in out
+    assert (
+        "CLIENT_ID, 8 rows: sent as upload 1 (PROCESSED): 8 rows in file, 8 accepted, "
+        "1 static, 7 dynamic" in out
+    )
+    assert "comment: nightly cf" in out and "warning" not in out
     code, out, _ = upload()
     assert code == 0 and "already uploaded (same content) as upload 1" in out
     assert "use --force" in out
@@ -70,7 +73,7 @@ def test_upload_and_wait(url: str, sandbox: Sandbox) -> None:
     sandbox.processing_seconds = 0.3
     code, out, _ = upload("--wait", "--poll-interval", "0.1", "--wait-timeout", "10")
     assert code == 0
-    assert "final: upload 1 (PROCESSED)" in out and "9 linked" in out
+    assert "final: upload 1 (PROCESSED)" in out and "7 linked" in out
 
 
 def test_upload_json(url: str) -> None:
@@ -79,16 +82,32 @@ def test_upload_json(url: str) -> None:
     doc = json.loads(out)
     [part] = doc["parts"]
     assert part["outcome"] == "sent" and part["upload"]["status"] == "PROCESSED"
-    assert part["upload"]["comment"].endswith(f"[cf:{part['content_hash']}]")
+    assert part["upload"]["comment"].endswith(f" cf{part['content_hash']}")
+    assert part["client_id_type"] == "CLIENT_ID" and doc["partial"] is False
 
 
 def test_conversions_and_client_id_type(url: str, tmp_path: Path) -> None:
-    code, out, _ = upload("--kind", "conversions", path=METRICA / "conversions.csv")
-    assert code == 0 and "sent as upload" in out
-    only = tmp_path / "only_client.csv"
-    only.write_text(f"ClientId,DateTime\n1795012345678901234,{NOW - 60}\n")
+    code, out, _ = upload("--kind", "conversions", path=METRICA / "conversions_client_ids.csv")
+    assert code == 0 and "CLIENT_ID, 3 rows: sent as upload" in out
+    only = tmp_path / "only_user.csv"
+    only.write_text(f"UserId,DateTime\nuser-1,{NOW - 60}\n")
     code, out, _ = upload(path=only)
-    assert code == 0 and "client_id_type=CLIENT_ID" in out
+    assert code == 0 and "USER_ID, 1 rows: sent as upload" in out
+
+
+def test_a_mixed_file_goes_as_one_upload_per_id_type_each_listed(
+    url: str, sandbox: Sandbox
+) -> None:
+    code, out, _ = upload(path=METRICA / "calls_mixed_ids.csv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].endswith("2 uploads (the rows use 2 ID types: one upload per client_id_type)")
+    assert "calls_mixed_ids.client_id.csv: CLIENT_ID, 3 rows: sent as upload 1" in lines[1]
+    assert any("calls_mixed_ids.yclid.csv: YCLID, 2 rows: sent as upload 2" in x for x in lines)
+    assert [r["client_id_type"] for r in sandbox.stored()] == ["CLIENT_ID", "YCLID"]
+    code, out, _ = upload(path=METRICA / "calls_mixed_ids.csv")  # each part found again
+    assert code == 0 and out.count("already uploaded (same content)") == 2
+    assert len(sandbox.stored()) == 2
 
 
 def test_an_invalid_file_exits_1_with_the_report(url: str, sandbox: Sandbox) -> None:
@@ -124,7 +143,7 @@ def test_usage_errors_exit_2(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_uploads_and_status(url: str) -> None:
     upload()
     code, out, _ = run("uploads", "--counter", "5")
-    assert code == 0 and "PROCESSED" in out and "[cf:" in out
+    assert code == 0 and "PROCESSED" in out and "callframe cf" in out
     code, out, _ = run("uploads", "--counter", "5", "--format", "json")
     assert [u["id"] for u in json.loads(out)["uploads"]] == [1]
     code, out, _ = run("uploads", "--counter", "5", "--kind", "conversions")

@@ -33,7 +33,7 @@ from callframe.metrica.sandbox import Fault, Sandbox, serve
 from ..conftest import FIXTURES, NOW
 
 METRICA = FIXTURES / "metrica"
-CALLS = METRICA / "calls.csv"
+CALLS = METRICA / "calls_client_ids.csv"  # one ID type: one upload
 TOKEN = "cli-secret-token-7d8e9f0a1b2c"
 WRONG = "cli-wrong-token-3e4f5a6b7c8d"
 runner = CliRunner()

@@ -26,8 +26,8 @@ from callframe.metrica.sandbox import Sandbox
 from ..conftest import FIXTURES, NOW
 from .conftest import Api, MakeApi
 
-CALLS = FIXTURES / "metrica" / "calls.csv"
-CONVERSIONS = FIXTURES / "metrica" / "conversions.csv"
+CALLS = FIXTURES / "metrica" / "calls_client_ids.csv"  # one ID type: one upload
+CONVERSIONS = FIXTURES / "metrica" / "conversions_client_ids.csv"
 DEFECTS = FIXTURES / "metrica" / "defects" / "calls_defects.csv"
 
 
@@ -37,11 +37,13 @@ def test_upload_calls_returns_the_new_upload_with_counts(api: Api, sandbox: Sand
     assert result.outcome is UploadOutcome.SENT and result.sent
     assert isinstance(upload, OfflineCallsUploading)
     assert upload.id > 0
-    assert upload.source_quantity == upload.line_quantity == 10
-    assert upload.static_calls_quantity == 1 and upload.dynamic_calls_quantity == 9
-    assert upload.comment == f"nightly [cf:{result.parts[0].content_hash}]"
+    assert upload.source_quantity == upload.line_quantity == 8
+    assert upload.static_calls_quantity == 1 and upload.dynamic_calls_quantity == 7
+    assert upload.comment == f"nightly cf{result.parts[0].content_hash}"
+    assert result.parts[0].client_id_type == "CLIENT_ID" and not result.partial
     [stored] = sandbox.stored()
     assert stored["new_goal_name"] == "Звонок"
+    assert stored["client_id_type"] == "CLIENT_ID"
     assert stored["sha256"].startswith(result.parts[0].content_hash)
     assert stored["size"] == CALLS.stat().st_size  # sent byte for byte
 
@@ -50,14 +52,14 @@ def test_upload_conversions_basic(api: Api, sandbox: Sandbox) -> None:
     result = api.upload_conversions(CONVERSIONS, now=NOW)
     assert isinstance(result.upload, OfflineConversionUploading)
     assert result.upload.type == "BASIC"
-    assert result.upload.source_quantity == 6
-    assert result.upload.comment is not None and result.upload.comment.startswith("callframe [cf:")
+    assert result.upload.source_quantity == 3
+    assert result.upload.comment == f"callframe cf{result.parts[0].content_hash}"
     assert sandbox.stored()[0]["kind"] == "conversions"
 
 
 def test_list_and_iterate_call_uploads(api: Api, sandbox: Sandbox) -> None:
     frame = pl.read_csv(CALLS, infer_schema=False)
-    ids = [api.upload_calls(frame.slice(i, 2), now=NOW).upload.id for i in range(0, 10, 2)]
+    ids = [api.upload_calls(frame.slice(i, 2), now=NOW).upload.id for i in range(0, 8, 2)]
     assert [u.id for u in api.call_uploads()] == ids
     assert [u.id for u in api.call_uploads(limit=2, offset=1)] == ids[1:3]
     assert [u.id for u in api.iter_call_uploads(page_size=2)] == ids
@@ -95,7 +97,7 @@ def test_wait_polls_with_backoff_until_processed(
     assert result.upload.status is UploadStatus.UPLOADED
     done = api.wait(result, poll_interval=5)
     assert done.upload.status is UploadStatus.PROCESSED
-    assert done.upload.linked_quantity == 9
+    assert done.upload.linked_quantity == 7
     assert slept == [5, 7.5, 11.25, 16.875]  # polls at 0, 5, 12.5, 23.75 (MATCHED), 40.6
     assert api.wait(done.upload.id, kind="calls").status is UploadStatus.PROCESSED
 
@@ -114,9 +116,13 @@ def _fake_clock() -> Callable[[], float]:
     return lambda: 1000.0
 
 
-def test_a_file_without_any_id_ends_in_linkage_failure(api: Api, tmp_path: object) -> None:
-    frame = pl.DataFrame({"DateTime": [str(NOW - 60)], "StaticCall": ["1"]})
+def test_static_calls_alone_end_in_linkage_failure(api: Api) -> None:
+    frame = pl.DataFrame(
+        {"ClientId": [None], "DateTime": [str(NOW - 60)], "StaticCall": ["1"]},
+        schema={"ClientId": pl.String, "DateTime": pl.String, "StaticCall": pl.String},
+    )
     result = api.upload_calls(frame, now=NOW)
+    assert result.parts[0].client_id_type == "CLIENT_ID"  # the ID column is kept, empty
     assert api.wait(result).upload.status is UploadStatus.LINKAGE_FAILURE
 
 

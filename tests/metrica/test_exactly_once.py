@@ -27,7 +27,7 @@ from callframe.metrica.sandbox import Fault, Sandbox
 from ..conftest import FIXTURES, NOW
 from .conftest import Api, MakeApi
 
-CALLS = FIXTURES / "metrica" / "calls.csv"
+CALLS = FIXTURES / "metrica" / "calls_client_ids.csv"  # one ID type: one upload
 HALF = 0.5  # random() → jitter factor 1 - 0.25 * 0.5 = 0.875
 
 
@@ -65,9 +65,9 @@ def test_5xx_is_retried_with_jittered_backoff_and_stored_once(
     make_api: MakeApi, sandbox: Sandbox, sleeps: list[float]
 ) -> None:
     sandbox.inject(Fault("error", status=503, times=2))
-    result = make_api(random=lambda: HALF).upload_calls(CALLS, now=NOW)
+    result = make_api(random=lambda: HALF, lost_answer_window=0).upload_calls(CALLS, now=NOW)
     assert result.outcome is UploadOutcome.SENT
-    # a 503 is ambiguous: the list is checked before each new attempt, then backoff
+    # a 503 is ambiguous: the list is checked once (window 0) before each new attempt, then backoff
     assert sleeps == [0.5 * 0.875, 1.0 * 0.875]
     assert sandbox.requests["upload"] == 3
     stored_once(sandbox)
@@ -152,7 +152,7 @@ def test_when_every_attempt_fails_the_error_says_a_rerun_is_safe(
 ) -> None:
     sandbox.inject(Fault("error", status=502, times=10))
     with pytest.raises(MetricaServerError) as caught:
-        make_api(max_retries=2).upload_calls(CALLS, now=NOW)
+        make_api(max_retries=2, lost_answer_window=0).upload_calls(CALLS, now=NOW)
     assert caught.value.status_code == 502
     assert "re-running is safe" in str(caught.value)
     assert sandbox.requests["upload"] == 3 and len(sleeps) == 2

@@ -32,7 +32,7 @@ from callframe.metrica.sandbox import Fault, Sandbox
 from ..conftest import FIXTURES, NOW
 from .conftest import COUNTER, TOKEN, MakeApi
 
-CALLS = FIXTURES / "metrica" / "calls.csv"
+CALLS = FIXTURES / "metrica" / "calls_client_ids.csv"  # one ID type: one upload
 DEFECTS = FIXTURES / "metrica" / "defects" / "calls_defects.csv"
 
 

@@ -8,7 +8,7 @@ tests/soak``).
 One run:
 
 1. makes ``files`` distinct valid files (calls, and every fourth one offline conversions), each a
-   fixture with one cell changed;
+   fixture of one ID type (one upload per file) with one cell changed;
 2. draws ``uploads`` jobs with a seeded RNG: a counter, a file, the sync or the async client, a
    comment. Files repeat — on the same counter (a re-run that must find the earlier upload and
    send nothing, whatever its comment) and on other counters (a new upload there). Jobs for the
@@ -24,7 +24,7 @@ One run:
 4. a job whose retries run out is run again, as a scheduler would, up to ``max_reruns`` times;
 5. counts, from the sandbox's store: (counter, file) pairs stored once, duplicates, lost ones,
    uploads nobody asked for, jobs that reported another upload than the stored one, comments
-   without their ``[cf:<hash>]``, and errors in the server's log.
+   without their `` cf<hash>`` marker, and errors in the server's log.
 
 Backoff and ``Retry-After`` are slept at ``sleep_scale`` of their length so the run stays short;
 timeouts are real (the client gives up after ``client_timeout`` seconds of silence). The fault
@@ -101,6 +101,8 @@ class SoakConfig:
     max_reruns: int = 6
     sleep_scale: float = 0.02
     time_limit: float = 300.0
+    lost_answer_window: float = 20.0
+    """Seconds a lost answer is looked for (slept at ``sleep_scale``: 0.4 s by default)."""
     force: bool = False
     """Upload with ``force=True`` (no lookup): only to check that the count catches duplicates."""
 
@@ -203,8 +205,8 @@ class SoakResult:
 
 
 def _make_files(folder: Path, n: int) -> list[_File]:
-    calls = (METRICA / "calls.csv").read_text(encoding="utf-8")
-    conversions = (METRICA / "conversions.csv").read_text(encoding="utf-8")
+    calls = (METRICA / "calls_client_ids.csv").read_text(encoding="utf-8")
+    conversions = (METRICA / "conversions_client_ids.csv").read_text(encoding="utf-8")
     out = []
     for i in range(n):
         kind: Kind = "conversions" if i % 4 == 3 else "calls"
@@ -309,6 +311,7 @@ class _Runner:
             "base_url": url,
             "timeout": cfg.client_timeout,
             "max_retries": cfg.max_retries,
+            "lost_answer_window": cfg.lost_answer_window,
         }
         self.sync = {
             c: MetricaClient(c, sleep=sleep, random=random.Random(c).random, **options)
@@ -460,7 +463,7 @@ def run_soak(cfg: SoakConfig, *, log: Callable[[str], None] | None = None) -> So
             1 for d in done if d.upload_id is not None and ids.get(d.job.key) != d.upload_id
         ),
         bad_comments=sum(
-            1 for r in stored if not str(r["comment"] or "").endswith(f"[cf:{r['sha256'][:12]}]")
+            1 for r in stored if not str(r["comment"] or "").endswith(f" cf{r['sha256'][:12]}")
         ),
         server_errors=len(server_errors.records),
         seconds=seconds,
