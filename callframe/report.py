@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
 __all__ = [
-    "FAILURE_SCHEMA",
     "EFFECT_WORDS",
+    "FAILURE_SCHEMA",
     "PII_COLUMNS",
     "ValidationReport",
     "mask_phone",
