@@ -36,6 +36,7 @@ from callframe.contract.columns import (
     ColumnSpec,
     Kind,
     columns,
+    id_column_of,
     id_columns,
     parse_kind,
     resolve_aliases,
@@ -105,7 +106,7 @@ def _failure(
 
 
 def _header_failures(
-    frame_schema: pl.Schema, kind: Kind, *, as_upload: bool = False
+    frame_schema: pl.Schema, kind: Kind, *, as_upload: bool = False, id_column: str | None = None
 ) -> tuple[list[dict[str, object]], set[str], dict[str, str]]:
     """Failures of the header, the contract columns whose dtype makes them unusable, and the
     names read as a contract column (``{"clientid": "ClientId"}``)."""
@@ -150,8 +151,11 @@ def _header_failures(
     for name, spec in specs.items():
         if spec.required and name not in present:
             out.append(_failure(name, "*|missing_column"))
-    id_rule = rule("*|missing_id_column")
-    if as_upload and kind in id_rule.kinds and not present.intersection(id_columns(kind)):
+    id_rule = rule("*|missing_id_column")  # chats: IDs are optional, rows go unattributed
+    if id_column is not None and id_column not in present:
+        hint = f"client_id_type needs the {id_column} column; add it or change the type."
+        out.append(_failure(id_column, "*|missing_id_column", hint=hint))
+    elif as_upload and kind in id_rule.kinds and not present.intersection(id_columns(kind)):
         out.append(_failure("*", "*|missing_id_column"))
     return out, broken, renamed
 
@@ -163,11 +167,13 @@ def _row_failures(
     specs: list[ColumnSpec],
     first_row: int,
     source: pl.DataFrame,
+    dirty: frozenset[str],
 ) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame, pl.DataFrame]:
     """Evaluate every row rule in one query; return text view, invalid mask, errors, warnings.
 
-    ``base`` holds the text view as given; ``raw`` rules run on it, then it is normalised and the
-    other rules run. The per-rule failure rows are cut from the (usually small) set of rows that
+    ``base`` holds the text view as given; ``raw`` rules run on it, then the ``dirty`` columns
+    (those with a value to normalise, see :func:`_dirty_columns`) are normalised and the other
+    rules run. The per-rule failure rows are cut from the (usually small) set of rows that
     broke anything, so a clean 10M-row frame costs one pass and no per-rule scans. The value of a
     ``raw`` failure is taken from ``source`` (the frame, contract names), as given.
     """
@@ -176,7 +182,7 @@ def _row_failures(
     errors_cols = [name for name, r in masks.items() if r.severity == "error"]
     combined = (
         base.with_columns(r.expression(ctx).alias(name) for name, r in raw_masks.items())
-        .with_columns(normalise_expr(c) for c in specs)
+        .with_columns(normalise_expr(c) for c in specs if c.name in dirty)
         .with_columns(
             r.expression(ctx).alias(name) for name, r in masks.items() if name not in raw_masks
         )
@@ -240,6 +246,29 @@ def _any(names: list[str]) -> pl.Expr:
     return pl.any_horizontal(names) if names else pl.lit(False)
 
 
+_NEEDS_NORMALISING = r"^$|^[ \t\r\n]|[ \t\r\n]$"
+
+
+def _dirty_columns(
+    frame: pl.DataFrame, specs: list[ColumnSpec], broken: set[str]
+) -> frozenset[str]:
+    """The text columns holding a value the normalisation changes (padded, whitespace-only or
+    empty; a ``DateTime`` with a dot). One cheap scan: trimming every column costs 3× more, and
+    clean data (what callframe writes) has none."""
+    checks = [
+        pl.col(c.name)
+        .str.contains(_NEEDS_NORMALISING + (r"|\." if c.role == "datetime" else ""))
+        .any()
+        .alias(c.name)
+        for c in specs
+        if c.name not in broken and frame.schema[c.name] == pl.String
+    ]
+    if not checks or frame.height == 0:
+        return frozenset()
+    found = frame.lazy().select(checks).collect().row(0, named=True)
+    return frozenset(name for name, hit in found.items() if hit)
+
+
 def _whole_file(failure: dict[str, object]) -> bool:
     """A header or file failure that makes every row invalid: an error Metrica answers by
     refusing the file or by dropping every row (a warning never does)."""
@@ -256,6 +285,7 @@ def check_frame(
     file_issues: Iterable[FileIssue] = (),
     first_row: int = 1,
     as_upload: bool = False,
+    client_id_type: str | None = None,
 ) -> ValidationReport:
     """Validate ``data`` against the contract of ``kind``; see the module docstring.
 
@@ -263,8 +293,11 @@ def check_frame(
     file, see :func:`callframe.convert_file`). ``as_upload``: ``data`` is one whole upload, so
     a frame without rows (``*|no_rows``) or without any ID column (``*|missing_id_column``) is
     an error: Metrica refuses such a file (a batch of a longer file is not checked for these).
+    ``client_id_type`` (``CLIENT_ID``, ``USER_ID``, ``YCLID``, ``PURCHASE_ID``): the upload's
+    type, when known; its column must be there, and only it counts as the row's ID.
     """
     k = parse_kind(kind)
+    id_column = id_column_of(client_id_type, k) if client_id_type else None
     when = resolve_now(now)
     frame = data.collect() if isinstance(data, pl.LazyFrame) else data
     if not isinstance(frame, pl.DataFrame):
@@ -275,7 +308,9 @@ def check_frame(
     if aliases:
         frame = frame.rename(aliases)
 
-    header, broken, renamed = _header_failures(frame.schema, k, as_upload=as_upload)
+    header, broken, renamed = _header_failures(
+        frame.schema, k, as_upload=as_upload, id_column=id_column
+    )
     issues = list(file_issues)
     header += [_failure("*", i.rule, value=i.value, hint=i.hint) for i in issues]
     said = {i.rule for i in issues}
@@ -291,11 +326,14 @@ def check_frame(
         for c in specs
     ]
     present = frozenset(c.name for c in specs)
-    ctx = RuleContext(kind=k, now=when, present=present)
+    ctx = RuleContext(kind=k, now=when, present=present, ids=(id_column,) if id_column else ())
+    dirty = _dirty_columns(named, specs, broken)
     row_rules = [
         r
         for r in rules_for(k, scope="row")
-        if r.applies(k, present) and not broken.intersection(r.needs)
+        if r.applies(k, present)
+        and not broken.intersection(r.needs)
+        and (not r.raw or r.column in dirty)  # a clean column breaks no raw rule
     ]
     if text_exprs:
         base = named.lazy().select(text_exprs)
@@ -304,7 +342,7 @@ def check_frame(
     else:
         base = pl.LazyFrame(schema={"__pad": pl.Boolean})
     text, invalid_rows, row_errors, row_warnings = _row_failures(
-        base, row_rules, ctx, specs, first_row, named
+        base, row_rules, ctx, specs, first_row, named, dirty
     )
     header_frame = pl.DataFrame(header, schema=FAILURE_SCHEMA)
     header_errors = header_frame.filter(

@@ -68,9 +68,12 @@ def test_invalid_rows_carry_every_reason_and_original_values() -> None:
 
 
 def test_schema_errors_are_listed_on_every_rejected_row() -> None:
-    frame = pl.DataFrame({"clientid": ["1"], "DateTime": [str(NOW)]})
+    frame = pl.DataFrame({"ClientId": ["1", "x"], "Date_Time": [str(NOW)] * 2})
     inv = callframe.validate(frame, now=NOW).invalid()
-    assert inv["rule"].to_list() == ["*|column_case; *|id_required"]
+    assert inv["rule"].to_list() == [
+        "*|unknown_column; *|missing_column",
+        "*|unknown_column; *|missing_column; ClientId|digits",
+    ]
 
 
 def test_values_are_masked_in_every_text_output() -> None:
@@ -108,8 +111,22 @@ def test_raise_for_errors_returns_the_report_when_ok() -> None:
 
 def test_to_dict_document_shape() -> None:
     doc = json.loads(report().to_json())
-    assert set(doc) == {"path", "kind", "rows", "valid_rows", "invalid_rows", "errors", "warnings"}
-    assert set(doc["errors"][0]) == {"row", "column", "rule", "title", "value", "hint"}
+    assert set(doc) == {
+        "path",
+        "kind",
+        "rows",
+        "valid_rows",
+        "invalid_rows",
+        "errors",
+        "warnings",
+        # what Metrica would do (issue 12): added, the keys above unchanged
+        "refused",
+        "predicted_line_quantity",
+        "dropped_rows",
+        "wrong_value_rows",
+        "prediction",
+    }
+    assert set(doc["errors"][0]) == {"row", "column", "rule", "title", "value", "hint", "effect"}
     assert doc["errors"][0]["row"] == 2  # 1-based data rows, header not counted
 
 

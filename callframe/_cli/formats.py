@@ -5,6 +5,10 @@
 * :func:`junit_xml` — JUnit XML with one ``testsuite`` per file and one ``testcase`` per rule,
   failed cases carrying the count and the first rows, for GitLab, Jenkins, Azure and friends.
 
+Both say what Metrica would do: each annotation and failure names its rule's effect ("Metrica
+drops the row"); each file gets a notice (GitHub) or properties and ``system-out`` (JUnit) with
+the prediction ("Metrica would refuse this file", ``predicted_line_quantity``, ``refused``).
+
 Values are already masked by the report; nothing here sees a raw phone number.
 """
 
@@ -15,8 +19,8 @@ from collections.abc import Iterable, Iterator
 
 import polars as pl
 
-from callframe.contract.rules import rules_for
-from callframe.report import ValidationReport
+from callframe.contract.rules import effect_of, rules_for
+from callframe.report import EFFECT_WORDS, ValidationReport
 
 __all__ = ["JUNIT_EXAMPLES", "csv_lines", "github_annotations", "junit_xml"]
 
@@ -58,6 +62,9 @@ def github_annotations(reports: Iterable[ValidationReport]) -> Iterator[str]:
     for report in reports:
         path = report.source or "<frame>"
         lines = csv_lines(report)
+        if report.errors.height or report.warnings.height:
+            props = f"file={_escape_property(path)},line=1,title=Metrica"
+            yield f"::notice {props}::{_escape_data(report.prediction())}"
         for severity, frame in (("error", report.errors), ("warning", report.warnings)):
             for failure in frame.iter_rows(named=True):
                 row = failure["row"]
@@ -69,6 +76,9 @@ def github_annotations(reports: Iterable[ValidationReport]) -> Iterator[str]:
                 message += ")"
                 if failure["hint"]:
                     message += f". {failure['hint']}"
+                effect = EFFECT_WORDS.get(effect_of(failure["rule"]) or "")
+                if effect:
+                    message += f" [{effect}]"
                 title = _escape_property(failure["rule"])
                 props = f"file={_escape_property(path)},line={line},title={title}"
                 yield f"::{severity} {props}::{_escape_data(message)}"
@@ -92,9 +102,13 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
             errors="0",
             skipped="0",
         )
-        ET.SubElement(
-            ET.SubElement(suite, "properties"), "property", name="rows", value=str(report.rows)
-        )
+        properties = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("rows", report.rows),
+            ("refused", str(report.refused).lower()),
+            ("predicted_line_quantity", report.predicted_line_quantity),
+        ):
+            ET.SubElement(properties, "property", name=name, value=str(value))
         for r in rules:
             case = ET.SubElement(suite, "testcase", classname=f"callframe.{report.kind}", name=r.id)
             count = counts.get(r.id)
@@ -108,13 +122,15 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
                 + (f": {e['value']!r}" if e["value"] is not None else "")
                 for e in examples.iter_rows(named=True)
             )
-            message = f"{count['rows']} rows: {r.title}"
+            effect = EFFECT_WORDS.get(r.effect or "")
+            message = f"{count['rows']} rows: {r.title}" + (f" [{effect}]" if effect else "")
             if count["severity"] == "error":
                 failure = ET.SubElement(case, "failure", message=message, type=r.id)
                 failure.text = body
             else:
                 out = ET.SubElement(case, "system-out")
                 out.text = f"warning: {message}\n{body}"
+        ET.SubElement(suite, "system-out").text = report.prediction()
         total_tests += len(rules)
         total_failures += int(suite.get("failures", "0"))
     root.set("tests", str(total_tests))

@@ -116,6 +116,9 @@ class RuleContext:
     kind: Kind
     now: int
     present: frozenset[str]
+    ids: tuple[str, ...] = ()
+    """The ID columns that count for ``*|id_required`` (empty: every ID column of ``kind``);
+    one column when the upload's ``client_id_type`` is known."""
 
     def col(self, name: str) -> pl.Expr:
         """The text column ``name``, or a null literal when the frame lacks it."""
@@ -198,10 +201,10 @@ def _uint64_overflow(name: str) -> Callable[[RuleContext], pl.Expr]:
 
 def _uint32_overflow(name: str) -> Callable[[RuleContext], pl.Expr]:
     def fails(ctx: RuleContext) -> pl.Expr:
-        digits = ctx.col(name).str.strip_chars_start("0")
-        whole = ctx.col(name).str.contains(r"^\d+$")
-        too_long = digits.str.len_chars() > 10
-        return whole & (too_long | (digits.str.to_integer(strict=False) > UINT32_MAX))
+        c = ctx.col(name)
+        eleven_digits = c.str.contains(r"^0*[1-9]\d{10,}$")
+        ten_digits = c.str.contains(r"^0*\d{1,10}$")
+        return eleven_digits | ten_digits & (c.str.to_integer(strict=False) > UINT32_MAX)
 
     return fails
 
@@ -245,7 +248,8 @@ def _row_empty(ctx: RuleContext) -> pl.Expr:
 def _id_missing(ctx: RuleContext) -> pl.Expr:
     # a present but malformed ID (letters) counts as present: its own rule reports it, so that
     # one bad cell breaks exactly one rule; a whitespace-only ID is empty (Metrica trims it)
-    present_ids = [ctx.col(n).is_not_null() for n in id_columns(ctx.kind) if n in ctx.present]
+    names = ctx.ids or id_columns(ctx.kind)
+    present_ids = [ctx.col(n).is_not_null() for n in names if n in ctx.present]
     has_id = pl.any_horizontal(present_ids) if present_ids else pl.lit(False)
     static = ctx.col("StaticCall") == "1" if ctx.kind == "calls" else pl.lit(False)
     return ~has_id & ~static.fill_null(False) & ~_row_empty(ctx)
@@ -533,7 +537,8 @@ def _money_rules() -> list[Rule]:
             "Currency|required_with_price",
             "Price is set but Currency is empty",
             _BOTH,
-            effect="keep_wrong_value",  # chosen: Currency is optional to the server; the row is counted
+            # chosen: Currency is optional to the server; the row is counted
+            effect="keep_wrong_value",
             needs=("Price",),
             fails=_currency_missing,
             hint="Add the Currency column (e.g. RUB) wherever Price is filled.",

@@ -29,7 +29,7 @@ from pandera.config import ValidationDepth, config_context
 
 from callframe.contract.columns import Kind, columns
 from callframe.contract.rules import Rule, RuleContext, rules_for
-from callframe.contract.text import dtype_problem, text_expr
+from callframe.contract.text import dtype_problem, normalise_expr, text_expr
 
 __all__ = ["CallsSchema", "ChatsSchema", "ConversionsSchema", "pandera_schema"]
 
@@ -53,6 +53,8 @@ def _check_fn(rule: Rule, kind: Kind, now: int | None) -> Callable[..., pl.LazyF
         from callframe.validation import resolve_now
 
         text, present = _text_view(data.lazyframe, kind)
+        if not rule.raw:  # as callframe.validate: raw rules see values as given, others trimmed
+            text = text.with_columns(normalise_expr(c) for c in columns(kind) if c.name in present)
         ctx = RuleContext(kind=kind, now=resolve_now(now), present=present)
         if not rule.applies(kind, present):
             return data.lazyframe.select(pl.repeat(True, pl.len()).alias(rule.id))

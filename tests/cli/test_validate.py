@@ -71,9 +71,17 @@ def test_json_document_for_several_files() -> None:
     doc = json.loads(out)
     ok, bad, unreadable = doc["files"]
     assert (ok["rows"], ok["valid_rows"], ok["invalid_rows"], ok["errors"]) == (10, 10, 0, [])
-    assert bad["invalid_rows"] == 25 and len(bad["warnings"]) == 5
+    assert bad["invalid_rows"] == 27 and len(bad["warnings"]) == 9
     first = bad["errors"][0]
-    assert set(first) >= {"row", "column", "rule", "title", "value"}
+    assert set(first) >= {"row", "column", "rule", "title", "value", "effect"}
+    assert (first["rule"], first["effect"]) == ("*|id_required", "drop_row")
+    # what Metrica would do: 11 rows dropped, 16 kept with a wrong value, 25 of 36 counted
+    assert (bad["refused"], bad["predicted_line_quantity"], bad["rows"]) == (False, 25, 36)
+    assert (ok["refused"], ok["predicted_line_quantity"]) == (False, 10)
+    assert bad["prediction"] == (
+        "Metrica would drop 11 rows and keep 16 rows with a wrong value; "
+        "it would count 25 of 36 rows"
+    )
     assert "error" in unreadable and unreadable["path"].endswith("calls_cp1251.csv")
     assert "8 (495) 123-45-67" not in out
 
