@@ -13,7 +13,6 @@ import pytest
 
 from callframe import ContractError
 from callframe.metrica import (
-    MetricaInvalidUploadError,
     MetricaNotFoundError,
     MetricaWaitTimeoutError,
     OfflineCallsUploading,
@@ -135,12 +134,12 @@ def test_an_invalid_file_is_not_sent_and_the_error_carries_the_report(
     assert sandbox.requests["upload"] == 0 and sandbox.stored() == []
 
 
-def test_the_sandbox_rejects_what_the_contract_rejects(api: Api, sandbox: Sandbox) -> None:
+def test_the_server_drops_rows_it_finds_bad_and_keeps_the_file(api: Api, sandbox: Sandbox) -> None:
     # the client validates with its own "now"; the sandbox's clock is a year earlier, so the
-    # calls are in its future: Metrica would answer invalid_uploading
+    # calls are in its future: Metrica accepts the file and drops those rows
+    # (metrica-server.md: "DateTime … far in the future" drops the row, not the file)
     sandbox.clock = lambda: float(NOW - 365 * 86400)
-    with pytest.raises(MetricaInvalidUploadError) as caught:
-        api.upload_calls(CALLS, now=NOW)
-    assert caught.value.error_type == "invalid_uploading"
-    assert "DateTime|not_future" in caught.value.message
-    assert sandbox.stored() == [] and sandbox.requests["upload"] == 1  # never retried
+    api.upload_calls(CALLS, now=NOW)
+    stored = sandbox.stored()
+    assert stored and [s["line_quantity"] for s in stored] == [0] * len(stored)
+    assert sum(s["source_quantity"] for s in stored) == 10
