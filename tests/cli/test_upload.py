@@ -73,7 +73,7 @@ def test_upload_and_wait(url: str, sandbox: Sandbox) -> None:
     sandbox.processing_seconds = 0.3
     code, out, _ = upload("--wait", "--poll-interval", "0.1", "--wait-timeout", "10")
     assert code == 0
-    assert "final: upload 1 (PROCESSED)" in out and "7 linked" in out
+    assert "final: upload 1 (PROCESSED)" in out and "8 linked" in out
 
 
 def test_upload_json(url: str) -> None:
@@ -123,10 +123,9 @@ def test_an_invalid_file_exits_1_with_the_report(url: str, sandbox: Sandbox) -> 
 def test_a_rejected_upload_or_a_bad_token_exits_1(
     url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox.set_fresh(5)  # the server refuses uploads to a fresh counter
+    sandbox.max_file_bytes = 64  # over the server's size limit: refused whole
     code, _, err = upload()
-    assert code == 1 and "visit_join_threshold_unmet" in err
-    sandbox.set_fresh(5, False)
+    assert code == 1 and "invalid_uploading" in err
     monkeypatch.setenv("METRICA_TOKEN", "not-the-right-token")
     code, _, err = upload()
     assert code == 1 and "Metrica 403 invalid_token" in err and "check the token" in err
@@ -170,10 +169,6 @@ def test_sandbox_command_prints_its_url_and_serves(tmp_path: Path) -> None:
             TOKEN,
             "--db",
             str(tmp_path / "s.sqlite"),
-            "--fresh-counter",
-            "7",
-            "--fresh-counter",
-            "8",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -185,14 +180,8 @@ def test_sandbox_command_prints_its_url_and_serves(tmp_path: Path) -> None:
         assert base.startswith("http://127.0.0.1:")
         path = "/management/v1/counter/1/offline_conversions/calls_uploadings"
         assert httpx.get(base + path).status_code == 401
-        auth = {"Authorization": f"OAuth {TOKEN}"}
-        ok = httpx.get(base + path, headers=auth)
+        ok = httpx.get(base + path, headers={"Authorization": f"OAuth {TOKEN}"})
         assert ok.json() == {"uploadings": []}
-        for counter in (7, 8):  # fresh: uploads without the ignore parameter are refused
-            upload = f"/management/v1/counter/{counter}/offline_conversions/upload_calls"
-            files = {"file": ("data.csv", b"ClientId,DateTime\n1,1\n", "text/csv")}
-            refused = httpx.post(base + upload, files=files, headers=auth)
-            assert refused.json()["errors"][0]["error_type"] == "visit_join_threshold_unmet"
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)

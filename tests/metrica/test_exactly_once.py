@@ -264,3 +264,45 @@ def test_a_file_changed_after_validation_is_not_sent(
     with pytest.raises(UsageError, match="changed while it was being uploaded"):
         make_api().upload_calls(path, now=NOW, progress=tamper)
     assert sandbox.stored() == []
+
+
+def _shared_clock(sandbox: Sandbox, flavour: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A clock the sandbox reads and the client's sleeper moves: "seconds" pass only as the
+    client sleeps, so the look-again schedule is exact and nothing is slept for real."""
+    clock = {"t": float(NOW)}
+    sandbox.clock = lambda: clock["t"]
+
+    def sleep(seconds: float) -> None:
+        clock["t"] += seconds
+
+    async def asleep(seconds: float) -> None:
+        sleep(seconds)
+
+    return clock, {"sleep": asleep if flavour == "async" else sleep}
+
+
+def test_an_upload_listed_only_later_than_the_first_look_is_found_and_stored_once(
+    make_api: MakeApi, sandbox: Sandbox, flavour: str
+) -> None:
+    clock, sleeper = _shared_clock(sandbox, flavour)
+    # stored, the connection dropped, and listed only 10 s later: the look right after the
+    # drop finds nothing; the looks after 2 and 4 s neither; the one after 8 s more does
+    sandbox.inject(Fault("drop", on="upload", list_after=10))
+    api = make_api(lost_answer_window=30, **sleeper)
+    result = api.upload_calls(CALLS, now=NOW)
+    assert result.outcome is UploadOutcome.RECOVERED
+    assert sandbox.requests["upload"] == 1
+    stored_once(sandbox)
+    assert result.upload.id == sandbox.stored()[0]["id"]
+    assert clock["t"] - NOW == 2 + 4 + 8
+
+
+def test_a_window_shorter_than_the_delay_would_store_a_second_copy(
+    make_api: MakeApi, sandbox: Sandbox, flavour: str
+) -> None:
+    # the oracle above is not vacuous: looking for 6 s only, the file is sent again
+    _, sleeper = _shared_clock(sandbox, flavour)
+    sandbox.inject(Fault("drop", on="upload", list_after=10))
+    result = make_api(lost_answer_window=6, **sleeper).upload_calls(CALLS, now=NOW)
+    assert result.outcome is UploadOutcome.SENT
+    assert len(sandbox.stored()) == 2

@@ -106,9 +106,9 @@ def test_every_error_path_is_clean(make_api: MakeApi, sandbox: Sandbox, caplog: 
 
     collect(MetricaNotFoundError, lambda: api.call_upload(123456))
     collect(ContractError, lambda: api.upload_calls(DEFECTS, now=NOW))
-    sandbox.set_fresh(COUNTER)  # the server refuses the upload: VISIT_JOIN_THRESHOLD_UNMET
+    sandbox.max_file_bytes = 64  # over the server's size limit: refused whole
     collect(MetricaInvalidUploadError, lambda: api.upload_calls(CALLS, now=NOW))
-    sandbox.set_fresh(COUNTER, False)
+    sandbox.max_file_bytes = 1 << 30
     sandbox.inject(Fault("error", on="list", status=503, times=10))
     collect(MetricaServerError, api.call_uploads)
     sandbox.clear_faults()
