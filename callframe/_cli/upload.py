@@ -464,6 +464,7 @@ def sandbox_command(
 
     Point the client at it: METRICA_BASE_URL=<url> METRICA_TOKEN=<token> callframe upload …
     """
+    _require_sandbox_extra()
     from callframe.metrica.sandbox import DEFAULT_TOKEN, Sandbox, run
 
     app_ = Sandbox(
@@ -483,3 +484,15 @@ def sandbox_command(
     finally:
         app_.close()
     raise typer.Exit(EXIT_OK)
+
+
+def _require_sandbox_extra() -> None:
+    """The sandbox's HTTP server is an extra: say which command installs it (exit 2)."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(
+            f"`callframe sandbox` needs the sandbox extra ({exc.name} is not installed): "
+            "pip install 'callframe[sandbox]'"
+        ) from None
