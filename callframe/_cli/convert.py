@@ -43,7 +43,7 @@ def detect_command(
     """Say which tracker an export comes from. Exit 0: detected; 2: unreadable or unknown."""
     export = read_export(path, envelopes=envelopes())
     found = detect(export)
-    others = [d for d in rank(export.frame.columns) if d.name != found.name][:2]
+    others = [d for d in rank(export.frame.columns, export.frame) if d.name != found.name][:2]
     if fmt is OutputFormat.json:
         document = {
             **export.describe(),

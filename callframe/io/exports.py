@@ -18,6 +18,10 @@ delimiter, header, JSON envelope, sheet.
   ``,`` ``;`` tab ``|`` from the first lines, and whether the first line is a header at all
   (Asterisk ``Master.csv`` and Mango VPBX stats have none: columns are then ``column_1`` …).
 * **XLSX/XLS**: through polars ``read_excel`` (calamine), every cell as text.
+* **gzip and zip** (told by their first bytes, whatever the name): unpacked on purpose
+  (:mod:`callframe.io.archives`), the one export inside read as above (its own name gives the
+  format); a broken or truncated archive, or a zip of several files, is an
+  :class:`~callframe.ExportError` saying what to do.
 
 Reading a JSON document is done by Python's ``json`` module (one pass over the records to
 flatten them); everything after that is polars.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -47,6 +52,7 @@ from typing import Any, Literal
 import polars as pl
 
 from callframe.errors import ExportError, UsageError
+from callframe.io.archives import archive_kind, unpack
 from callframe.io.metrica_csv import ragged_line
 
 __all__ = [
@@ -105,7 +111,8 @@ class TrackerExport:
 
     ``frame`` has one row per call record and only ``String`` columns. ``source`` is the path
     (``None`` for bytes); ``encoding``/``delimiter``/``header`` are set for CSV, ``envelope`` for
-    JSON, ``sheet`` for Excel.
+    JSON, ``sheet`` for Excel; ``archive`` for an export read from a ``.gz``/``.zip``
+    (``gzip:calls.csv``: how it was packed, and the file inside).
     """
 
     frame: pl.DataFrame
@@ -116,6 +123,7 @@ class TrackerExport:
     header: bool | None = None
     envelope: str | None = None
     sheet: str | None = None
+    archive: str | None = None
 
     @property
     def rows(self) -> int:
@@ -137,6 +145,7 @@ class TrackerExport:
             "header": self.header,
             "envelope": self.envelope,
             "sheet": self.sheet,
+            **({"archive": self.archive} if self.archive else {}),
             "rows": self.rows,
             "columns": self.frame.width,
         }
@@ -176,25 +185,57 @@ def read_export(
         if not path.is_file():
             raise ExportError("no such file", path=path)
         where = str(path)
-        if (format or _EXTENSIONS.get(path.suffix.lower())) == "csv":
-            with path.open("rb") as fh:
-                head = fh.read(_HEAD_BYTES + 1)
-            if head.strip() or len(head) > _HEAD_BYTES:
-                return _read_csv(
-                    head[:_HEAD_BYTES],
-                    where,
-                    encoding=encoding,
-                    delimiter=delimiter,
-                    header=header,
-                    file=path if len(head) > _HEAD_BYTES else None,
-                    columns=columns,
-                )
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD_BYTES + 1)
+        csv_file = (format or _EXTENSIONS.get(path.suffix.lower())) == "csv"
+        if csv_file and archive_kind(head) is None and (head.strip() or len(head) > _HEAD_BYTES):
+            return _read_csv(
+                head[:_HEAD_BYTES],
+                where,
+                encoding=encoding,
+                delimiter=delimiter,
+                header=header,
+                file=path if len(head) > _HEAD_BYTES else None,
+                columns=columns,
+            )
+        raw = head if len(head) <= _HEAD_BYTES else path.read_bytes()
     else:
         raise UsageError(
             f"read_export() takes a path or bytes, not {type(source).__name__}; "
             "pass a polars DataFrame to detect()/convert() directly"
         )
+    kind = archive_kind(raw)
+    named = format or (_EXTENSIONS.get(Path(where).suffix.lower()) if where else None)
+    if kind == "zip" and named in ("xlsx", "xls"):
+        kind = None  # a workbook is a zip too: the Excel reader says when it is broken
+    unpacked = unpack(raw, kind, where) if kind is not None else None
+    if unpacked is None:
+        return _read_raw(raw, where, format, encoding, delimiter, header, sheet, envelopes, columns)
+    inner, name = unpacked
+    inner_format = format or _EXTENSIONS.get(Path(name).suffix.lower())
+    if archive_kind(inner) is not None:
+        raise ExportError(
+            f"is an archive inside an archive ({name}): unpack it and pass the export itself",
+            path=where,
+        )
+    # read whole from memory (no projection: the file on disk is the archive, never re-read)
+    export = _read_raw(
+        inner, where, inner_format, encoding, delimiter, header, sheet, envelopes, None
+    )
+    return dataclasses.replace(export, archive=f"{kind}:{name}")
+
+
+def _read_raw(
+    raw: bytes,
+    where: str | None,
+    format: ExportFormat | None,
+    encoding: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    sheet: str | int | None,
+    envelopes: Sequence[str] | None,
+    columns: Sequence[str] | None,
+) -> TrackerExport:
     if not raw.strip():
         raise ExportError("is empty", path=where)
     fmt = format or _sniff_format(raw, where)
@@ -480,7 +521,11 @@ def _sniff_delimiter(lines: list[str]) -> str:
 
 
 def _looks_like_header(first: list[str]) -> bool:
+    """Whether the first line names columns: every cell text that is not data-like (digits,
+    dates, phones) and no name twice. Empty cells at the end are allowed (Sipuni's ``…;;``)."""
     cells = [c.strip() for c in first]
+    while cells and not cells[-1]:
+        cells.pop()
     return (
         bool(cells)
         and all(cells)
@@ -520,6 +565,7 @@ class _CsvPlan:
     has_header: bool
     names: list[str] | None  # column names of a headerless file
     wanted: list[str] | None  # the header's names to read (projection), None for all
+    unnamed: dict[int, str]  # header cells left empty (0-based position → ``column_<n>``)
 
 
 def _csv_plan(
@@ -555,13 +601,24 @@ def _csv_plan(
     first = next(csv.reader(head_lines[:1], delimiter=sep), [])
     has_header = _looks_like_header(first) if header is None else header
     names = None if has_header else [f"column_{i}" for i in range(1, len(first) + 1)]
+    unnamed = (
+        {i: f"column_{i + 1}" for i, c in enumerate(first) if not c.strip()} if has_header else {}
+    )
     wanted = None
     if columns is not None and has_header and len(set(first)) == len(first):
         keep = frozenset(columns)
         wanted = [
             c for c in first if c.strip() in keep or c.strip().split(".", 1)[0] in keep
         ] or None
-    return _CsvPlan(codec, tried, text, sep, has_header, names, wanted)
+    return _CsvPlan(codec, tried, text, sep, has_header, names, wanted, unnamed)
+
+
+def _name_unnamed(columns: list[str], plan: _CsvPlan) -> dict[str, str]:
+    """Renames giving the header's empty cells the headerless names (``column_15``), for a
+    frame read without projection (polars calls them ``""``, ``_duplicated_0`` …)."""
+    if not plan.unnamed or plan.wanted is not None:
+        return {}
+    return {columns[i]: name for i, name in plan.unnamed.items() if i < len(columns)}
 
 
 def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -> CsvScan | None:
@@ -577,8 +634,8 @@ def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -
         return None
     with file.open("rb") as fh:
         head = fh.read(_HEAD_BYTES + 1)
-    if len(head) <= _HEAD_BYTES or head.startswith(b"\xef\xbb\xbf"):
-        return None  # small files are read whole anyway; a BOM is transcoded
+    if len(head) <= _HEAD_BYTES or head.startswith(b"\xef\xbb\xbf") or archive_kind(head):
+        return None  # small files are read whole anyway; a BOM is transcoded; archives unpacked
     try:
         plan = _csv_plan(
             head[:_HEAD_BYTES],
@@ -604,7 +661,8 @@ def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -
     if plan.wanted is not None:
         lazy = lazy.select(plan.wanted)
     names = lazy.collect_schema().names()
-    lazy = lazy.rename({c: c.strip() for c in names if c != c.strip()})
+    renames = {c: c.strip() for c in names if c != c.strip()}
+    lazy = lazy.rename({**renames, **_name_unnamed(names, plan)})
     export = TrackerExport(
         frame=pl.DataFrame(schema=dict.fromkeys(lazy.collect_schema().names(), pl.String)),
         format="csv",
@@ -690,7 +748,8 @@ def _read_csv(
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
-    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    renames = {c: c.strip() for c in frame.columns if c != c.strip()}
+    frame = frame.rename({**renames, **_name_unnamed(frame.columns, plan)})
     return TrackerExport(
         frame=frame,
         format="csv",

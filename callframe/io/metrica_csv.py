@@ -168,6 +168,15 @@ def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
     p = Path(path)
     if not p.is_file():
         raise ExportError("no such file", path=p)
+    with p.open("rb") as fh:
+        magic = fh.read(4)
+    if magic.startswith((b"\x1f\x8b", b"PK\x03\x04", b"PK\x05\x06")):
+        kind = "gzip" if magic.startswith(b"\x1f\x8b") else "zip"
+        raise ExportError(
+            f"is a {kind} archive, not a CSV: Metrica takes the plain UTF-8 CSV; unpack it "
+            "first (or convert the tracker export inside with `callframe convert`)",
+            path=p,
+        )
     separator, issues, lead = _sniff(p)
     if _header_malformed(p, separator, lead):
         issues.append(

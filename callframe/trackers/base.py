@@ -19,7 +19,7 @@ query. It never reads files and never validates against the contract: that is
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,13 +28,14 @@ import polars as pl
 from callframe.contract.columns import columns, spec
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, mask_value
-from callframe.trackers.rules import OUTBOUND, conversion_rule, unreadable_id
+from callframe.trackers.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
 from callframe.trackers.spec import Const, Ctx, Node, TimeNode
 
 __all__ = [
     "CHAT_FIELDS",
     "COLUMN_FIELDS",
     "Adapter",
+    "HeaderVariant",
     "MapPlan",
     "Mapped",
     "Requirement",
@@ -105,11 +106,24 @@ class Mapped:
     ``failures``: conversion-rule failures (``row``, ``column``, ``rule``, ``title``, ``value``,
     ``hint``; values masked where personal), errors and warnings together, with ``severity``.
     ``plan``: how the columns were computed; pass it to the next batch's :meth:`Adapter.map`.
+    ``directions``: for adapters with a ``direction`` node, the calls (rows not rejected as
+    another leg) by way and what decided it (``{"inbound by context": 30, …}``).
     """
 
     frame: pl.DataFrame
     failures: pl.DataFrame
     plan: MapPlan
+    directions: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderVariant:
+    """Another name a tracker gives (gave) a column: ``variant`` is read as ``name`` when the
+    export has no ``name``. ``period``: where or when the variant is seen (``2015 exports``)."""
+
+    name: str
+    variant: str
+    period: str = ""
 
 
 def _family_present(name: str, columns: frozenset[str]) -> bool:
@@ -129,10 +143,22 @@ class Adapter:
     (e.g. ``DateTime|note_time``); nothing is dropped silently. ``excludes`` are columns whose
     presence rules the export out for detection (headerless CSVs: Mango VPBX has no 14th
     column). ``region`` is the adapter's default phone region (Binotel: ``UA``), used when the
-    caller gives none. ``notes`` list the INFERRED/UNCONFIRMED defaults,
-    shown in the docs. Every other field names a Metrica column (see :data:`COLUMN_FIELDS`).
-    ``kind="chats"`` maps onto the chats CSV instead (see :data:`CHAT_FIELDS`: ``platform``,
-    ``username``, ``chat_user_id``, ``purchase_id`` and the shared time, phone and IDs).
+    caller gives none. ``direction`` (PBX CDRs) gives each call's way and what decided it, as
+    text (``inbound by context``), counted in the summary. ``notes`` list the
+    INFERRED/UNCONFIRMED defaults, shown in the docs. Every other field names a Metrica column
+    (see :data:`COLUMN_FIELDS`). ``kind="chats"`` maps onto the chats CSV instead (see
+    :data:`CHAT_FIELDS`: ``platform``, ``username``, ``chat_user_id``, ``purchase_id`` and the
+    shared time, phone and IDs).
+
+    ``variants`` list the other header names the tracker is known to use for a column (with
+    the period they come from): an export with a variant is read as if it had the name.
+
+    Headerless layouts (Asterisk, Mango VPBX) have column names that say nothing; for them
+    ``probe`` scores a frame's *content* (0–1: date-times where the start should be, known
+    statuses, numeric durations), and detection takes the lower of that and the signature's
+    share. ``resolve`` gives the adapter for one export's content (the Asterisk layout it is
+    in), raising :class:`~callframe.ExportError` when it cannot tell. ``configure`` builds the
+    adapter from options given as text (``--tracker "asterisk:layout=cdr_custom"``).
     """
 
     name: str
@@ -158,10 +184,15 @@ class Adapter:
     url: Node | None = None
     tracker_url: Node | None = None
     outbound: Node | None = None
+    direction: Node | None = None
     checks: tuple[tuple[str, Node], ...] = ()
     excludes: tuple[str, ...] = ()
     region: str | None = None
     notes: tuple[str, ...] = ()
+    variants: tuple[HeaderVariant, ...] = ()
+    probe: Callable[[pl.DataFrame], float] | None = None
+    resolve: Callable[[pl.DataFrame, str | None], Adapter] | None = None
+    configure: Callable[[Mapping[str, str]], Adapter] | None = None
     kind: Literal["calls", "chats"] = "calls"
     platform: Node | None = None
     username: Node | None = None
@@ -183,9 +214,31 @@ class Adapter:
                 out[column] = node
         return out
 
+    def renames(self, columns: Iterable[str]) -> dict[str, str]:
+        """Export column → the name the adapter reads, for the header variants present whose
+        name is not (see :class:`HeaderVariant`)."""
+        have = list(columns)
+        present = frozenset(have)
+        out: dict[str, str] = {}
+        for v in self.variants:
+            if v.variant in present and v.name not in present and v.name not in out.values():
+                out[v.variant] = v.name
+        return out
+
+    def with_names(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every header variant of them (the columns to read from a file)."""
+        wanted = set(names)
+        wanted.update(v.variant for v in self.variants if v.name in wanted)
+        return wanted
+
+    def _canonical(self, columns: Iterable[str]) -> list[str]:
+        have = list(columns)
+        renames = self.renames(have)
+        return [renames.get(c, c) for c in have]
+
     def missing(self, columns: Iterable[str]) -> list[str]:
         """The requirements the export's ``columns`` do not meet, readable (``a or b``)."""
-        have = frozenset(columns)
+        have = frozenset(self._canonical(columns))
         out = []
         for req in self.requires:
             options = (req,) if isinstance(req, str) else req
@@ -193,16 +246,22 @@ class Adapter:
                 out.append(" or ".join(options))
         return out
 
-    def score(self, columns: Iterable[str]) -> tuple[float, list[str], list[str]]:
-        """Share of the signature present, the signature columns found and those missing."""
-        have = frozenset(columns)
+    def score(
+        self, columns: Iterable[str], frame: pl.DataFrame | None = None
+    ) -> tuple[float, list[str], list[str]]:
+        """Share of the signature present, the signature columns found and those missing;
+        with ``frame`` and a ``probe``, at most the probe's score of the content."""
+        have = frozenset(self._canonical(columns))
         if not self.signature:
             return 0.0, [], []
         if any(c in have for c in self.excludes):
             return 0.0, [], list(self.signature)
         found = [c for c in self.signature if _family_present(c, have)]
         lost = [c for c in self.signature if not _family_present(c, have)]
-        return len(found) / len(self.signature), found, lost
+        share = len(found) / len(self.signature)
+        if self.probe is not None and frame is not None and share > 0 and frame.height:
+            share = min(share, self.probe(frame))
+        return share, found, lost
 
     def row_wise(self) -> bool:
         """Whether every value depends on its own row only (no windows over several rows such
@@ -211,12 +270,15 @@ class Adapter:
         nodes = [*self.nodes().values(), *(n for _, n in self.checks)]
         if self.outbound is not None:
             nodes.append(self.outbound)
+        if self.direction is not None:
+            nodes.append(self.direction)
         return all(_row_wise(n) for n in nodes)
 
     def require_tz(self, frame: pl.DataFrame, tz: str | None, source: str | None = None) -> None:
         """Raise :class:`~callframe.UsageError` when some times in ``frame`` carry no offset and
         ``tz`` is not given (what :meth:`map` checks first)."""
         if self.time is not None and tz is None and self.time.naive_possible():
+            frame = frame.rename(self.renames(frame.columns))
             self._require_tz(Ctx(frame=frame, tz=tz), self.time, source)
 
     def needs_tz(self) -> bool:
@@ -246,6 +308,9 @@ class Adapter:
             raise UsageError(
                 f"the {self.name!r} adapter needs a mapping (mapping= / --map mapping.toml)"
             )
+        renames = self.renames(frame.columns)
+        if renames:
+            frame = frame.rename(renames)
         ctx = Ctx(frame=frame, tz=tz, region=region)
         if tz is None and self.time.naive_possible():
             self._require_tz(ctx, self.time, source)
@@ -317,6 +382,9 @@ class Adapter:
             for c in by_raw
         ]
         staged = staged.with_columns(s for j in looked_up for s in j.get_columns())
+        for node in (*nodes.values(), *(n for _, n in self.checks), self.outbound, self.direction):
+            if node is not None:
+                staged = node.prepare(staged)
         sctx = Ctx(frame=staged, tz=tz, region=region)
         values = []
         for column, node in nodes.items():
@@ -339,6 +407,9 @@ class Adapter:
             *(pl.col(f"__raw:{c}") for c in direct),
             *(pl.col(f"__bad:{c}", f"__badval:{c}") for c in few),
             outbound.alias("__outbound"),
+            (
+                self.direction.expr(sctx) if self.direction is not None else pl.lit(None, pl.String)
+            ).alias("__direction"),
             *(
                 (node.expr(sctx) == 1).fill_null(False).alias(f"__check:{i}")
                 for i, (_, node) in enumerate(self.checks)
@@ -346,7 +417,21 @@ class Adapter:
         )
         mapped = combined.select(c.name for c in columns(self.kind) if c.name in nodes)
         failures = self._failures(combined, checked, few)
-        return Mapped(frame=mapped, failures=failures, plan=MapPlan(few, tuple(by_raw)))
+        return Mapped(
+            frame=mapped,
+            failures=failures,
+            plan=MapPlan(few, tuple(by_raw)),
+            directions=self._directions(combined),
+        )
+
+    def _directions(self, combined: pl.DataFrame) -> dict[str, int]:
+        if self.direction is None:
+            return {}
+        legs = [f"__check:{i}" for i, (rule, _) in enumerate(self.checks) if rule == EXTRA_LEG]
+        calls = combined.filter(~pl.any_horizontal(legs)) if legs else combined
+        counts = calls.group_by("__direction").len().drop_nulls("__direction")
+        ordered = counts.sort(["len", "__direction"], descending=[True, False])
+        return {str(k): int(n) for k, n in ordered.iter_rows()}
 
     def _require_tz(self, ctx: Ctx, time: TimeNode, source: str | None) -> None:
         parts = time.parts(ctx)
@@ -373,6 +458,10 @@ class Adapter:
     ) -> pl.DataFrame:
         pieces: list[pl.LazyFrame] = []
         lazy = combined.lazy()
+        # a row that is another leg of a call already counted breaks that rule only: its
+        # values are the call's, reported once, on the kept row
+        legs = [f"__check:{i}" for i, (rule, _) in enumerate(self.checks) if rule == EXTRA_LEG]
+        counted = ~pl.any_horizontal(legs) if legs else pl.lit(True)
         for column in checked:
             rule = conversion_rule(unreadable_id(column))
             if column in few:
@@ -383,7 +472,7 @@ class Adapter:
                 bad = raw.is_not_null() & pl.col(column).is_null()
                 value = mask_value(raw, column)
             pieces.append(
-                lazy.filter(bad).select(
+                lazy.filter(bad & counted).select(
                     pl.col("__row").alias("row"),
                     pl.lit(column).alias("column"),
                     pl.lit(rule.id).alias("rule"),
@@ -395,7 +484,7 @@ class Adapter:
             )
         out_rule = conversion_rule(OUTBOUND)
         pieces.append(
-            lazy.filter(pl.col("__outbound")).select(
+            lazy.filter(pl.col("__outbound") & counted).select(
                 pl.col("__row").alias("row"),
                 pl.lit("*").alias("column"),
                 pl.lit(out_rule.id).alias("rule"),
@@ -407,8 +496,9 @@ class Adapter:
         )
         for i, (rule_id, _) in enumerate(self.checks):
             rule = conversion_rule(rule_id)
+            only = pl.lit(True) if rule_id == EXTRA_LEG else counted
             pieces.append(
-                lazy.filter(pl.col(f"__check:{i}")).select(
+                lazy.filter(pl.col(f"__check:{i}") & only).select(
                     pl.col("__row").alias("row"),
                     pl.lit(rule.column).alias("column"),
                     pl.lit(rule.id).alias("rule"),
@@ -457,7 +547,9 @@ def _row_wise(node: Node) -> bool:
     return True
 
 
-_OWN_MODULES = frozenset({"callframe.trackers.spec", "callframe.trackers._pbx"})
+_OWN_MODULES = frozenset(
+    {"callframe.trackers.spec", "callframe.trackers._pbx", "callframe.trackers._cdr"}
+)
 
 
 def _few_distinct(frame: pl.DataFrame, inputs: list[str]) -> bool:

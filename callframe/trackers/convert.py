@@ -147,9 +147,11 @@ def _columns_read(adapter: Adapter) -> set[str]:
     nodes = [*adapter.nodes().values(), *(n for _, n in adapter.checks)]
     if adapter.outbound is not None:
         nodes.append(adapter.outbound)
+    if adapter.direction is not None:
+        nodes.append(adapter.direction)
     names = {c for n in nodes for c in n.reads()}
     names.update(c for req in adapter.requires for c in ((req,) if isinstance(req, str) else req))
-    return names
+    return adapter.with_names(names)
 
 
 def _original_rows(export: TrackerExport, rows: pl.Series) -> pl.DataFrame:
@@ -215,6 +217,8 @@ def convert(
     else:
         _require_columns(adapter, export)
 
+    if adapter.resolve is not None:
+        adapter = adapter.resolve(export.frame, export.source)  # e.g. the Asterisk layout
     region = (region or adapter.region or "RU").upper()
     mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
     report = _merged_report(
@@ -236,6 +240,7 @@ def convert(
         tz=tz,
         region=region,
         static=static,
+        directions=mapped.directions,
         _rejected=_rejected_rows(export, report),
     )
 
@@ -285,7 +290,12 @@ def _resolve(
 def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[[], pl.DataFrame]:
     """How to build :attr:`Conversion.rejected` later; keeps what that needs, nothing more
     (for a projected CSV: the path, not the frame)."""
-    csv_file = export.format == "csv" and export.header and export.source is not None
+    csv_file = (
+        export.format == "csv"
+        and export.header
+        and export.source is not None
+        and export.archive is None
+    )
     if csv_file and export.frame.width < _header_width(export):
         reread = dataclasses.replace(export, frame=export.frame.head(0))  # the rows: from the file
 

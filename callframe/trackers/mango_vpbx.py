@@ -35,12 +35,14 @@ Defaults to check (UNCONFIRMED/INFERRED in call-trackers.md), each overridable w
 
 from __future__ import annotations
 
+import polars as pl
+
 from callframe.trackers._pbx import AllOf, Not, ShiftedUnixTime, Span
 from callframe.trackers.base import Adapter
 from callframe.trackers.rules import ASSUMED_UTC, INTERNAL
 from callframe.trackers.spec import Const, Node, Phone, Present, UnixTime, Values
 
-__all__ = ["ADAPTER", "INTERNAL_CHECK", "MOSCOW_WALL_CLOCK"]
+__all__ = ["ADAPTER", "INTERNAL_CHECK", "MOSCOW_WALL_CLOCK", "content_score"]
 
 MOSCOW_WALL_CLOCK = ShiftedUnixTime("column_2", shift=-3 * 3600)
 """``start`` read as Moscow wall-clock time written as Unix seconds (the "UTC+3" reading)."""
@@ -49,6 +51,22 @@ _FROM_EXT = Present("column_5")
 _TO_EXT = Present("column_7")
 
 INTERNAL_CHECK: tuple[str, Node] = (INTERNAL, AllOf(_FROM_EXT, _TO_EXT))
+
+
+def content_score(frame: pl.DataFrame) -> float:
+    """The share of the content checks a headerless frame passes (detection): ``start`` and
+    ``finish`` (2, 3) Unix seconds in every row, ``answer`` (4) Unix seconds or 0."""
+    unix = r"^\d{9,10}$"
+    wanted = {"column_2": unix, "column_3": unix, "column_4": r"^(?:0|\d{9,10})$"}
+    if any(c not in frame.columns for c in wanted):
+        return 0.0
+    sample = frame.head(1_000)
+    passed = sample.select(
+        pl.col(c).str.strip_chars().str.contains(rx).fill_null(False).all().alias(c)
+        for c, rx in wanted.items()
+    ).row(0)
+    return float(sum(passed)) / len(wanted)
+
 
 ADAPTER = Adapter(
     name="mango_vpbx",
@@ -65,6 +83,7 @@ ADAPTER = Adapter(
     missed=Values("column_4", ones=frozenset({"0"}), other=0),
     outbound=AllOf(_FROM_EXT, Not(_TO_EXT)),
     checks=(INTERNAL_CHECK, (ASSUMED_UTC, Const(1))),
+    probe=content_score,
     notes=(
         "DateTime: start read as true Unix UTC, warned on every row (UNCONFIRMED)",
         "StaticCall: always 1, no visit ids (enrich adds them)",

@@ -82,12 +82,30 @@ def names() -> tuple[str, ...]:
 
 
 def get_adapter(name: str) -> Adapter:
-    """The adapter called ``name``; :class:`~callframe.UsageError` lists the names otherwise."""
+    """The adapter called ``name``; :class:`~callframe.UsageError` lists the names otherwise.
+
+    ``name`` may carry options after a colon, ``;`` between them (lists with ``,``), for adapters
+    that take some: ``asterisk:layout=cdr_custom``, ``asterisk:trunk_channels=SIP/mtt,SIP/beeline``.
+    """
     _discover()
+    base, _, text = name.partition(":")
     try:
-        return _REGISTRY[name.strip().lower()]
+        adapter = _REGISTRY[base.strip().lower()]
     except KeyError:
         raise UsageError(f"unknown tracker {name!r}: use one of {', '.join(names())}") from None
+    if not text.strip():
+        return adapter
+    if adapter.configure is None:
+        raise UsageError(f"the {adapter.name!r} adapter takes no options ({text.strip()!r})")
+    options: dict[str, str] = {}
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise UsageError(f"tracker option {item.strip()!r} needs a value: name=value")
+        options[key.strip().lower()] = value.strip()
+    return adapter.configure(options)
 
 
 def envelopes() -> tuple[str, ...]:
@@ -129,13 +147,17 @@ class Detection:
         }
 
 
-def rank(columns: list[str] | tuple[str, ...]) -> list[Detection]:
-    """Every adapter that can be detected, best first (score, then fewer missing, then name)."""
+def rank(
+    columns: list[str] | tuple[str, ...], frame: pl.DataFrame | None = None
+) -> list[Detection]:
+    """Every adapter that can be detected, best first (score, then fewer missing, then name).
+
+    ``frame``: the export's rows, for adapters that score a headerless file by its content."""
     out = []
     for a in adapters():
         if not a.signature:
             continue
-        score, found, lost = a.score(columns)
+        score, found, lost = a.score(columns, frame)
         out.append(Detection(a, score, tuple(found), tuple(lost), tuple(a.missing(columns))))
     out.sort(key=lambda d: (not d.fits, -d.score, len(d.missing), d.name))
     return out
@@ -143,14 +165,15 @@ def rank(columns: list[str] | tuple[str, ...]) -> list[Detection]:
 
 def _columns_of(
     data: pl.DataFrame | pl.LazyFrame | TrackerExport | str | Path | bytes,
-) -> tuple[list[str], str | None]:
+) -> tuple[list[str], pl.DataFrame | None, str | None]:
     if isinstance(data, TrackerExport):
-        return data.frame.columns, data.source
+        return data.frame.columns, data.frame, data.source
     if isinstance(data, pl.DataFrame | pl.LazyFrame):
-        frame = data.head(0).collect() if isinstance(data, pl.LazyFrame) else data.head(0)
-        return TrackerExport.from_frame(frame).frame.columns, None
+        frame = data.head(1000).collect() if isinstance(data, pl.LazyFrame) else data.head(1000)
+        text = TrackerExport.from_frame(frame).frame
+        return text.columns, text, None
     export = read_export(data, envelopes=envelopes())
-    return export.frame.columns, export.source
+    return export.frame.columns, export.frame, export.source
 
 
 def detect(data: pl.DataFrame | pl.LazyFrame | TrackerExport | str | Path | bytes) -> Detection:
@@ -159,8 +182,8 @@ def detect(data: pl.DataFrame | pl.LazyFrame | TrackerExport | str | Path | byte
     Raises :class:`~callframe.ExportError` when no adapter fits, naming the two closest and
     the columns they missed.
     """
-    columns, source = _columns_of(data)
-    ranked = rank(columns)
+    columns, frame, source = _columns_of(data)
+    ranked = rank(columns, frame)
     if ranked and ranked[0].fits:
         return ranked[0]
     closest = "; ".join(
@@ -168,7 +191,8 @@ def detect(data: pl.DataFrame | pl.LazyFrame | TrackerExport | str | Path | byte
     )
     shown = ", ".join(columns[:8]) + (" …" if len(columns) > 8 else "")
     raise ExportError(
-        f"matches no known tracker (columns: {shown or 'none'}); closest: {closest}. "
+        f"no adapter fits: matches no known tracker (columns: {shown or 'none'}); "
+        f"closest: {closest}. "
         "Name the tracker with --tracker, or map the columns yourself with the generic adapter "
         "(--map mapping.toml / mapping={...})",
         path=source,
@@ -179,6 +203,9 @@ def _missing(d: Detection, limit: int = 6) -> str:
     named = {n for req in d.missing for n in req.split(" or ")}
     items = [*d.missing, *(c for c in d.lost if c not in named)]
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    if not items and d.score < MIN_SCORE:
+        # every column is there by name (headerless column_1 …): the content is what fails
+        return "nothing by name, but its content does not fit (no values of that shape)"
     return (", ".join(items[:limit]) + more) or "—"
 
 

@@ -5,7 +5,8 @@ Metrica column      Sipuni
 ==================  ==========================================================================
 DateTime            ``Время`` ``dd.MM.yyyy HH:mm:ss`` in the account's time zone: pass ``tz=``
 PhoneNumber         ``Откуда``
-TalkDuration        ``Длительность разговора`` (seconds or ``H:MM:SS``)
+TalkDuration        ``Длительность разговора`` (seconds or ``H:MM:SS``; ``Продолжительность
+                    разговора`` in 2015 exports, see :data:`VARIANTS`)
 HoldDuration        ``Время ответа`` (seconds or ``H:MM:SS``)
 CallMissed          ``Статус``: ``Отвечен`` → 0, any other → 1; else talk time 0
 FirstTimeCaller     ``Новый клиент`` (1/0)
@@ -13,6 +14,10 @@ Tag                 ``Метка``, else ``Теги``
 StaticCall          always 1: a PBX knows no visit; :func:`callframe.enrich` adds IDs
 outbound            ``Тип`` = ``Исходящий`` (``Внутренний`` is rejected as ``*|internal``)
 ==================  ==========================================================================
+
+Headers: the 2015 export names the durations ``Продолжительность звонка``/``… разговора`` and
+ends its header with empty cells (``…;;``); both are read (:data:`VARIANTS`). Statuses and types
+are compared case-insensitively (``отвечен``, ``исходящий`` in 2015).
 
 Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable with
 :meth:`Adapter.replace`:
@@ -25,7 +30,7 @@ Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable w
 
 from __future__ import annotations
 
-from callframe.trackers.base import Adapter
+from callframe.trackers.base import Adapter, HeaderVariant
 from callframe.trackers.rules import INTERNAL
 from callframe.trackers.spec import (
     Bool,
@@ -39,9 +44,18 @@ from callframe.trackers.spec import (
     Values,
 )
 
-__all__ = ["ADAPTER"]
+__all__ = ["ADAPTER", "VARIANTS"]
 
 _TALK = "Длительность разговора"
+
+VARIANTS = (
+    # (the name read, another name for it, where it is seen)
+    HeaderVariant(_TALK, "Продолжительность разговора", "statistic/export of 2015"),
+    HeaderVariant("Длительность звонка", "Продолжительность звонка", "statistic/export of 2015"),
+)
+"""Header names of other periods: read as today's names (the 2015 export of
+``fixtures/real/sipuni/statistic_2015.csv`` says ``Продолжительность …``; since at least 2018
+the documented export says ``Длительность …``)."""
 
 ADAPTER = Adapter(
     name="sipuni",
@@ -62,6 +76,7 @@ ADAPTER = Adapter(
         "Новый клиент",
     ),
     requires=("Время", "Откуда", "Статус"),
+    variants=VARIANTS,
     time=LocalTime("Время", formats=("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")),
     static=Const(1),
     phone=Phone("Откуда"),

@@ -119,6 +119,11 @@ class Node(ABC):
     def describe(self) -> str:
         return " / ".join(f"`{c}`" for c in self.reads()) or "—"
 
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (numbered ``__row``) with helper columns this node's :meth:`expr` reads,
+        computed once before the values (PBX legs: each leg's call key, talk, answer)."""
+        return frame
+
 
 def _coalesce(exprs: list[pl.Expr]) -> pl.Expr:
     if not exprs:

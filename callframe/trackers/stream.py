@@ -264,7 +264,8 @@ class _Batches:
         time = self.adapter.time
         if self.tz is not None or time is None or not time.naive_possible():
             return
-        present = [c for c in self.scan.export.frame.columns if c in set(time.reads())]
+        wanted = self.adapter.with_names(time.reads())
+        present = [c for c in self.scan.export.frame.columns if c in wanted]
         self.adapter.require_tz(self.scan.lazy.select(present).collect(), None, self.source)
 
     def _batch(self, batch: pl.DataFrame, first: int, plan: MapPlan | None) -> _Done:

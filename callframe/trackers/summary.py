@@ -8,7 +8,7 @@ implementation of ``to_dict``/``to_text`` for both.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import polars as pl
@@ -30,6 +30,9 @@ class ConversionSummary:
     tz: str | None
     region: str
     static: bool | None
+    directions: dict[str, int] = field(default_factory=dict, kw_only=True)
+    """PBX CDRs: the calls (not their extra legs) by way and what decided it, e.g.
+    ``{"inbound by context": 30, "outbound by channel": 2, "internal by digits": 1}``."""
 
     def provenance(self) -> dict[str, Any]:
         """The provenance fields, by name (to carry them from one result to another)."""
@@ -102,6 +105,7 @@ class ConversionSummary:
                 {"rule": r, "title": titles.get(r, ""), "rows": n}
                 for r, n in self.warning_counts().items()
             ],
+            **({"directions": dict(self.directions)} if self.directions else {}),
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -127,6 +131,8 @@ class ConversionSummary:
             f"{head}; {extra}",
             f"  {self.rows_in} rows in → {self.rows_out} calls out, {self.rows_rejected} rejected",
         ]
+        if self.directions:
+            lines.append(f"  calls by direction: {_directions_text(self.directions)}")
         for label, items in (("rejected", d["rejected"]), ("warning", d["warnings"])):
             for item in items:
                 lines.append(f"  {label:8} {item['rule']} ×{item['rows']}  {item['title']}")
@@ -134,6 +140,30 @@ class ConversionSummary:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.summary_line()}>"
+
+
+_HOW = {"context": "by context", "channel": "by channel", "digits": "by digit count"}
+
+
+def _directions_text(directions: dict[str, int]) -> str:
+    """``30 inbound (28 by context, 2 by channel), 3 outbound (3 by context)``."""
+    ways: dict[str, dict[str, int]] = {}
+    for label, n in directions.items():
+        way, _, how = label.partition(" by ")
+        ways.setdefault(way, {})[how] = ways.setdefault(way, {}).get(how, 0) + n
+    parts = []
+    for way in sorted(
+        ways,
+        key=lambda w: (
+            ("inbound", "outbound", "internal").index(w)
+            if w in ("inbound", "outbound", "internal")
+            else 3
+        ),
+    ):
+        hows = ways[way]
+        detail = ", ".join(f"{n} {_HOW.get(h, h)}" for h, n in hows.items())
+        parts.append(f"{sum(hows.values())} {way} ({detail})")
+    return ", ".join(parts)
 
 
 def _counts(failures: pl.DataFrame) -> dict[str, int]:

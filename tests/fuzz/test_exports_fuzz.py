@@ -6,7 +6,10 @@ Conversion in which rows in = rows out + rows rejected. Never another exception,
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,7 @@ from .test_validate_fuzz import SECONDS_PER_INPUT, time_limit
 
 runner = CliRunner()
 CORPUS = ROOT / "tests" / "corpus" / "exports"
-SUFFIXES = [".csv", ".txt", ".json", ".xlsx"]
+SUFFIXES = [".csv", ".txt", ".json", ".xlsx", ".csv.gz", ".zip"]
 TRACKER_NAMES = [
     "callerNumber",
     "successful",
@@ -79,7 +82,24 @@ def tracker_csv(draw: st.DrawFn) -> bytes:
     return "\n".join(lines).encode(draw(st.sampled_from(["utf-8", "cp1251"])), errors="replace")
 
 
-exports = hostile_bytes | json_exports() | tracker_csv()
+@st.composite
+def packed(draw: st.DrawFn) -> bytes:
+    """An export gzipped or zipped (one file or several), whole or cut short anywhere."""
+    inner = draw(hostile_bytes | tracker_csv())
+    if draw(st.booleans()):
+        data = gzip.compress(inner)
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for i in range(draw(st.integers(0, 2)) + 1):
+                archive.writestr(f"calls{i}.csv", inner)
+        data = buffer.getvalue()
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]
+    return data
+
+
+exports = hostile_bytes | json_exports() | tracker_csv() | packed()
 TRACKERS = [
     None,
     "calltouch",

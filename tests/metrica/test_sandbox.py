@@ -313,7 +313,7 @@ def test_chats_headers_either_id_spelling_and_refused_files(http: httpx.Client) 
     ok = chats_upload(http, f"date time,chatplatform,PhoneNumber,ClientId\n{NOW},viber,+7916,1\n")
     assert ok.json()["uploading"]["line_quantity"] == 1
     for text in (
-        f"ChatPlatform,ChatUsername\ntelegram,someone\n",  # no DateTime
+        "ChatPlatform,ChatUsername\ntelegram,someone\n",  # no DateTime
         f"DateTime,ChatUsername\n{NOW},someone\n",  # no ChatPlatform
         f"DateTime,ChatPlatform,ClientID\n{NOW},viber,{CLIENT_ID}\n",  # nobody to chat with
         "DateTime,ChatPlatform,ChatUsername\n",  # no rows

@@ -1,0 +1,494 @@
+"""Asterisk-style CDRs (Asterisk ``Master.csv``, FreePBX): legs grouped into calls, direction.
+
+A PBX logs one row per *leg* (each dial attempt, each ``Local/`` half of a queue or time-delay
+dialplan, the dialplan's own ``Hangup``/``Playback`` steps). The nodes here read a call from all
+its legs, as polars window expressions over the call's key (no per-row Python):
+
+* a **call** is the group of legs sharing ``linkedid`` (else ``uniqueid``; a leg without either
+  is a call of its own);
+* its **time** is the earliest leg's ``start`` (:class:`CallStart`);
+* it was **answered** when a leg *talked*: ``billsec > 0`` and ``disposition`` ``ANSWERED``
+  (a ``NO ANSWER`` Dial leg may carry a ``billsec``) on a leg whose ``dstchannel`` is a
+  real channel (set, and not ``Local/…``) and whose ``channel`` is not ``Local/…`` either
+  (:meth:`Cdr.talked`). A ``Local/`` half repeats the talk of the real legs it links, and a
+  dialplan-only leg (``Hangup``, ``Playback``: no ``dstchannel``) was answered by the dialplan,
+  not by a person;
+* when several legs talked, the **chosen** leg is the first answered in time (earliest answer,
+  then earliest start, then first in the file): the person who picked the call up. Its
+  ``billsec`` is the talk time (:class:`CallTalk`), and the hold time runs from the call's start
+  to that answer (:class:`CallHold`; the answer time is the leg's ``answer`` column when the
+  layout has one, else its ``start + duration − billsec``);
+* a call no leg answered is **missed** (:class:`CallMissed`, talk time 0, hold the whole ring
+  time: from the call's start to the end of its last leg);
+* the **kept** row is the chosen leg, else the call's earliest leg (:class:`CallExtraLeg` marks
+  the others, rejected as ``*|extra_leg``).
+
+**Direction** (:class:`CallDirection`) is read per leg from, in this order: the context
+(``dcontext`` matching :attr:`Cdr.trunk_contexts` → inbound; matching
+:attr:`Cdr.internal_contexts` → placed by an extension), the channels (``channel`` a trunk peer of
+:attr:`Cdr.trunk_channels` → inbound; ``channel`` an extension's own (``SIP/101-…``) or
+``dstchannel`` a trunk peer → placed by an extension), and only then the digit count of the
+caller (at most 6 digits: an extension). A call placed by an extension is outbound when it went to
+a trunk or to a number longer than an extension's, else internal. A call is inbound when any of its
+legs came in (decided by the strongest signal among its legs), and the summary counts the calls
+each way by what decided them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import polars as pl
+
+from callframe.trackers import normalize as nz
+from callframe.trackers._pbx import IsExtension
+from callframe.trackers.spec import Ctx, IsoTime, Node, TimeNode, TimeParts
+
+__all__ = [
+    "DEFAULT_INTERNAL_CONTEXTS",
+    "DEFAULT_TRUNK_CHANNELS",
+    "DEFAULT_TRUNK_CONTEXTS",
+    "CallDirection",
+    "CallExtraLeg",
+    "CallHold",
+    "CallMissed",
+    "CallStart",
+    "CallTalk",
+    "Cdr",
+    "DirectionIs",
+    "patterns",
+]
+
+DEFAULT_TRUNK_CONTEXTS: tuple[str, ...] = (
+    "from-trunk*",
+    "from-pstn*",
+    "*-pstn",
+    "from-external*",
+    "ext-did*",
+    "from-did*",
+    "incoming*",
+    "inbound*",
+)
+"""Contexts a call from outside arrives in (FreePBX ``from-trunk``/``from-pstn``/``ext-did``,
+plain Asterisk samples ``from-external``/``incoming``, providers' ``…-pstn``). Glob patterns,
+case-insensitive."""
+
+DEFAULT_INTERNAL_CONTEXTS: tuple[str, ...] = (
+    "from-internal*",
+    "macro-dialout-trunk*",
+    "outbound-allroutes*",
+    "outrt-*",
+    "from-sip-phones*",
+    "phones*",
+)
+"""Contexts a call placed by an extension runs in (FreePBX ``from-internal``, its outbound routes
+``outbound-allroutes``/``outrt-…`` and ``macro-dialout-trunk``). ``ext-local`` is in neither
+list: FreePBX ends inbound calls to an extension there as well as internal ones, so the channels
+decide."""
+
+DEFAULT_TRUNK_CHANNELS: tuple[str, ...] = ("*trunk*", "*pstn*", "*provider*", "DAHDI/*")
+"""Channel peers (``TECH/peer``, the part before ``-<id>``) that are trunks. Name yours:
+``trunk_channels=("SIP/mtt", "PJSIP/sipnet*")``."""
+
+
+def patterns(globs: Iterable[str]) -> str | None:
+    """A case-insensitive regex matching any of ``globs`` whole (``*`` any text), or ``None``."""
+    parts = [re.escape(g.strip()).replace(r"\*", ".*") for g in globs if g.strip()]
+    return f"(?i)^(?:{'|'.join(parts)})$" if parts else None
+
+
+def _matches(x: pl.Expr, regex: str | None) -> pl.Expr:
+    if regex is None:
+        return pl.lit(False)
+    return x.str.contains(regex).fill_null(False)
+
+
+_SUFFIX = r"-[0-9A-Za-z]+(;[0-9]+)?$"  # SIP/101-00000a02, Local/101@q-0000001f;2
+
+
+@dataclass(frozen=True, slots=True)
+class Cdr:
+    """Where a CDR keeps each leg's fields (column names of the read export) and the trunk
+    patterns (see the module docstring). ``answer``, ``channel``, ``dstchannel``, ``dcontext``
+    are optional (``None``: the layout lacks them)."""
+
+    keys: tuple[str, ...]
+    start: str
+    billsec: str
+    duration: str
+    caller: tuple[str, ...]
+    dst: str
+    answer: str | None = None
+    channel: str | None = None
+    dstchannel: str | None = None
+    dcontext: str | None = None
+    disposition: str | None = None
+    trunk_contexts: tuple[str, ...] = DEFAULT_TRUNK_CONTEXTS
+    internal_contexts: tuple[str, ...] = DEFAULT_INTERNAL_CONTEXTS
+    trunk_channels: tuple[str, ...] = DEFAULT_TRUNK_CHANNELS
+
+    def reads(self) -> tuple[str, ...]:
+        names = (
+            *self.keys,
+            self.start,
+            self.billsec,
+            self.duration,
+            *self.caller,
+            self.dst,
+            self.answer,
+            self.channel,
+            self.dstchannel,
+            self.dcontext,
+            self.disposition,
+        )
+        return tuple(dict.fromkeys(n for n in names if n))
+
+    # --- per leg ---------------------------------------------------------------------------------
+
+    def _key(self, ctx: Ctx) -> pl.Expr:
+        """The call a leg belongs to: ``linkedid``, else ``uniqueid``, else its own row."""
+        own = pl.lit("row:") + pl.col("__row").cast(pl.String) if ctx.has("__row") else None
+        keys = [ctx.text(k) for k in self.keys]
+        if own is not None:
+            keys.append(own)
+        if not keys:
+            return pl.lit("")
+        return keys[0] if len(keys) == 1 else pl.coalesce(keys)
+
+    def index(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__row") if ctx.has("__row") else pl.int_range(pl.len(), dtype=pl.Int64)
+
+    def _start_time(self, ctx: Ctx) -> pl.Expr:
+        return _plain(ctx.text(self.start))
+
+    def seconds(self, ctx: Ctx, name: str) -> pl.Expr:
+        staged = f"__cdr:s:{name}"
+        return pl.col(staged) if ctx.has(staged) else nz.seconds(ctx.text(name), cleaned=True)
+
+    # --- staged columns: each leg's values computed once (small expression trees) -------------
+
+    def stage(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (numbered ``__row``) with the leg values the call nodes read, as
+        ``__cdr:…`` columns: computed once, not in every node's expression."""
+        if "__cdr:key" in frame.columns:
+            return frame
+        ctx = Ctx(frame=frame)
+        frame = frame.with_columns(
+            self._key(ctx).alias("__cdr:key"),
+            self._start_time(ctx).alias("__cdr:start"),
+            *(
+                nz.seconds(ctx.text(n), cleaned=True).alias(f"__cdr:s:{n}")
+                for n in dict.fromkeys((self.billsec, self.duration))
+            ),
+        )
+        ctx = Ctx(frame=frame)
+        way, how = self._leg_direction(ctx)
+        frame = frame.with_columns(
+            self._talked(ctx).alias("__cdr:talked"),
+            self._answer_time(ctx).alias("__cdr:answer"),
+            way.alias("__cdr:way"),
+            how.alias("__cdr:how"),
+        )
+        ctx = Ctx(frame=frame)
+        return frame.with_columns(
+            self._chosen(ctx).alias("__cdr:chosen"), self._kept(ctx).alias("__cdr:kept")
+        )
+
+    def key(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:key") if ctx.has("__cdr:key") else self._key(ctx)
+
+    def start_time(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:start") if ctx.has("__cdr:start") else self._start_time(ctx)
+
+    def talked(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:talked") if ctx.has("__cdr:talked") else self._talked(ctx)
+
+    def answer_time(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:answer") if ctx.has("__cdr:answer") else self._answer_time(ctx)
+
+    def chosen(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:chosen") if ctx.has("__cdr:chosen") else self._chosen(ctx)
+
+    def kept(self, ctx: Ctx) -> pl.Expr:
+        return pl.col("__cdr:kept") if ctx.has("__cdr:kept") else self._kept(ctx)
+
+    def leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
+        if ctx.has("__cdr:way"):
+            return pl.col("__cdr:way"), pl.col("__cdr:how")
+        return self._leg_direction(ctx)
+
+    def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
+        return ctx.text(name) if name is not None else pl.lit(None, pl.String)
+
+    def _talked(self, ctx: Ctx) -> pl.Expr:
+        """Whether a person talked on this leg (see the module docstring)."""
+        dstchannel = self.channel_text(ctx, self.dstchannel)
+        channel = self.channel_text(ctx, self.channel)
+        real_dst = (
+            dstchannel.is_not_null() & ~_is_local(dstchannel)
+            if self.dstchannel is not None
+            else pl.lit(True)
+        )
+        real_src = ~_is_local(channel).fill_null(False)
+        billsec = self.seconds(ctx, self.billsec)
+        talked = (billsec > 0) & real_dst & real_src
+        if self.disposition is not None:
+            # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
+            talked = talked & (ctx.text(self.disposition).str.to_uppercase() == "ANSWERED")
+        return talked.fill_null(False)
+
+    def _answer_time(self, ctx: Ctx) -> pl.Expr:
+        """When the leg was answered: ``answer``, else ``start + duration − billsec``."""
+        ring = self.seconds(ctx, self.duration) - self.seconds(ctx, self.billsec)
+        computed = self.start_time(ctx) + pl.duration(seconds=ring)
+        if self.answer is None:
+            return computed
+        return pl.coalesce(_plain(ctx.text(self.answer)), computed)
+
+    def _chosen(self, ctx: Ctx) -> pl.Expr:
+        """1 on the call's chosen leg: the first that talked (by answer, start, row)."""
+        return self._first_of(ctx, self.talked(ctx), self.answer_time(ctx))
+
+    def _kept(self, ctx: Ctx) -> pl.Expr:
+        """True on the call's kept row: the chosen leg, else the earliest leg."""
+        return self._first_of(ctx, self.talked(ctx), self.answer_time(ctx), keep_any=True)
+
+    def _first_of(
+        self, ctx: Ctx, talked: pl.Expr, answered: pl.Expr, *, keep_any: bool = False
+    ) -> pl.Expr:
+        key, idx = self.key(ctx), self.index(ctx)
+        start = self.start_time(ctx)
+        order = pl.when(talked).then(answered)
+        best = idx.sort_by(
+            [~talked, order, start, idx],
+            descending=[False, False, False, False],
+            nulls_last=True,
+        ).first()
+        first = idx == best.over(key)
+        return first if keep_any else first & talked
+
+    # --- direction -------------------------------------------------------------------------------
+
+    def _leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
+        """Per leg: the way (``inbound``/``outbound``/``internal``) and what decided it
+        (``context``/``channel``/``digits``)."""
+        caller_ext = IsExtension(*self.caller).expr(ctx) == 1
+        dst_ext = (IsExtension(self.dst).expr(ctx) == 1).fill_null(False)
+        dstchannel = self.channel_text(ctx, self.dstchannel)
+        channel = self.channel_text(ctx, self.channel)
+        trunk_re = patterns(self.trunk_channels)
+        dst_trunk = _matches(_peer(dstchannel), trunk_re)
+        # placed by an extension: outbound when it went to a trunk or a long number
+        placed = (
+            pl.when(dst_trunk | ~dst_ext).then(pl.lit("outbound")).otherwise(pl.lit("internal"))
+        )
+        context = self.channel_text(ctx, self.dcontext)
+        by_context = (
+            pl.when(_matches(context, patterns(self.trunk_contexts)))
+            .then(pl.lit("inbound"))
+            .when(_matches(context, patterns(self.internal_contexts)))
+            .then(placed)
+        )
+        src_peer = _peer(channel)
+        by_channel = (
+            pl.when(_matches(src_peer, trunk_re))
+            .then(pl.lit("inbound"))
+            .when(src_peer.str.contains(r"^[^/]+/[0-9]{1,6}$").fill_null(False) | dst_trunk)
+            .then(placed)
+        )
+        by_digits = pl.when(caller_ext.fill_null(False)).then(placed).otherwise(pl.lit("inbound"))
+        way = pl.coalesce(by_context, by_channel, by_digits)
+        how = (
+            pl.when(by_context.is_not_null())
+            .then(pl.lit("context"))
+            .when(by_channel.is_not_null())
+            .then(pl.lit("channel"))
+            .otherwise(pl.lit("digits"))
+        )
+        return way, how
+
+
+_WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
+_HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
+
+
+def _plain(x: pl.Expr) -> pl.Expr:
+    return x.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+
+
+def _is_local(channel: pl.Expr) -> pl.Expr:
+    return channel.str.to_lowercase().str.starts_with("local/")
+
+
+def _peer(channel: pl.Expr) -> pl.Expr:
+    """``TECH/peer`` of a channel name (``SIP/trunk-00000a01`` → ``SIP/trunk``)."""
+    return channel.str.replace(_SUFFIX, "")
+
+
+@dataclass(frozen=True, slots=True)
+class _CallNode(Node):
+    row_wise: ClassVar[bool] = False
+
+    cdr: Cdr
+
+    def reads(self) -> tuple[str, ...]:
+        return self.cdr.reads()
+
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return self.cdr.stage(frame)
+
+
+@dataclass(frozen=True, slots=True)
+class CallStart(TimeNode):
+    """The call's time: the earliest ``start`` among its legs."""
+
+    row_wise: ClassVar[bool] = False
+
+    cdr: Cdr
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.cdr.start,)
+
+    def naive_possible(self) -> bool:
+        return True
+
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return self.cdr.stage(frame)
+
+    def parts(self, ctx: Ctx) -> TimeParts:
+        own = IsoTime(self.cdr.start).parts(ctx)
+        if not ctx.has("__row"):  # the tz check: the leg's own time is enough
+            return own
+        key = self.cdr.key(ctx)
+        return TimeParts(own.aware.min().over(key), own.naive.min().over(key), own.raw)
+
+    def describe(self) -> str:
+        return f"the earliest `{self.cdr.start}` of the call's legs"
+
+
+@dataclass(frozen=True, slots=True)
+class CallTalk(_CallNode):
+    """The chosen leg's ``billsec``; 0 when no leg talked."""
+
+    def raw(self, ctx: Ctx) -> pl.Expr:
+        return ctx.text(self.cdr.billsec)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        cdr = self.cdr
+        key = cdr.key(ctx)
+        billsec = cdr.seconds(ctx, cdr.billsec)
+        chosen = cdr.chosen(ctx)
+        talk = billsec.filter(chosen).first().over(key)
+        return (
+            pl.when(billsec.is_null())
+            .then(None)
+            .when(chosen.any().over(key))
+            .then(talk)
+            .otherwise(0)
+            .cast(pl.Int64)
+        )
+
+    def describe(self) -> str:
+        return f"`{self.cdr.billsec}` of the first leg that talked on a real channel, else 0"
+
+
+@dataclass(frozen=True, slots=True)
+class CallHold(_CallNode):
+    """Seconds from the call's start to the chosen leg's answer; for a missed call, to the end
+    of its last leg."""
+
+    def raw(self, ctx: Ctx) -> pl.Expr:
+        return ctx.text(self.cdr.duration)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        cdr = self.cdr
+        key = cdr.key(ctx)
+        start = cdr.start_time(ctx)
+        first = start.min().over(key)
+        chosen = cdr.chosen(ctx)
+        answered = cdr.answer_time(ctx).filter(chosen).first().over(key)
+        end = (start + pl.duration(seconds=cdr.seconds(ctx, cdr.duration))).max().over(key)
+        until = pl.when(chosen.any().over(key)).then(answered).otherwise(end)
+        seconds = (until - first).dt.total_seconds()
+        return pl.when(seconds >= 0).then(seconds).cast(pl.Int64)
+
+    def describe(self) -> str:
+        return "from the call's start to the answer (missed: to its last leg's end)"
+
+
+@dataclass(frozen=True, slots=True)
+class CallMissed(_CallNode):
+    """0 when a leg of the call talked, else 1 (null when no leg's ``billsec`` reads)."""
+
+    def raw(self, ctx: Ctx) -> pl.Expr:
+        return ctx.text(self.cdr.billsec)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        cdr = self.cdr
+        key = cdr.key(ctx)
+        readable = cdr.seconds(ctx, cdr.billsec).is_not_null().any().over(key)
+        talked = cdr.talked(ctx).any().over(key)
+        return pl.when(readable).then((~talked).cast(pl.Int8)).cast(pl.Int8)
+
+    def describe(self) -> str:
+        return "0 when a leg talked on a real channel (`billsec` > 0, not Local/), else 1"
+
+
+@dataclass(frozen=True, slots=True)
+class CallExtraLeg(_CallNode):
+    """1 on every leg of a call but its kept one."""
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        return (~self.cdr.kept(ctx)).cast(pl.Int8)
+
+    def describe(self) -> str:
+        keys = " / ".join(f"`{k}`" for k in self.cdr.keys)
+        return f"a second leg of the same {keys}"
+
+
+@dataclass(frozen=True, slots=True)
+class CallDirection(_CallNode):
+    """The call's way and what decided it, as text (``inbound by context``): the strongest
+    signal among its legs (context, then channel, then digits), inbound first."""
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        way, how = self.cdr.leg_direction(ctx)
+        key = self.cdr.key(ctx)
+        way_rank = way.replace_strict(_WAY_RANK, return_dtype=pl.Int8)
+        how_rank = how.replace_strict(_HOW_RANK, return_dtype=pl.Int8)
+        label = way + pl.lit(" by ") + how
+        return label.sort_by([how_rank, way_rank, self.cdr.index(ctx)]).first().over(key)
+
+    def describe(self) -> str:
+        cdr = self.cdr
+        what = [
+            f"`{cdr.dcontext}`" if cdr.dcontext else "",
+            f"`{cdr.channel}`" if cdr.channel else "",
+        ]
+        signals = ", ".join(w for w in what if w)
+        return f"{signals + ', else ' if signals else ''}a caller of ≤ 6 digits is an extension"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionIs(Node):
+    """1 where ``direction`` (a :class:`CallDirection`) is ``way``, else 0."""
+
+    row_wise: ClassVar[bool] = False
+
+    direction: CallDirection
+    way: str
+
+    def reads(self) -> tuple[str, ...]:
+        return self.direction.reads()
+
+    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return self.direction.prepare(frame)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        return self.direction.expr(ctx).str.starts_with(self.way + " ").cast(pl.Int8)
+
+    def describe(self) -> str:
+        return f"the call is {self.way} ({self.direction.describe()})"
