@@ -71,3 +71,20 @@ def test_assert_valid_message_is_the_report_without_phones() -> None:
 @given(frames("calls", max_rows=40, now=NOW))
 def test_hypothesis_strategy_yields_valid_samples(sample: Sample) -> None:
     assert callframe.validate(sample.frame, now=NOW).ok
+
+
+def test_sample_chats_has_named_defects_and_every_platform() -> None:
+    from callframe.testing import sample_chats
+
+    sample = sample_chats(3000, seed=4, now=NOW)
+    platforms = set(sample.frame["ChatPlatform"].unique())
+    assert platforms == {"whatsapp", "telegram", "viber"}
+    broken = sample_chats(
+        500, seed=4, invalid_fraction=0.2, now=NOW, rules=["ChatPlatform|allowed", "*|unattributed"]
+    )
+    assert set(broken.broken["rule"]) == {"ChatPlatform|allowed", "*|unattributed"}
+    report = callframe.validate(broken.frame, "chats", now=NOW)
+    assert set(report.errors["rule"]) == {"ChatPlatform|allowed"}
+    assert set(report.warnings["rule"]) == {"*|unattributed"}
+    with pytest.raises(callframe.UsageError, match="StaticCall"):
+        sample_chats(10, rules=["StaticCall|flag"], invalid_fraction=0.5, now=NOW)

@@ -188,3 +188,11 @@ def test_a_lazyframe_is_checked_as_deeply_as_a_dataframe() -> None:
         (1, "ChatPlatform|allowed", "error"),
         (1, "*|unattributed", "warning"),
     ]
+
+
+def test_the_report_and_its_html_say_chats() -> None:
+    report = callframe.validate(METRICA / "defects" / "chats_defects.csv", "chats", now=NOW)
+    html = report._repr_html_()
+    assert "(chats)" in html and "ChatPlatform|allowed" in html and "*|unattributed" in html
+    assert "8 (916) 123-45-67" not in html and "8 (916) 123-45-67" not in report.to_text()
+    assert report.to_dict()["kind"] == "chats"
