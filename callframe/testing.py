@@ -38,6 +38,15 @@ __all__ = [
 ]
 
 _LONG = "x" * 1025
+_CALL_COLUMNS = column_names("calls")
+_CHAT_ONLY_COLUMNS = (
+    "ChatPlatform",
+    "ChatUsername",
+    "ChatUserID",
+    "ClientID",
+    "UserID",
+    "PurchaseID",
+)
 
 DEFECTS: dict[str, dict[str, str | None]] = {
     "*|id_required": {
@@ -91,6 +100,43 @@ DEFECTS: dict[str, dict[str, str | None]] = {
     "PurchaseID|max_length": {"PurchaseID": _LONG},
     "ChatUsername|max_length": {"ChatUsername": _LONG},
     "ChatUserID|max_length": {"ChatUserID": _LONG},
+    # a row of empty cells, a fraction of a second, durations over uint32
+    "*|empty_row": dict.fromkeys([*_CALL_COLUMNS, "Target", "PurchaseId", *_CHAT_ONLY_COLUMNS]),
+    "DateTime|fraction": {"DateTime": "1795166130.25"},
+    "TalkDuration|uint32": {"TalkDuration": "4294967296"},
+    "HoldDuration|uint32": {"HoldDuration": "4294967296"},
+    # padding (Metrica trims it: warnings), the value itself valid
+    "DateTime|padded": {"DateTime": " 1795166130"},
+    "ClientId|padded": {"ClientId": "1795012345678901234 "},
+    "UserId|padded": {"UserId": " crm-1"},
+    "Yclid|padded": {"Yclid": "\t7312345678901234567"},
+    "PurchaseId|padded": {"PurchaseId": "ORD-1 "},
+    "StaticCall|padded": {"StaticCall": " 1"},
+    "Price|padded": {"Price": " 10", "Currency": "RUB"},
+    "Currency|padded": {"Price": "10", "Currency": "RUB "},
+    "PhoneNumber|padded": {"PhoneNumber": " +79161234567"},
+    "TalkDuration|padded": {"TalkDuration": "95 "},
+    "HoldDuration|padded": {"HoldDuration": " 7"},
+    "CallMissed|padded": {"CallMissed": "0 "},
+    "Tag|padded": {"Tag": " целевой"},
+    "FirstTimeCaller|padded": {"FirstTimeCaller": "1\t"},
+    "URL|padded": {"URL": " https://example.ru/"},
+    "CallTrackerURL|padded": {"CallTrackerURL": "https://tracker.example/calls/1 "},
+    "Target|padded": {"Target": " goal_1"},
+    # whitespace-only optional values (read as empty: warnings); the row keeps an ID/contact
+    "ClientId|not_blank": {"ClientId": " ", "UserId": "crm-1"},
+    "Yclid|not_blank": {"Yclid": "  ", "ClientId": "1795012345678901234", "ClientID": "17950"},
+    "StaticCall|not_blank": {"StaticCall": " ", "ClientId": "1795012345678901234"},
+    "Price|not_blank": {"Price": " ", "Currency": None},
+    "Currency|not_blank": {"Price": None, "Currency": " "},
+    "PhoneNumber|not_blank": {"PhoneNumber": " ", "ChatUsername": "user_1"},
+    "TalkDuration|not_blank": {"TalkDuration": " "},
+    "HoldDuration|not_blank": {"HoldDuration": " "},
+    "CallMissed|not_blank": {"CallMissed": " "},
+    "Tag|not_blank": {"Tag": "  "},
+    "FirstTimeCaller|not_blank": {"FirstTimeCaller": " "},
+    "URL|not_blank": {"URL": " "},
+    "CallTrackerURL|not_blank": {"CallTrackerURL": "\t"},
     # whitespace in the chat-only columns (Metrica trims it: warnings); the row keeps its
     # contact and an ID, so that the blank cell breaks its own rule only
     "ChatPlatform|padded": {"ChatPlatform": " viber "},
