@@ -241,6 +241,7 @@ def convert(
         region=region,
         static=static,
         directions=mapped.directions,
+        kind=adapter.kind,
         _rejected=_rejected_rows(export, report),
     )
 

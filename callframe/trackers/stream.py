@@ -184,6 +184,7 @@ def convert_file(
         _warnings=run.warnings,
         _rows_in=run.rows,
         _rows_rejected=run.invalid,
+        kind=adapter.kind,
     )
 
 

@@ -28,7 +28,8 @@ def test_the_dialog_export_converts_to_exactly_the_expected_file(
     tmp_path: Path, export: str
 ) -> None:
     conversion = callframe.convert(GENERIC / export, mapping=MAPPING, now=NOW)
-    assert conversion.report.kind == "chats" and conversion.tracker == "generic"
+    assert conversion.report.kind == conversion.kind == "chats" and conversion.tracker == "generic"
+    assert "8 chats out" in conversion.to_text()
     expected = (GENERIC / "messenger_crm.expected.csv").read_bytes()
     out = tmp_path / "chats.csv"
     callframe.write_csv(conversion.calls, out, "chats", now=NOW)
@@ -52,7 +53,7 @@ def test_convert_file_streams_chats_too(tmp_path: Path) -> None:
     done = callframe.convert_file(
         GENERIC / "messenger_crm.csv", tmp_path / "chats.csv", mapping=MAPPING, now=NOW
     )
-    assert done.rows_in == 10 and done.rows_out == 8
+    assert done.rows_in == 10 and done.rows_out == 8 and done.kind == "chats"
     expected = (GENERIC / "messenger_crm.expected.csv").read_bytes()
     assert (tmp_path / "chats.csv").read_bytes() == expected
 
