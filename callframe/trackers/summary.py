@@ -131,7 +131,8 @@ class ConversionSummary:
         )
         lines = [
             f"{head}; {extra}",
-            f"  {self.rows_in} rows in → {self.rows_out} {self.kind} out, {self.rows_rejected} rejected",
+            f"  {self.rows_in} rows in → {self.rows_out} {self.kind} out, "
+            f"{self.rows_rejected} rejected",
         ]
         if self.directions:
             lines.append(f"  calls by direction: {_directions_text(self.directions)}")
