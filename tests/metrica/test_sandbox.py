@@ -321,6 +321,25 @@ def test_chats_headers_either_id_spelling_and_refused_files(http: httpx.Client) 
         assert_error(chats_upload(http, text), 400, "invalid_uploading")
 
 
+def test_chats_the_sandbox_counts_what_the_validator_predicts(
+    http: httpx.Client, tmp_path: Path
+) -> None:
+    """Two readings written apart (the contract, the sandbox's own code) agree on the chat
+    rules: rows the validator says Metrica drops are dropped, the others counted."""
+    lines = (FIXTURES / "metrica" / "defects" / "chats_defects.csv").read_text().splitlines()
+    chat_rows = [line for line in lines[1:] if not line.startswith(("2026", "4102", "9466"))]
+    chat_rows = [r for r in chat_rows if r.split(",")[0] not in ("", "1795166130000")]
+    path = tmp_path / "chats.csv"
+    path.write_text("\n".join([lines[0], *chat_rows]) + "\n", encoding="utf-8")
+    report = callframe.validate(path, "chats", now=NOW)
+    assert {"ChatPlatform|allowed", "*|chat_contact_required", "ClientID|digits"} <= set(
+        report.errors["rule"]
+    )
+    got = chats_upload(http, path.read_text()).json()["uploading"]
+    assert got["source_quantity"] == report.rows == len(chat_rows)
+    assert got["line_quantity"] == report.predicted_line_quantity < report.rows
+
+
 def test_chats_without_any_id_end_in_linkage_failure(
     http: httpx.Client, clock: dict[str, float]
 ) -> None:
