@@ -1,5 +1,6 @@
-"""``MetricaClient`` and ``AsyncMetricaClient``: upload calls and offline conversions, list them,
-read one, and wait for processing — exactly once, with retries, at most three requests in flight.
+"""``MetricaClient`` and ``AsyncMetricaClient``: upload calls, offline conversions and chats, list
+them, read one, and wait for processing — exactly once, with retries, at most three requests in
+flight.
 
 Both clients are thin drivers over :class:`callframe.metrica._core.Core`, which holds every
 request, the parsing and the policy once (see that module for how exactly-once works).
