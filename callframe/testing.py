@@ -38,17 +38,11 @@ __all__ = [
 ]
 
 _LONG = "x" * 1025
-_CALL_COLUMNS = column_names("calls")
-_CHAT_ONLY_COLUMNS = (
-    "ChatPlatform",
-    "ChatUsername",
-    "ChatUserID",
-    "ClientID",
-    "UserID",
-    "PurchaseID",
-)
 
-DEFECTS: dict[str, dict[str, str | None]] = {
+Cell = str | None | pl.Expr
+"""A defect's cell: a text value, empty, or an expression over the valid row's own cells."""
+
+DEFECTS: dict[str, dict[str, Cell]] = {
     "*|id_required": {
         "ClientId": None,
         "UserId": None,
@@ -60,9 +54,7 @@ DEFECTS: dict[str, dict[str, str | None]] = {
     "ClientId|uint64": {"ClientId": "18446744073709551616"},
     "Yclid|digits": {"Yclid": "7312-3456"},
     "Yclid|uint64": {"Yclid": "99999999999999999999"},
-    "UserId|not_blank": {"UserId": "   ", "ClientId": "1795012345678901234"},
     "UserId|max_length": {"UserId": _LONG},
-    "PurchaseId|not_blank": {"PurchaseId": " ", "ClientId": "1795012345678901234"},
     "PurchaseId|max_length": {"PurchaseId": _LONG},
     "DateTime|required": {"DateTime": None},
     "DateTime|integer": {"DateTime": "2026-11-20 09:15:30"},
@@ -100,60 +92,77 @@ DEFECTS: dict[str, dict[str, str | None]] = {
     "PurchaseID|max_length": {"PurchaseID": _LONG},
     "ChatUsername|max_length": {"ChatUsername": _LONG},
     "ChatUserID|max_length": {"ChatUserID": _LONG},
-    # a row of empty cells, a fraction of a second, durations over uint32
-    "*|empty_row": dict.fromkeys([*_CALL_COLUMNS, "Target", "PurchaseId", *_CHAT_ONLY_COLUMNS]),
-    "DateTime|fraction": {"DateTime": "1795166130.25"},
-    "TalkDuration|uint32": {"TalkDuration": "4294967296"},
-    "HoldDuration|uint32": {"HoldDuration": "4294967296"},
-    # padding (Metrica trims it: warnings), the value itself valid
-    "DateTime|padded": {"DateTime": " 1795166130"},
-    "ClientId|padded": {"ClientId": "1795012345678901234 "},
-    "UserId|padded": {"UserId": " crm-1"},
-    "Yclid|padded": {"Yclid": "\t7312345678901234567"},
-    "PurchaseId|padded": {"PurchaseId": "ORD-1 "},
-    "StaticCall|padded": {"StaticCall": " 1"},
-    "Price|padded": {"Price": " 10", "Currency": "RUB"},
-    "Currency|padded": {"Price": "10", "Currency": "RUB "},
-    "PhoneNumber|padded": {"PhoneNumber": " +79161234567"},
-    "TalkDuration|padded": {"TalkDuration": "95 "},
-    "HoldDuration|padded": {"HoldDuration": " 7"},
-    "CallMissed|padded": {"CallMissed": "0 "},
-    "Tag|padded": {"Tag": " целевой"},
-    "FirstTimeCaller|padded": {"FirstTimeCaller": "1\t"},
-    "URL|padded": {"URL": " https://example.ru/"},
-    "CallTrackerURL|padded": {"CallTrackerURL": "https://tracker.example/calls/1 "},
-    "Target|padded": {"Target": " goal_1"},
-    # whitespace-only optional values (read as empty: warnings); the row keeps an ID/contact
-    "ClientId|not_blank": {"ClientId": " ", "UserId": "crm-1"},
-    "Yclid|not_blank": {"Yclid": "  ", "ClientId": "1795012345678901234", "ClientID": "17950"},
-    "StaticCall|not_blank": {"StaticCall": " ", "ClientId": "1795012345678901234"},
-    "Price|not_blank": {"Price": " ", "Currency": None},
-    "Currency|not_blank": {"Price": None, "Currency": " "},
-    "PhoneNumber|not_blank": {"PhoneNumber": " ", "ChatUsername": "user_1"},
-    "TalkDuration|not_blank": {"TalkDuration": " "},
-    "HoldDuration|not_blank": {"HoldDuration": " "},
-    "CallMissed|not_blank": {"CallMissed": " "},
-    "Tag|not_blank": {"Tag": "  "},
-    "FirstTimeCaller|not_blank": {"FirstTimeCaller": " "},
-    "URL|not_blank": {"URL": " "},
-    "CallTrackerURL|not_blank": {"CallTrackerURL": "\t"},
-    # whitespace in the chat-only columns (Metrica trims it: warnings); the row keeps its
-    # contact and an ID, so that the blank cell breaks its own rule only
-    "ChatPlatform|padded": {"ChatPlatform": " viber "},
-    "ChatUsername|padded": {"ChatUsername": " user_1 "},
-    "ChatUsername|not_blank": {"ChatUsername": "  ", "PhoneNumber": "+79161234567"},
-    "ChatUserID|padded": {"ChatUserID": "532118844 "},
-    "ChatUserID|not_blank": {"ChatUserID": " ", "PhoneNumber": "+79161234567"},
-    "ClientID|padded": {"ClientID": " 1795012345678901234"},
-    "ClientID|not_blank": {"ClientID": " ", "Yclid": "7312345678901234567"},
-    "UserID|padded": {"UserID": "\tcrm-1 "},
-    "UserID|not_blank": {"UserID": "   ", "ClientID": "1795012345678901234"},
-    "PurchaseID|padded": {"PurchaseID": " ORD-1"},
-    "PurchaseID|not_blank": {"PurchaseID": " ", "ClientID": "1795012345678901234"},
 }
+
+
+def _fill(name: str, value: str) -> pl.Expr:
+    return pl.col(name).fill_null(value)
+
+
+def _padded(name: str, value: str) -> pl.Expr:
+    return pl.format(" {}\t", _fill(name, value))
+
+
+_DEFAULTS = {
+    "UserId": "crm-1",
+    "ClientId": "1795012345678901234",
+    "Yclid": "7312345678901234567",
+    "Price": "10",
+    "Currency": "RUB",
+    "Tag": "x",
+    "PurchaseId": "ORD-1",
+    # chats: a row has one contact and one ID, the others are empty
+    "PhoneNumber": "+79161234567",
+    "ChatUsername": "user_1",
+    "ChatUserID": "532118844",
+    "ClientID": "1795012345678901234",
+    "UserID": "crm-1",
+    "PurchaseID": "ORD-1",
+}
+# what else a row needs so that the padded / whitespace-only cell breaks nothing else
+_PADDED_NEEDS: dict[str, dict[str, Cell]] = {
+    "Price": {"Currency": _fill("Currency", "RUB")},
+    "Currency": {"Price": _fill("Price", "10")},
+}
+_BLANK_NEEDS: dict[str, dict[str, Cell]] = {
+    "ClientId": {"UserId": _fill("UserId", "crm-1")},
+    "UserId": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "Yclid": {
+        "ClientId": _fill("ClientId", "1795012345678901234"),
+        "ClientID": _fill("ClientID", "1795012345678901234"),
+    },
+    "PurchaseId": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "StaticCall": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "Currency": {"Price": None},
+    # chats: the row keeps a contact and an ID
+    "PhoneNumber": {"ChatUsername": _fill("ChatUsername", "user_1")},
+    "ChatUsername": {"PhoneNumber": _fill("PhoneNumber", "+79161234567")},
+    "ChatUserID": {"PhoneNumber": _fill("PhoneNumber", "+79161234567")},
+    "ClientID": {"Yclid": _fill("Yclid", "7312345678901234567")},
+    "UserID": {"ClientID": _fill("ClientID", "1795012345678901234")},
+    "PurchaseID": {"ClientID": _fill("ClientID", "1795012345678901234")},
+}
+_KINDS_COLUMNS = dict.fromkeys(
+    column_names("calls") + column_names("conversions") + column_names("chats")
+)
+DEFECTS |= {
+    "*|empty_row": dict.fromkeys(_KINDS_COLUMNS),
+    "DateTime|fraction": {"DateTime": pl.col("DateTime") + pl.lit(".5")},
+    "TalkDuration|uint32": {"TalkDuration": "4294967296"},
+    "HoldDuration|uint32": {"HoldDuration": "99999999999"},
+}
+for _name in _KINDS_COLUMNS:
+    DEFECTS[f"{_name}|padded"] = {
+        **_PADDED_NEEDS.get(_name, {}),
+        _name: _padded(_name, _DEFAULTS.get(_name, "")),
+    }
+    if _name not in ("DateTime", "Target", "ChatPlatform"):
+        DEFECTS[f"{_name}|not_blank"] = {**_BLANK_NEEDS.get(_name, {}), _name: " \t "}
 """For each row rule, the cells that make a generated (valid) row break that rule alone.
 
 ``DateTime|not_future`` uses 2100-01-01, so it stays in the future for any realistic ``now``.
+A cell may be an expression over the row's own cells (a padded value is the row's value with
+spaces around it).
 """
 
 
@@ -309,11 +318,8 @@ def _sample(
     for i, rule_id in enumerate(chosen_rules):
         for column, bad in DEFECTS[rule_id].items():
             if column in names:
-                columns[column] = (
-                    pl.when(hit & (which == i))
-                    .then(pl.lit(bad, dtype=pl.String))
-                    .otherwise(columns[column])
-                )
+                cell = bad if isinstance(bad, pl.Expr) else pl.lit(bad, dtype=pl.String)
+                columns[column] = pl.when(hit & (which == i)).then(cell).otherwise(columns[column])
     labels = dict(enumerate(chosen_rules))
     marks = frame.select(hit.alias("hit"), which.cast(pl.Int64).alias("which"))
     broken = (

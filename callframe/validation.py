@@ -6,8 +6,8 @@ How it works, in three steps:
    non-word characters removed, case ignored. A name matching a column that way (``clientid``,
    ``Date Time``) is a warning naming the exact spelling and is read as that column; unknown names
    (with a "did you mean" hint), duplicates, missing required or ID columns, and dtypes that
-   cannot be written safely are errors with an empty ``row``. An error that makes Metrica refuse
-   the file (effect ``refuse_file``) or drop every row makes every row invalid.
+   cannot be written safely are errors with an empty ``row``. Any such error makes every row
+   invalid: callframe sends no part of a file whose header is wrong.
 2. **Rows.** The text view of the contract columns and one boolean column per applicable row rule
    are computed in a single polars query (parallel, no Python per row): first the ``raw`` rules
    on the values as given (padding, whitespace-only values, a ``DateTime`` fraction), then the
@@ -252,21 +252,27 @@ _NEEDS_NORMALISING = r"^$|^[ \t\r\n]|[ \t\r\n]$"
 def _dirty_columns(
     frame: pl.DataFrame, specs: list[ColumnSpec], broken: set[str]
 ) -> frozenset[str]:
-    """The text columns holding a value the normalisation changes (padded, whitespace-only or
-    empty; a ``DateTime`` with a dot). One cheap scan: trimming every column costs 3× more, and
-    clean data (what callframe writes) has none."""
-    checks = [
-        pl.col(c.name)
-        .str.contains(_NEEDS_NORMALISING + (r"|\." if c.role == "datetime" else ""))
-        .any()
-        .alias(c.name)
-        for c in specs
-        if c.name not in broken and frame.schema[c.name] == pl.String
-    ]
+    """The columns holding a value the normalisation changes (padded, whitespace-only or empty
+    text; a ``DateTime`` with a fraction, also a float one). One cheap scan: trimming every
+    column costs 3× more, and clean data (what callframe writes) has none."""
+    checks: list[pl.Expr] = []
+    for c in specs:
+        dtype = frame.schema[c.name]
+        if c.name in broken:
+            continue
+        if _is_text(dtype):
+            pattern = _NEEDS_NORMALISING + (r"|\." if c.role == "datetime" else "")
+            checks.append(pl.col(c.name).cast(pl.String).str.contains(pattern).any().alias(c.name))
+        elif c.role == "datetime" and dtype.is_float():
+            checks.append(text_expr(c, dtype).str.contains(".", literal=True).any().alias(c.name))
     if not checks or frame.height == 0:
         return frozenset()
     found = frame.lazy().select(checks).collect().row(0, named=True)
     return frozenset(name for name, hit in found.items() if hit)
+
+
+def _is_text(dtype: pl.DataType) -> bool:
+    return dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
 
 
 def _whole_file(failure: dict[str, object]) -> bool:
@@ -326,7 +332,9 @@ def check_frame(
         for c in specs
     ]
     present = frozenset(c.name for c in specs)
-    ctx = RuleContext(kind=k, now=when, present=present, ids=(id_column,) if id_column else ())
+    ctx = RuleContext(
+        kind=k, now=when, present=present, ids=(id_column,) if id_column in present else ()
+    )
     dirty = _dirty_columns(named, specs, broken)
     row_rules = [
         r

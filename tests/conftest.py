@@ -75,6 +75,8 @@ _WAITING_FOR_THE_UPLOADER = {
         "test_killed_after_the_upload_was_stored_the_rerun_finds_it_and_sends_nothing",
         "test_killed_while_the_file_was_on_the_way_nothing_is_stored_and_the_rerun_sends_it",
     ),
+    "tests/test_readme_commands.py": ("test_shell_line_runs", "test_python_example_runs"),
+    "notebooks/02-upload.ipynb": ("02-upload.ipynb",),
     "tests/soak/test_soak.py": (
         "test_every_file_is_stored_exactly_once_whatever_the_network_does",
         "test_the_count_would_catch_a_duplicate",
@@ -89,7 +91,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         strict=False,
     )
     for item in items:
-        path = item.path.relative_to(ROOT).as_posix()
+        path = item.path.relative_to(ROOT).as_posix()  # the notebooks too (--nbmake)
         name = getattr(item, "originalname", item.name)
         if name in _WAITING_FOR_THE_UPLOADER.get(path, ()):
             item.add_marker(mark)

@@ -62,9 +62,6 @@ def github_annotations(reports: Iterable[ValidationReport]) -> Iterator[str]:
     for report in reports:
         path = report.source or "<frame>"
         lines = csv_lines(report)
-        if report.errors.height or report.warnings.height:
-            props = f"file={_escape_property(path)},line=1,title=Metrica"
-            yield f"::notice {props}::{_escape_data(report.prediction())}"
         for severity, frame in (("error", report.errors), ("warning", report.warnings)):
             for failure in frame.iter_rows(named=True):
                 row = failure["row"]
@@ -82,6 +79,9 @@ def github_annotations(reports: Iterable[ValidationReport]) -> Iterator[str]:
                 title = _escape_property(failure["rule"])
                 props = f"file={_escape_property(path)},line={line},title={title}"
                 yield f"::{severity} {props}::{_escape_data(message)}"
+        if report.errors.height or report.warnings.height:  # after the file's annotations
+            props = f"file={_escape_property(path)},line=1,title=Metrica"
+            yield f"::notice {props}::{_escape_data(report.prediction())}"
 
 
 def junit_xml(reports: Iterable[ValidationReport]) -> str:

@@ -31,7 +31,7 @@ def test_github_annotations_one_per_failure_with_csv_line() -> None:
     assert len(lines) == 37  # the file's prediction + 27 errors + 9 warnings, one row each
     parsed = [COMMAND.match(line) for line in lines]
     assert all(parsed), [line for line, m in zip(lines, parsed, strict=True) if not m]
-    notice, first = parsed[0], parsed[1]
+    first, notice = parsed[0], parsed[-1]
     assert notice is not None and first is not None
     assert notice.group(1) == "notice" and notice.group(5).startswith("Metrica would drop 11 rows")
     assert first.group(1) == "error" and first.group(3) == "2"  # data row 1 is file line 2
@@ -52,7 +52,7 @@ def test_github_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
     )
     code, out = invoke("validate", str(path), "--format", "github", "--now", str(NOW))
     assert code == 1
-    match = COMMAND.match(out.splitlines()[-1])
+    match = COMMAND.match(out.splitlines()[0])
     assert match and match.group(3) == "6"  # header 1, row 1 spans 2-4, row 2 is 5, row 3 is 6
 
 

@@ -41,6 +41,10 @@ GOOD_CLIENT_ID = "157000000012345678"
 GOOD_YCLID = "4611686018427387904"
 GOOD_USER_ID = "user-1"
 
+WS = '" \t \r\n "'
+"""A whitespace-only value as Yandex's suite writes it (" \\t \\r\\n ", quoted: it holds a line
+break): the server trims it like Java's ``String.trim`` (every character up to U+0020)."""
+
 _GOOD_ID = {"CLIENT_ID": GOOD_CLIENT_ID, "USER_ID": GOOD_USER_ID, "YCLID": GOOD_YCLID}
 _ID_COLUMN = {"CLIENT_ID": "ClientId", "USER_ID": "UserId", "YCLID": "Yclid"}
 
@@ -235,6 +239,13 @@ def _refused_cases() -> list[Case]:
         ),
         _refused(
             "refused-malformed-header",
+            f'{r}: | a malformed header (`"tes"t`) (*shared*) | `INVALID_UPLOADING` | — the whole file is `"tes"t`, as the suite sends it',
+            '"tes"t',
+            "invalid_uploading",
+            params=_params(),
+        ),
+        _refused(
+            "refused-malformed-header-among-good-columns",
             f'{r}: | a malformed header (`"tes"t`) (*shared*) | `INVALID_UPLOADING` |',
             _csv('ClientId,DateTime,"tes"t', f"{GOOD_CLIENT_ID},{T},x"),
             "invalid_uploading",
@@ -256,6 +267,13 @@ def _refused_cases() -> list[Case]:
         ),
         _refused(
             "refused-malformed-row",
+            f'{r}: | a malformed data row (`"tes"t`) (*shared*) | `INVALID_UPLOADING` | — the header then `"tes"t`, as the suite sends it',
+            _csv("ClientId,DateTime", '"tes"t'),
+            "invalid_uploading",
+            params=_params(),
+        ),
+        _refused(
+            "refused-malformed-row-after-a-good-row",
             f'{r}: | a malformed data row (`"tes"t`) (*shared*) | `INVALID_UPLOADING` |',
             _csv("ClientId,DateTime", _good(), f'"tes"t,{T}'),
             "invalid_uploading",
@@ -312,7 +330,7 @@ def _refused_cases() -> list[Case]:
             f"{r}: | an unknown `client_id_type` | `WRONG_PARAMETER_VALUE` |",
             good,
             "wrong_parameter_value",
-            params=_params("PHONE_NUMBER"),
+            params=_params("__invalid_client_id_type__"),  # the suite's value
             file_level=False,
         ),
         _refused(
@@ -320,7 +338,7 @@ def _refused_cases() -> list[Case]:
             cites_comment,
             good,
             "not_allowed_symbols_in_comment",
-            params=_params(comment="calls \U0001f4de"),
+            params=_params(comment="\U0001f4c5"),  # the suite's comment: one emoji
             file_level=False,
         ),
         _refused(
@@ -356,7 +374,7 @@ def _dropped_cases() -> list[Case]:
     out: list[Case] = []
     for cid in ("USER_ID", "CLIENT_ID", "YCLID"):
         col = _ID_COLUMN[cid]
-        for name, value in (("empty", ""), ("whitespace", "  \t ")):
+        for name, value in (("empty", ""), ("whitespace", WS)):
             out.append(
                 _ok(
                     f"dropped-{col.lower()}-{name}",
@@ -385,7 +403,7 @@ def _dropped_cases() -> list[Case]:
         )
     for name, value in (
         ("empty", ""),
-        ("whitespace", "  "),
+        ("whitespace", WS),
         ("not-number", "notNumber"),
         ("negative", "-1"),
         ("far-future", "2147483647"),
@@ -403,8 +421,8 @@ def _dropped_cases() -> list[Case]:
     out.append(
         _ok(
             "dropped-row-of-empty-fields",
-            f"{d}: a row of empty fields",
-            _csv("ClientId,DateTime,Price", ",,", f"{_good()},100"),
+            f"{d}: a row of empty fields (the suite's row has one field fewer than the header)",
+            _csv("ClientId,DateTime,Price", ",", f"{_good()},100"),
             rows=1,
             sent=2,
             params=_params(),
@@ -493,9 +511,9 @@ def _valid_cases() -> list[Case]:
             params=_params(),
         ),
         _ok(
-            "accepted-header-upper-case",
-            f"{v}: header names in any letter case",
-            _csv("CLIENTID,DATETIME,PRICE,CURRENCY", f"{_good()},100,RUB"),
+            "accepted-header-inverted-case",
+            f"{v}: header names in any letter case (the suite inverts each letter's case)",
+            _csv("cLIENTiD,dATEtIME,pRICE,cURRENCY", f"{_good()},100,RUB"),
             params=_params(),
             columns=("ClientId", "DateTime", "Price", "Currency"),
         ),
@@ -580,7 +598,7 @@ def _valid_cases() -> list[Case]:
         _ok(
             "accepted-optional-values-whitespace",
             optional,
-            _csv(full, f"{_good()}" + ", " * 10 + ",\t"),
+            _csv(full, f"{_good()}" + f",{WS}" * 11),
             params=_params(),
         ),
         _ok(
@@ -665,9 +683,9 @@ def _after_and_basic_cases() -> list[Case]:
         ),
         _ok(
             "basic-accepted-header-spelling-and-padding",
-            f"{shared}; {_VALID}: header names in any letter case … values padded with tabs and spaces",
+            f"{shared}; {_VALID}: header names with non-word characters (the suite's `[Target]`) … values padded with tabs and spaces",
             _csv(
-                "client id,TARGET,date time,'Price',Currency",
+                '" ClientId ",[Target],Date Time,\'Price\',"""Currency"""',
                 f" {GOOD_CLIENT_ID} ,order_paid,{T}\t,100.5,RUB",
             ),
             params=_params(basic=True),

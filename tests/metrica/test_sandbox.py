@@ -183,6 +183,10 @@ def test_the_server_drops_bad_rows_where_callframe_would_refuse_the_file(
     got = upload(http, text).json()["uploading"]
     assert (got["source_quantity"], got["line_quantity"]) == (3, 1)
     assert box.stored()[0]["wrong_values"] == 2  # the duration and the flag (phones unchecked)
+    # a short row reads its missing fields as empty; fields beyond the header are ignored
+    ragged = f"ClientId,DateTime,Price\n{CLIENT_ID},{NOW - 60}\n{CLIENT_ID},{NOW - 60},1,x\n"
+    got = upload(http, ragged).json()["uploading"]
+    assert (got["source_quantity"], got["line_quantity"]) == (2, 2)
 
 
 def test_a_refused_file_carries_the_servers_message_and_no_values(
@@ -196,8 +200,6 @@ def test_a_refused_file_carries_the_servers_message_and_no_values(
     assert header_only["message"].startswith("Неверный формат данных, ошибка в строке номер")
     not_utf8 = upload(http, "ClientId,DateTime\n1,2\n".encode("utf-16").decode("latin-1"))
     assert_error(not_utf8, 400, "invalid_uploading")
-    ragged = upload(http, f"ClientId,DateTime\n{CLIENT_ID},{NOW - 60},extra\n")
-    assert_error(ragged, 400, "invalid_uploading")
     twice = upload(http, f"ClientId,Client Id,DateTime\n1,1,{NOW - 60}\n")
     assert_error(twice, 400, "invalid_uploading")
     assert box.stored() == []
@@ -368,7 +370,7 @@ def test_a_file_over_the_size_limit_is_refused(clock: dict[str, float], portal: 
         assert "64" in body["message"]
         assert len(box.stored()) == 1
     box.close()
-    assert Sandbox().max_file_bytes == 1 << 30  # Metrica's limit, 1 GB
+    assert Sandbox().max_file_bytes == 10**9  # Metrica's limit, 1 GB
 
 
 def test_multipart_is_parsed_across_any_chunking(box: Sandbox, portal: Any, tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import anyio
 from starlette.applications import Starlette
@@ -28,6 +28,14 @@ from starlette.routing import Route
 
 from callframe.errors import UsageError
 from callframe.metrica.sandbox._csv import Facts, RefusedError, read_chats, read_upload
+from callframe.metrica.sandbox._faults import (
+    DropResponse,
+    Endpoint,
+    Fault,
+    Receive,
+    Scope,
+    Send,
+)
 from callframe.metrica.sandbox._multipart import read_multipart as _read_multipart
 from callframe.metrica.sandbox._problems import ProblemError as _ProblemError
 from callframe.metrica.sandbox._problems import drain as _drain
@@ -47,77 +55,10 @@ __all__ = ["DEFAULT_TOKEN", "Fault", "Sandbox"]
 
 DEFAULT_TOKEN = "sandbox-token"
 _PREFIX = "/management/v1/counter/{counter}/offline_conversions"
-MAX_FILE_BYTES = 1 << 30
-"""Metrica's limit on one uploaded file (1 GB)."""
+MAX_FILE_BYTES = 1_000_000_000
+"""Metrica's limit on one uploaded file, "1 GB", read as 10^9 bytes: the smaller reading, so a
+client that keeps under it keeps under 2^30 too (callframe's writer splits at 10^9)."""
 _TYPES = ("BASIC", "CALLS", "CHATS")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Endpoint = Literal["upload", "list", "get", "any"]
-
-
-@dataclass
-class Fault:
-    """A failure the sandbox produces for the next ``times`` matching requests.
-
-    ``kind``:
-        ``"error"`` — answer ``status`` (5xx) with Metrica's ``backend_error`` body;
-        ``"rate_limit"`` — answer 429 ``quota_requests_by_ip`` with ``Retry-After: retry_after``
-        (never stores);
-        ``"delay"`` — wait ``seconds`` before answering (a slow response);
-        ``"drop"`` — close the connection without a complete answer.
-    ``on``: which requests: ``"upload"``, ``"list"``, ``"get"`` or ``"any"``.
-    ``after_store``: for uploads, whether the file is stored first (so the client cannot know it
-    was). Default: ``False`` for ``error``, ``True`` for ``delay`` and ``drop``.
-    ``skip``: let that many matching requests through first.
-    ``list_after``: for uploads, an upload stored under this fault is listed (and found by its
-    id) only ``list_after`` seconds of the sandbox's clock after it was stored — a server that
-    lists a large file only once it has parsed it.
-    """
-
-    kind: Literal["error", "rate_limit", "delay", "drop"]
-    on: Endpoint = "upload"
-    times: int = 1
-    status: int = 503
-    retry_after: float | None = 1.0
-    seconds: float = 1.0
-    after_store: bool | None = None
-    skip: int = 0
-    list_after: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("error", "rate_limit", "delay", "drop"):
-            raise UsageError(f"unknown fault kind {self.kind!r}")
-        if self.on not in ("upload", "list", "get", "any"):
-            raise UsageError(f"unknown fault target {self.on!r}")
-        if self.after_store is None:
-            self.after_store = self.kind in ("delay", "drop")
-        if self.kind == "rate_limit":
-            self.after_store = False
-        if not self.list_after >= 0:
-            raise UsageError("list_after is a number of seconds, 0 or more")
-
-    @classmethod
-    def from_dict(cls, data: object) -> Fault:
-        if not isinstance(data, dict):
-            raise UsageError("a fault is a JSON object")
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise UsageError(f"unknown fault fields: {', '.join(sorted(unknown))}")
-        return cls(**data)
-
-
-class _DroppedError(Exception):
-    """Raised after the response started, so the server closes the connection mid-answer."""
-
-
-class _DropResponse(Response):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        raise _DroppedError("sandbox fault: connection dropped")
 
 
 class Sandbox:
@@ -141,7 +82,7 @@ class Sandbox:
         threshold_date: when fresh counters accept uploads (a ``datetime`` or Unix seconds);
             default a day after the sandbox starts (Metrica: "about 24 hours").
         max_file_bytes: larger files are refused (400 ``invalid_uploading``); Metrica's limit
-            is 1 GB.
+            is 1 GB (10^9 bytes here).
     """
 
     def __init__(
@@ -377,7 +318,7 @@ class Sandbox:
                 if fault.kind == "delay":
                     await anyio.sleep(fault.seconds)
                 elif fault.kind == "drop":
-                    return _DropResponse()
+                    return DropResponse()
             response = await handler(counter, fault)
             if fault is not None and fault.after_store and response.status_code == 200:
                 if fault.kind == "error":
@@ -385,7 +326,7 @@ class Sandbox:
                 if fault.kind == "delay":
                     await anyio.sleep(fault.seconds)
                 elif fault.kind == "drop":
-                    return _DropResponse()
+                    return DropResponse()
             return response
         except _ProblemError as problem:
             await _drain(request)

@@ -3,10 +3,14 @@
 The whole file is refused (:class:`RefusedError`, 400 ``invalid_uploading`` with the server's
 message «Неверный формат данных, ошибка в строке номер N») when it is empty, not UTF-8, a line
 has bad quoting (``"tes"t``), the header has no data rows after it, ``DateTime`` or the column
-of ``client_id_type`` is missing, two header names match the same column, or a row has another
-number of fields than the header (the last three: callframe's choice, the page is silent).
+of ``client_id_type`` is missing (for BASIC also ``Target``: Yandex's suite removes each
+non-optional column in turn), or two header names match the same column (the last two:
+callframe's choice, the page is silent).
 Otherwise the file is accepted: blank lines are skipped (and not counted), values are trimmed
-of spaces and tabs, rows failing :mod:`._rules` are dropped from ``line_quantity``.
+(as Java's ``String.trim``), rows failing :mod:`._rules` are dropped from ``line_quantity``.
+A row with fewer fields than the header reads the missing ones as empty (Yandex's "row of empty
+fields" has one field fewer than the header, and the server drops that row, not the file);
+fields beyond the header are ignored (unconfirmed).
 
 Without ``client_id_type`` the type is inferred from the one ID column the header has (the
 suite always sends it; what the server does without it is unknown); a header with several ID
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +34,8 @@ from callframe.metrica.sandbox._rules import (
     CHAT_PLATFORMS,
     COLUMNS,
     ID_COLUMNS,
+    OPTIONAL_RULES,
     Kind,
-    bad_optional,
     normalise,
     valid_datetime,
     valid_id,
@@ -38,7 +43,10 @@ from callframe.metrica.sandbox._rules import (
 
 __all__ = ["Facts", "RefusedError", "read_chats", "read_upload"]
 
-_TRIM = " \t"
+_TRIM = "".join(map(chr, range(0x21)))
+"""What Java's ``String.trim`` removes: every character up to U+0020 (spaces, tabs, line breaks
+inside a quoted value, other control characters). Yandex's suite pads values with
+``" \\t \\r\\n "``."""
 
 
 class RefusedError(Exception):
@@ -75,6 +83,27 @@ class Facts:
     """The columns the header names matched, in the file's order (canonical spelling)."""
     with_id: int | None = None
     """Counted rows that carry an ID (chats: the others are unattributed); ``None``: all."""
+
+
+class _ValueCheck:
+    """An optional column's rule, run once per distinct raw value (up to a bound)."""
+
+    _MAX_SEEN = 65536
+
+    def __init__(self, at: int, rule: Callable[[str], bool]) -> None:
+        self.at = at
+        self._rule = rule
+        self._seen: dict[str, bool] = {}
+
+    def bad(self, raw: str) -> bool:
+        known = self._seen.get(raw)
+        if known is not None:
+            return known
+        value = raw.strip(_TRIM)
+        bad = value != "" and not self._rule(value)
+        if len(self._seen) < self._MAX_SEEN:
+            self._seen[raw] = bad
+        return bad
 
 
 def _digest(path: Path) -> tuple[int, str]:
@@ -145,14 +174,15 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
                     id_at = where[ID_COLUMNS[id_type]]
                     dt_at = where["DateTime"]
                     target_at = where.get("Target")
-                    optional = [(c, i) for c, i in where.items() if c not in ID_COLUMNS.values()]
+                    checks = [
+                        _ValueCheck(i, OPTIONAL_RULES[c])
+                        for c, i in where.items()
+                        if c in OPTIONAL_RULES
+                    ]
                     static_at = where.get("StaticCall")
                     continue
-                if len(row) != len(header):
-                    raise _bad(
-                        reader.line_num,
-                        f"Полей в строке {len(row)}, в заголовке {len(header)}.",
-                    )
+                if len(row) < len(header):
+                    row += [""] * (len(header) - len(row))
                 sent += 1
                 if not valid_id(id_type, row[id_at].strip(_TRIM)):
                     continue
@@ -161,10 +191,8 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
                 if target_at is not None and row[target_at].strip(_TRIM) == "":
                     continue
                 kept += 1
-                for column, i in optional:
-                    value = row[i].strip(_TRIM)
-                    if value and bad_optional(column, value):
-                        wrong += 1
+                for check in checks:
+                    wrong += check.bad(row[check.at])
                 if static_at is not None and row[static_at].strip(_TRIM) == "1":
                     static += 1
             line = reader.line_num + 1

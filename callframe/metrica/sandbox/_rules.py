@@ -40,8 +40,8 @@ __all__ = [
     "COMMENT_OK",
     "FUTURE_ALLOWANCE",
     "ID_COLUMNS",
+    "OPTIONAL_RULES",
     "Kind",
-    "bad_optional",
     "normalise",
     "valid_datetime",
     "valid_id",
@@ -150,7 +150,7 @@ def _flag(value: str) -> bool:
     return value in ("0", "1")
 
 
-_OPTIONAL: dict[str, Callable[[str], bool]] = {
+OPTIONAL_RULES: dict[str, Callable[[str], bool]] = {
     "TalkDuration": _uint32,
     "HoldDuration": _uint32,
     "CallMissed": _flag,
@@ -159,9 +159,4 @@ _OPTIONAL: dict[str, Callable[[str], bool]] = {
     "Price": lambda v: _PRICE.fullmatch(v) is not None,
     "Currency": lambda v: _CURRENCY.fullmatch(v) is not None,
 }
-
-
-def bad_optional(column: str, value: str) -> bool:
-    """Whether a non-empty optional value is wrong (the row is kept; the value counted)."""
-    check = _OPTIONAL.get(column)
-    return check is not None and not check(value)
+"""What a non-empty, trimmed optional value must be; a value failing it keeps its row."""
