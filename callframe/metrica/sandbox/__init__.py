@@ -15,8 +15,8 @@ API tests record it (``metrica-server.md``; decisions.md "The sandbox"):
   ``invalid_token`` when wrong);
 * the file read from the multipart part ``file`` (streamed to disk; not multipart: 400
   ``invalid_multipart_request``; no ``file`` part: 400 ``missing_request_part``; over
-  ``max_file_bytes``, 10^9 bytes (1 GB) by default: 400 ``invalid_uploading``) and parsed
-  by the sandbox's OWN code (:mod:`._csv`, :mod:`._rules`), written from the server's observed
+  ``max_file_bytes``, 10^9 bytes (1 GB) by default: 400 ``invalid_uploading``) and parsed by
+  the sandbox's OWN code (:mod:`._csv`, :mod:`._rules`), written from the server's observed
   behaviour — it imports nothing of callframe's contract, validation, report, io or client, so
   a misunderstanding shared with the client cannot hide (a test checks the import graph):
   header names matched with non-word characters removed, ignoring case, in any order; blank
