@@ -428,7 +428,7 @@ def threshold_command(
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         if extended is not None:
-            typer.echo(f"extended {which} conversion window {extended} for counter {counter}")
+            typer.echo(f"extended {which} window {extended} for counter {counter}")
         if threshold.date is not None:
             when = threshold.date.isoformat(sep=" ")
         else:

@@ -470,6 +470,10 @@ class Core:
     ) -> Flow[UploadResult]:
         base = check_comment(comment)
         preferred = _client_id_type(client_id_type)
+        if window_days is not None and (
+            isinstance(window_days, bool) or not isinstance(window_days, int) or window_days <= 0
+        ):
+            raise UsageError(f"window_days must be a positive number of days, not {window_days!r}")
         if ignore_threshold:
             name = (
                 "ignore_calls_visit_join_threshold"

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 import polars as pl
 
 from callframe.contract.columns import Kind, columns, id_columns
+from callframe.contract.rules import RULES
 from callframe.errors import ContractError, ExportError, UsageError
 from callframe.io.metrica_csv import read_metrica_csv, write_text_frame
 from callframe.report import FAILURE_SCHEMA, ValidationReport
@@ -277,6 +278,7 @@ def refusal(
     """A :class:`ContractError` for data Metrica would refuse whole although every row is
     valid (no data rows; no column for the upload's ``client_id_type``): ``report`` plus that
     error, every row counted invalid, nothing sent."""
+    title = {r.id: r.title for r in RULES}.get(rule, title)  # the contract's, once it has one
     error = pl.DataFrame(
         [
             {
@@ -327,7 +329,7 @@ def no_id_column(report: ValidationReport, wanted: str | None = None) -> Contrac
     return refusal(
         report,
         column=_COLUMN[wanted] if wanted else "ClientId|Yclid|UserId",
-        rule="*|missing_column",
+        rule="*|missing_id_column",
         title="No ID column for the upload's client_id_type: Metrica refuses the file whole",
         hint=hint,
     )

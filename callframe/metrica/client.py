@@ -8,8 +8,10 @@ request, the parsing and the policy once (see that module for how exactly-once w
 Example:
     >>> with callframe.MetricaClient(counter_id=12345) as client:       # doctest: +SKIP
     ...     result = client.upload_calls("calls.csv", comment="nightly")
-    ...     print(result.outcome, result.upload.id)                     # sent / found / recovered
+    ...     for part in result.parts:                   # one upload per ID type of the rows
+    ...         print(part.client_id_type, part.outcome, part.upload.id)  # sent/found/recovered
     ...     done = client.wait(result)              # until PROCESSED or LINKAGE_FAILURE
+    ...     print(done.shortfalls)                  # rows Metrica did not take, if any
 """
 
 from __future__ import annotations
@@ -206,12 +208,16 @@ class _Base:
     ) -> Flow[UploadResult]:
         kind = conversion_type(type)
         contract: dict[str, Kind] = {"BASIC": "conversions", "CALLS": "calls", "CHATS": "chats"}
+        params: tuple[tuple[str, str], ...] = (("type", kind),)
+        if ignore_visit_join_threshold and kind == "CALLS":
+            # which name Metrica reads for calls sent to …/upload is not documented: send both
+            params = (*params, ("ignore_calls_visit_join_threshold", "1"))
         return self._core.upload(
             OfflineConversionUploading,
             data,
             contract_kind=contract[kind],
             comment=comment,
-            params=(("type", kind),),
+            params=params,
             client_id_type=client_id_type,
             list_type=None if kind == "BASIC" else kind,
             force=force,

@@ -123,9 +123,10 @@ def test_an_invalid_file_exits_1_with_the_report(url: str, sandbox: Sandbox) -> 
 def test_a_rejected_upload_or_a_bad_token_exits_1(
     url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox.max_file_bytes = 64  # over the server's size limit: refused whole
+    sandbox.set_fresh(5)  # the server refuses uploads to a fresh counter
     code, _, err = upload()
-    assert code == 1 and "invalid_uploading" in err
+    assert code == 1 and "visit_join_threshold_unmet" in err
+    sandbox.set_fresh(5, False)
     monkeypatch.setenv("METRICA_TOKEN", "not-the-right-token")
     code, _, err = upload()
     assert code == 1 and "Metrica 403 invalid_token" in err and "check the token" in err
@@ -169,6 +170,10 @@ def test_sandbox_command_prints_its_url_and_serves(tmp_path: Path) -> None:
             TOKEN,
             "--db",
             str(tmp_path / "s.sqlite"),
+            "--fresh-counter",
+            "7",
+            "--fresh-counter",
+            "8",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -180,8 +185,14 @@ def test_sandbox_command_prints_its_url_and_serves(tmp_path: Path) -> None:
         assert base.startswith("http://127.0.0.1:")
         path = "/management/v1/counter/1/offline_conversions/calls_uploadings"
         assert httpx.get(base + path).status_code == 401
-        ok = httpx.get(base + path, headers={"Authorization": f"OAuth {TOKEN}"})
+        auth = {"Authorization": f"OAuth {TOKEN}"}
+        ok = httpx.get(base + path, headers=auth)
         assert ok.json() == {"uploadings": []}
+        for counter in (7, 8):  # fresh: uploads without the ignore parameter are refused
+            upload = f"/management/v1/counter/{counter}/offline_conversions/upload_calls"
+            files = {"file": ("data.csv", b"ClientId,DateTime\n1,1\n", "text/csv")}
+            refused = httpx.post(base + upload, files=files, headers=auth)
+            assert refused.json()["errors"][0]["error_type"] == "visit_join_threshold_unmet"
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
@@ -191,3 +202,48 @@ def test_sandbox_command_prints_its_url_and_serves(tmp_path: Path) -> None:
 
 def test_sandbox_refuses_non_loopback_hosts() -> None:
     assert run("sandbox", "--host", "0.0.0.0")[0] == 2
+
+
+def test_rows_metrica_drops_are_a_warning_line_and_exit_1_with_strict(
+    url: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # a static call without an ID goes with the ClientId part; the server drops it
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        f"ClientId,DateTime,StaticCall\n1795012345678901234,{NOW - 60},0\n,{NOW - 30},1\n"
+    )
+    code, out, _ = upload(path=path)
+    assert code == 0
+    assert "warning: Metrica counted 1 of 2 rows sent: 1 dropped" in out
+    code, out, err = upload("--strict", "--force", path=path)
+    assert code == 1 and "Metrica did not take every row (--strict)" in err
+    code, out, _ = upload("--format", "json", path=path)
+    assert code == 0 and json.loads(out)["partial"] is True
+
+
+def test_a_comment_metrica_would_refuse_is_a_usage_error(url: str, sandbox: Sandbox) -> None:
+    code, _, err = upload("--comment", "nightly [7]")
+    assert code == 2 and "'[' (U+005B, left square bracket) at position 9" in err
+    assert sandbox.requests["upload"] == 0
+
+
+def test_a_fresh_counter_the_threshold_command_and_the_override(url: str, sandbox: Sandbox) -> None:
+    sandbox.set_fresh(5, until=NOW + 86400)
+    code, _, err = upload()
+    assert code == 1 and "visit_join_threshold_unmet" in err
+    assert "uploads become possible from 2026-11-24 12:00:00" in err
+    assert "--ignore-visit-join-threshold" in err
+    code, out, _ = run("threshold", "--counter", "5")
+    assert (
+        code == 0 and out.strip() == "calls uploads to counter 5 possible from: 2026-11-24 12:00:00"
+    )
+    code, out, _ = run("threshold", "--counter", "5", "--format", "json")
+    assert json.loads(out)["date"] == "2026-11-24T12:00:00"
+    code, out, _ = upload("--ignore-visit-join-threshold")
+    assert code == 0 and "sent as upload 1" in out
+    code, out, _ = run("threshold", "--counter", "5", "--kind", "conversions", "--enable-extended")
+    assert code == 0 and out.startswith("extended conversions window enabled for counter 5")
+    assert sandbox.counter_state(5)["basic_extended"]
+    code, out, _ = run("threshold", "--counter", "5", "--disable-extended")
+    assert code == 0 and not sandbox.counter_state(5)["calls_extended"]
+    assert run("threshold", "--counter", "5", "--enable-extended", "--disable-extended")[0] == 2

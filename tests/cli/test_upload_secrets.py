@@ -114,7 +114,7 @@ def _file(path: Path) -> Setup:
 
 
 def _metrica_rejects(box: Sandbox, mp: pytest.MonkeyPatch) -> None:
-    box.max_file_bytes = 64  # over the server's size limit: refused whole
+    box.set_fresh(5)  # the server refuses uploads to a fresh counter
 
 
 def _unreachable(box: Sandbox, mp: pytest.MonkeyPatch) -> None:
@@ -134,7 +134,7 @@ CASES = {
     "rejected by the contract": Case(
         1, "PhoneNumber|e164", _file(METRICA / "defects" / "calls_defects.csv"), ("upload",)
     ),
-    "rejected by metrica": Case(1, "invalid_uploading", _metrica_rejects, ("upload",)),
+    "rejected by metrica": Case(1, "visit_join_threshold_unmet", _metrica_rejects, ("upload",)),
     "unreadable file": Case(
         2, "not UTF-8", _file(METRICA / "defects" / "calls_cp1251.csv"), ("upload",)
     ),

@@ -194,6 +194,10 @@ def test_a_fresh_counter_refuses_until_the_threshold_unless_told_to_ignore_it(
     assert result.outcome is UploadOutcome.SENT and len(sandbox.stored()) == 1
     conversions = api.upload_conversions(CONVERSIONS, now=NOW, ignore_visit_join_threshold=True)
     assert conversions.outcome is UploadOutcome.SENT
+    calls_as_conversions = api.upload_conversions(
+        CALLS, type="CALLS", now=NOW, ignore_visit_join_threshold=True
+    )
+    assert calls_as_conversions.outcome is UploadOutcome.SENT
 
 
 def test_the_extended_window_is_turned_on_and_off(api: Api, sandbox: Sandbox) -> None:
@@ -216,3 +220,16 @@ def test_a_comment_the_server_refuses_is_its_own_error(
     with pytest.raises(MetricaInvalidCommentError):
         make_api().upload_calls(CALLS, comment="hello!", now=NOW)
     assert sandbox.stored() == []
+
+
+def test_the_server_drops_rows_it_finds_bad_and_keeps_the_file(api: Api, sandbox: Sandbox) -> None:
+    # the client validates with its own "now"; the sandbox's clock is a year earlier, so the
+    # calls are in its future: Metrica accepts the file and drops those rows
+    # (metrica-server.md: "DateTime … far in the future" drops the row, not the file)
+    sandbox.clock = lambda: float(NOW - 365 * 86400)
+    result = api.upload_calls(CALLS, now=NOW)
+    stored = sandbox.stored()
+    assert stored and [s["line_quantity"] for s in stored] == [0] * len(stored)
+    assert sum(s["source_quantity"] for s in stored) == 8
+    assert result.partial  # never silent
+    assert result.shortfalls == ("Metrica counted 0 of 8 rows sent: 8 dropped",)

@@ -342,7 +342,7 @@ def test_a_file_without_any_id_column_is_never_sent(
     with pytest.raises(ContractError) as caught:
         client.upload_calls(static, now=NOW)
     report = caught.value.report
-    assert report.errors["rule"].to_list() == ["*|missing_column"]
+    assert report.errors["rule"].to_list() == ["*|missing_id_column"]
     assert "Add a ClientId, Yclid or UserId column" in report.to_text()
     assert report.invalid_rows == 1  # the whole file is refused
     assert fake.requests == []
@@ -372,7 +372,14 @@ def test_the_ignore_threshold_parameter_is_sent_only_when_asked(
     assert calls["ignore_calls_visit_join_threshold"] == "1"
     assert "ignore_visit_join_threshold" not in calls
     assert conversions["ignore_visit_join_threshold"] == "1"
+    assert "ignore_calls_visit_join_threshold" not in conversions
     assert conversions["client_id_type"] == "CLIENT_ID"
+    client.upload_conversions(
+        ONE_TYPE, type="CALLS", now=NOW, ignore_visit_join_threshold=True, force=True
+    )
+    calls_to_upload = fake.uploads[-1]["params"]  # which name applies is undocumented: both
+    assert calls_to_upload["ignore_visit_join_threshold"] == "1"
+    assert calls_to_upload["ignore_calls_visit_join_threshold"] == "1"
 
 
 def test_a_fresh_counter_refuses_with_the_typed_threshold_error(
@@ -585,3 +592,26 @@ def test_a_refused_parameter_is_its_own_error(client: MetricaClient, fake: FakeM
     with pytest.raises(MetricaInvalidParameterError) as caught:
         client.upload_calls(ONE_TYPE, now=NOW)
     assert caught.value.location == "client_id_type"
+
+
+# --- the counter's link window ------------------------------------------------------------------
+
+
+def test_window_days_reaches_the_contract_or_says_it_cannot(
+    client: MetricaClient, fake: FakeMetrica, tmp_path: Path
+) -> None:
+    import inspect
+
+    from callframe.validation import check_frame
+
+    old = tmp_path / "old.csv"
+    old.write_text(f"ClientId,DateTime\n1795012345678901234,{NOW - 30 * 86400}\n")
+    if "window_days" in inspect.signature(check_frame).parameters:
+        assert client.upload_calls(old, now=NOW).parts[0].warnings == 1  # 21 days by default
+        assert client.upload_calls(old, now=NOW, window_days=90, force=True).parts[0].warnings == 0
+    else:  # the contract does not take the counter's window yet: no silent 21 days
+        with pytest.raises(UsageError, match="window_days"):
+            client.upload_calls(old, now=NOW, window_days=90)
+        assert fake.requests == []
+    with pytest.raises(UsageError, match="window_days"):
+        client.upload_calls(ONE_TYPE, now=NOW, window_days=0)
