@@ -12,7 +12,7 @@ DataFrames and LazyFrames alike. Failures are always pandera's own ``SchemaError
 How the contract maps onto pandera:
 
 * **One registered check per rule.** Every rule is a ``Check.callframe_rule(rule=<id>, kind=…,
-  now=…)`` (registered with ``pandera.extensions.register_check_method``), a polars expression on
+  now=…)`` (a registered check method, see below), a polars expression on
   the contract's text view, never Python per value. The check's ``error`` is the rule id and its
   title (``"PhoneNumber|e164: PhoneNumber is not '+' …"``), so ``failure_cases["check"]`` names the
   rule. Rules about one column are column checks (the failure case is that cell); rules across
@@ -28,13 +28,18 @@ How the contract maps onto pandera:
   ``*|dtype`` check per column says which dtypes the contract accepts: IDs and phones text only;
   ``DateTime`` text or integer/float Unix seconds, never a polars ``Datetime``; flags, durations
   and money text, numbers or booleans. Header rules (``*|unknown_column``, ``*|column_case``,
-  ``*|duplicate_column``) are dataframe checks; a missing required column (``DateTime``;
-  ``Target`` for conversions) is pandera's own ``column_in_dataframe`` failure
-  (callframe's ``*|missing_column``). A header failure fails the whole frame, as in ``validate``.
+  ``*|duplicate_column``) are dataframe checks (so ``strict=False``: an unknown column is
+  reported under its rule id); a missing required column (``DateTime``; ``Target`` for
+  conversions) is pandera's own ``column_in_dataframe`` failure (callframe's
+  ``*|missing_column``).
 * **LazyFrames are validated in full.** pandera validates only names and dtypes of a
   ``LazyFrame`` by default; these schemas collect it once and always run the data checks
   (``validation_depth=SCHEMA_AND_DATA``), then hand back a ``LazyFrame``. Only pandera's own
   switch ``PANDERA_VALIDATION_ENABLED=False`` turns them off.
+* **Header failures list every row.** A header rule (``*|dtype`` …) fails every row, since
+  the file would be refused whole: ``drop_invalid_rows`` then keeps nothing, as
+  ``report.valid()`` does. (A failing check cannot return one scalar ``False`` instead: pandera's
+  polars backend cannot put that boolean failure case beside the text ones of other checks.)
 * **"Now".** Time rules compare with ``now`` (:func:`pandera_schema` takes it; the models
   :data:`CallsSchema` / :data:`ConversionsSchema` read the clock once per ``validate`` call).
 * **Serialisation.** ``to_yaml()`` / ``to_json()`` write every check as
@@ -42,6 +47,10 @@ How the contract maps onto pandera:
   options; ``DataFrameSchema.from_yaml`` reads it back once this module is imported (it registers
   the check). A schema read back is pandera's plain ``DataFrameSchema``: it validates LazyFrames
   shallowly unless you collect them or set ``validation_depth``; prefer :func:`pandera_schema`.
+
+The check is registered the way ``pandera.extensions.register_check_method`` does it, without
+calling it: that function imports pandera's pandas strategies (numpy, pandas), which
+``pandera[polars]`` does not install.
 
 Personal data: pandera's failure cases, its exception messages and its warnings hold the raw
 values (phone numbers, whole rows for dataframe checks). For anything that may reach a log, use
@@ -61,6 +70,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+from datetime import datetime
 from typing import Any, Optional
 
 import pandera.polars as pa
@@ -333,13 +343,16 @@ _NAMES: dict[str, str] = {
 }
 
 
-def pandera_schema(kind: Kind, *, now: int | None = None) -> ContractSchema:
+def pandera_schema(kind: Kind, *, now: int | float | datetime | None = None) -> ContractSchema:
     """A pandera ``DataFrameSchema`` for ``kind`` whose time rules use a fixed ``now``.
 
-    ``now`` is Unix seconds (``None``: the clock, read once per ``validate`` call).
+    ``now`` is Unix seconds or an aware datetime (``None``: the clock, read once per
+    ``validate`` call).
     """
+    from callframe.validation import resolve_now
+
     k = parse_kind(kind)
-    return _schema(k, _NAMES[k], None if now is None else int(now))
+    return _schema(k, _NAMES[k], None if now is None else resolve_now(now))
 
 
 # --- failure cases a log may hold ------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_every_defect_fails_the_same_rows_in_both_engines(kind: str, rule_id: st
     assert by_pandera(sample.frame.lazy(), kind, NOW) == ours
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(["calls", "conversions"]),
     data=st.data(),
