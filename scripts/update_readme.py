@@ -17,10 +17,32 @@ sys.path.insert(0, str(ROOT))
 from callframe.schema_doc import schema_markdown  # noqa: E402
 
 
+def real_exports_proven() -> dict[str, str]:
+    """Per adapter, what ``fixtures/real/manifest.toml`` proves: ``yes (N)`` when its N real
+    exports convert exactly as expected, ``partly``/``not yet`` while some are strict xfails."""
+    import tomllib
+
+    manifest = tomllib.loads((ROOT / "fixtures" / "real" / "manifest.toml").read_text("utf-8"))
+    counts: dict[str, list[int]] = {}
+    for entry in manifest["export"]:
+        total_xfail = counts.setdefault(entry["tracker"], [0, 0])
+        total_xfail[0] += 1
+        total_xfail[1] += 1 if entry.get("xfail") else 0
+    cells = {}
+    for tracker, (total, xfail) in counts.items():
+        if not xfail:
+            cells[tracker] = f"yes ({total})"
+        elif xfail < total:
+            cells[tracker] = f"partly ({total - xfail} of {total}; {xfail} xfail)"
+        else:
+            cells[tracker] = f"not yet ({total} xfail)"
+    return cells
+
+
 def trackers_table() -> str:
     from callframe.trackers import trackers_markdown
 
-    return trackers_markdown()
+    return trackers_markdown(real_exports_proven())
 
 
 def cli_reference() -> str:

@@ -79,7 +79,10 @@ def convert_command(
     path: Path = typer.Argument(..., help="A tracker export: JSON, CSV/TXT, XLSX/XLS."),
     output: Path = typer.Option(..., "-o", "--output", help="The Metrica calls CSV to write."),
     tracker: str | None = typer.Option(
-        None, "--tracker", help="Adapter name (default: detected); see `callframe detect`."
+        None,
+        "--tracker",
+        help="Adapter name (default: detected); see `callframe detect`. Options after a colon, "
+        "';' between them: asterisk:layout=cdr_custom, asterisk:trunk_channels=SIP/mtt,SIP/b.",
     ),
     tz: str | None = typer.Option(
         None, "--tz", help="IANA time zone of times written without an offset (Europe/Moscow)."

@@ -8,11 +8,13 @@ its legs, as polars window expressions over the call's key (no per-row Python):
   is a call of its own);
 * its **time** is the earliest leg's ``start`` (:class:`CallStart`);
 * it was **answered** when a leg *talked*: ``billsec > 0`` and ``disposition`` ``ANSWERED``
-  (a ``NO ANSWER`` Dial leg may carry a ``billsec``) on a leg whose ``dstchannel`` is a
-  real channel (set, and not ``Local/…``) and whose ``channel`` is not ``Local/…`` either
-  (:meth:`Cdr.talked`). A ``Local/`` half repeats the talk of the real legs it links, and a
-  dialplan-only leg (``Hangup``, ``Playback``: no ``dstchannel``) was answered by the dialplan,
-  not by a person;
+  (a ``NO ANSWER`` Dial leg may carry a ``billsec``) on a leg whose ``dstchannel``, the party
+  that answered, is a real channel: set, and not ``Local/…`` (:meth:`Cdr.talked`). A leg *to* a
+  ``Local/…;1`` half is the dialplan's bookkeeping (``ANSWERED`` with ``billsec`` 0, or the
+  same talk again), and a dialplan-only leg (``Hangup``, ``Playback``: no ``dstchannel``) was
+  answered by the dialplan, not by a person. A leg *from* a ``Local/…;2`` half to a phone
+  (``Local/101@from-queue-…;2`` → ``PJSIP/101``) does count: when Asterisk does not optimise the
+  Local channel away, that is the only leg carrying the agent's talk;
 * when several legs talked, the **chosen** leg is the first answered in time (earliest answer,
   then earliest start, then first in the file): the person who picked the call up. Its
   ``billsec`` is the talk time (:class:`CallTalk`), and the hold time runs from the call's start
@@ -20,18 +22,24 @@ its legs, as polars window expressions over the call's key (no per-row Python):
   layout has one, else its ``start + duration − billsec``);
 * a call no leg answered is **missed** (:class:`CallMissed`, talk time 0, hold the whole ring
   time: from the call's start to the end of its last leg);
-* the **kept** row is the chosen leg, else the call's earliest leg (:class:`CallExtraLeg` marks
-  the others, rejected as ``*|extra_leg``).
+* the **kept** row is the chosen leg, else the call's earliest leg. The other legs of an
+  *inbound* call are rejected as ``*|extra_leg`` (:class:`CallExtraLeg`); each leg of an
+  outbound or internal call carries that call's own rule (``*|outbound``/``*|internal``), as
+  before legs were grouped.
 
 **Direction** (:class:`CallDirection`) is read per leg from, in this order: the context
 (``dcontext`` matching :attr:`Cdr.trunk_contexts` → inbound; matching
 :attr:`Cdr.internal_contexts` → placed by an extension), the channels (``channel`` a trunk peer of
 :attr:`Cdr.trunk_channels` → inbound; ``channel`` an extension's own (``SIP/101-…``) or
-``dstchannel`` a trunk peer → placed by an extension), and only then the digit count of the
-caller (at most 6 digits: an extension). A call placed by an extension is outbound when it went to
-a trunk or to a number longer than an extension's, else internal. A call is inbound when any of its
-legs came in (decided by the strongest signal among its legs), and the summary counts the calls
-each way by what decided them.
+``dstchannel`` a trunk peer → placed by an extension; when the caller *named* the trunks
+(:attr:`Cdr.named_trunks`), a leg touching none of them is internal), and only then the digit
+count of the caller (at most 6 digits: an extension). A call placed by an extension is outbound
+when it went to a trunk, internal when it dialled nothing (an ``AGI``, a feature code) or an
+extension's own channel, else outbound when ``dst`` is longer than an extension's. The call's way
+is its legs' way decided by context or channel, inbound first (a call that came in on a trunk is a
+customer's, whatever its internal legs say), then outbound, then internal; the digit count only
+when no leg's context or channel decides. The summary counts the calls each way by what decided
+them.
 """
 
 from __future__ import annotations
@@ -107,6 +115,7 @@ def _matches(x: pl.Expr, regex: str | None) -> pl.Expr:
 
 
 _SUFFIX = r"-[0-9A-Za-z]+(;[0-9]+)?$"  # SIP/101-00000a02, Local/101@q-0000001f;2
+_EXTENSION_PEER = r"^[^/]+/[0-9]{1,6}$"  # SIP/101: an extension's own channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +138,7 @@ class Cdr:
     trunk_contexts: tuple[str, ...] = DEFAULT_TRUNK_CONTEXTS
     internal_contexts: tuple[str, ...] = DEFAULT_INTERNAL_CONTEXTS
     trunk_channels: tuple[str, ...] = DEFAULT_TRUNK_CHANNELS
+    named_trunks: bool = False
 
     def reads(self) -> tuple[str, ...]:
         names = (
@@ -184,6 +194,20 @@ class Cdr:
                 for n in dict.fromkeys((self.billsec, self.duration))
             ),
         )
+        # whether the caller / dst is an extension: on their distinct values, joined back
+        for name, columns in (("caller_ext", self.caller), ("dst_ext", (self.dst,))):
+            present = [c for c in columns if c in frame.columns]
+            if not present:
+                continue
+            keys = frame.select(present).unique()
+            flag = (IsExtension(*present).expr(Ctx(frame=keys)) == 1).alias(f"__cdr:{name}")
+            frame = frame.join(
+                keys.with_columns(flag),
+                on=present,
+                how="left",
+                nulls_equal=True,
+                maintain_order="left",
+            )
         ctx = Ctx(frame=frame)
         way, how = self._leg_direction(ctx)
         frame = frame.with_columns(
@@ -194,7 +218,9 @@ class Cdr:
         )
         ctx = Ctx(frame=frame)
         return frame.with_columns(
-            self._chosen(ctx).alias("__cdr:chosen"), self._kept(ctx).alias("__cdr:kept")
+            self._chosen(ctx).alias("__cdr:chosen"),
+            self._kept(ctx).alias("__cdr:kept"),
+            CallDirection(self).expr(ctx).alias("__cdr:call"),
         )
 
     def key(self, ctx: Ctx) -> pl.Expr:
@@ -226,15 +252,13 @@ class Cdr:
     def _talked(self, ctx: Ctx) -> pl.Expr:
         """Whether a person talked on this leg (see the module docstring)."""
         dstchannel = self.channel_text(ctx, self.dstchannel)
-        channel = self.channel_text(ctx, self.channel)
         real_dst = (
             dstchannel.is_not_null() & ~_is_local(dstchannel)
             if self.dstchannel is not None
             else pl.lit(True)
         )
-        real_src = ~_is_local(channel).fill_null(False)
         billsec = self.seconds(ctx, self.billsec)
-        talked = (billsec > 0) & real_dst & real_src
+        talked = (billsec > 0) & real_dst
         if self.disposition is not None:
             # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
             talked = talked & (ctx.text(self.disposition).str.to_uppercase() == "ANSWERED")
@@ -275,15 +299,33 @@ class Cdr:
     def _leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
         """Per leg: the way (``inbound``/``outbound``/``internal``) and what decided it
         (``context``/``channel``/``digits``)."""
-        caller_ext = IsExtension(*self.caller).expr(ctx) == 1
-        dst_ext = (IsExtension(self.dst).expr(ctx) == 1).fill_null(False)
+        caller_ext = (
+            pl.col("__cdr:caller_ext")
+            if ctx.has("__cdr:caller_ext")
+            else IsExtension(*self.caller).expr(ctx) == 1
+        )
+        dst_ext = (
+            pl.col("__cdr:dst_ext")
+            if ctx.has("__cdr:dst_ext")
+            else IsExtension(self.dst).expr(ctx) == 1
+        ).fill_null(False)
         dstchannel = self.channel_text(ctx, self.dstchannel)
         channel = self.channel_text(ctx, self.channel)
         trunk_re = patterns(self.trunk_channels)
         dst_trunk = _matches(_peer(dstchannel), trunk_re)
         # placed by an extension: outbound when it went to a trunk or a long number
+        # placed by an extension: outbound when it went to a trunk; internal when it dialled
+        # nothing (an AGI, a feature code) or an extension's own channel; else by ``dst``
+        dst_peer = _peer(dstchannel)
+        dialled_ext = dst_peer.str.contains(_EXTENSION_PEER).fill_null(False)
         placed = (
-            pl.when(dst_trunk | ~dst_ext).then(pl.lit("outbound")).otherwise(pl.lit("internal"))
+            pl.when(dst_trunk)
+            .then(pl.lit("outbound"))
+            .when(dstchannel.is_null() | dialled_ext)
+            .then(pl.lit("internal"))
+            .when(~dst_ext)
+            .then(pl.lit("outbound"))
+            .otherwise(pl.lit("internal"))
         )
         context = self.channel_text(ctx, self.dcontext)
         by_context = (
@@ -296,9 +338,12 @@ class Cdr:
         by_channel = (
             pl.when(_matches(src_peer, trunk_re))
             .then(pl.lit("inbound"))
-            .when(src_peer.str.contains(r"^[^/]+/[0-9]{1,6}$").fill_null(False) | dst_trunk)
+            .when(src_peer.str.contains(_EXTENSION_PEER).fill_null(False) | dst_trunk)
             .then(placed)
         )
+        if self.named_trunks:
+            # the user named the trunks: a leg that touches none never left the PBX
+            by_channel = by_channel.when(channel.is_not_null()).then(pl.lit("internal"))
         by_digits = pl.when(caller_ext.fill_null(False)).then(placed).otherwise(pl.lit("inbound"))
         way = pl.coalesce(by_context, by_channel, by_digits)
         how = (
@@ -439,10 +484,12 @@ class CallMissed(_CallNode):
 
 @dataclass(frozen=True, slots=True)
 class CallExtraLeg(_CallNode):
-    """1 on every leg of a call but its kept one."""
+    """1 on every leg of an inbound call but its kept one (each leg of an outbound or internal
+    call carries that call's own rule instead, as before legs were grouped)."""
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        return (~self.cdr.kept(ctx)).cast(pl.Int8)
+        inbound = CallDirection(self.cdr).expr(ctx).str.starts_with("inbound ")
+        return (~self.cdr.kept(ctx) & inbound.fill_null(True)).cast(pl.Int8)
 
     def describe(self) -> str:
         keys = " / ".join(f"`{k}`" for k in self.cdr.keys)
@@ -451,16 +498,26 @@ class CallExtraLeg(_CallNode):
 
 @dataclass(frozen=True, slots=True)
 class CallDirection(_CallNode):
-    """The call's way and what decided it, as text (``inbound by context``): the strongest
-    signal among its legs (context, then channel, then digits), inbound first."""
+    """The call's way and what decided it, as text (``inbound by context``): among its legs
+    decided by context or channel, inbound first, then outbound, then internal (a call that
+    came in on a trunk is a customer's, whatever its internal legs say); the digit count only
+    when no leg's context or channel decides. ``kept_only``: the text on the call's kept row
+    only (null on the others), to count calls rather than legs."""
+
+    kept_only: bool = False
 
     def expr(self, ctx: Ctx) -> pl.Expr:
+        if ctx.has("__cdr:call") and not self.kept_only:
+            return pl.col("__cdr:call")
         way, how = self.cdr.leg_direction(ctx)
         key = self.cdr.key(ctx)
         way_rank = way.replace_strict(_WAY_RANK, return_dtype=pl.Int8)
         how_rank = how.replace_strict(_HOW_RANK, return_dtype=pl.Int8)
         label = way + pl.lit(" by ") + how
-        return label.sort_by([how_rank, way_rank, self.cdr.index(ctx)]).first().over(key)
+        by_digits = how == "digits"
+        call = label.sort_by([by_digits, way_rank, how_rank, self.cdr.index(ctx)]).first()
+        out = pl.col("__cdr:call") if ctx.has("__cdr:call") else call.over(key)
+        return pl.when(self.cdr.kept(ctx)).then(out) if self.kept_only else out
 
     def describe(self) -> str:
         cdr = self.cdr

@@ -36,12 +36,12 @@ outbound            ``dcontext``, else ``channel``/``dstchannel``, else the call
 
 **Calls and legs** (:mod:`callframe.trackers._cdr`): rows sharing ``linkedid`` (else
 ``uniqueid``) are one call. It was answered when a leg *talked*: ``billsec > 0``, ``ANSWERED``,
-with a real
-``dstchannel`` (not ``Local/…``, not empty as on the dialplan's own ``Hangup``/``Playback`` legs)
-and a ``channel`` that is not ``Local/…``. When several legs talked, the first answered in time
-is the call's (its ``billsec`` is the talk time): the person who picked up. The kept row is that
-leg, else the call's earliest; the others are rejected as ``*|extra_leg`` (never dropped
-silently).
+with a real ``dstchannel``, the party that answered (not a ``Local/…;1`` half, not empty as on the
+dialplan's own ``Hangup``/``Playback`` legs; a ``Local/…;2`` half dialling a phone counts: it
+carries the talk when Asterisk keeps the Local channel). When several legs talked, the first
+answered in time is the call's (its ``billsec`` is the talk time): the person who picked up.
+The kept row is that leg, else the call's earliest; the others are rejected as ``*|extra_leg``
+(never dropped silently).
 
 **Direction**: from the ``dcontext`` first (``from-trunk``, ``from-pstn``, ``…-pstn``,
 ``from-external``, ``ext-did``, ``from-did…``, ``incoming…`` → inbound; ``from-internal``,
@@ -49,11 +49,13 @@ silently).
 channels (``channel`` a trunk peer → inbound; ``channel`` an extension's ``SIP/101-…`` or
 ``dstchannel`` a trunk peer → placed by an extension; trunk peers by default: names containing
 ``trunk``, ``pstn`` or ``provider``, and ``DAHDI/…``), and only then the digit count (a caller of
-at most 6 digits is an extension). A call placed by an extension is outbound when it went to a
-trunk or to a number of more than 6 digits (``*|outbound``), else internal (``*|internal``). Name
-your trunks: ``make_adapter(trunk_contexts=("from-mtt",), trunk_channels=("SIP/mtt",))``, or
+at most 6 digits is an extension). A call placed by an extension is outbound (``*|outbound``)
+when it went to a trunk, internal (``*|internal``) when it dialled nothing or another extension,
+else by the length of ``dst``. Name your trunks, and a call touching none of them is internal:
+``make_adapter(trunk_contexts=("from-mtt",), trunk_channels=("SIP/mtt",))``, or
 ``--tracker "asterisk:trunk_channels=SIP/mtt,PJSIP/sipnet*"``. The summary counts the calls each
-way by what decided it.
+way by what decided it. Each leg of an outbound or internal call carries that rule (only the
+extra legs of inbound calls are ``*|extra_leg``).
 
 Defaults to check (INFERRED in call-trackers.md), each overridable with :func:`make_adapter`:
 
@@ -192,7 +194,7 @@ def make_adapter(
     columns: Sequence[str] | None = None,
     trunk_contexts: Sequence[str] = DEFAULT_TRUNK_CONTEXTS,
     internal_contexts: Sequence[str] = DEFAULT_INTERNAL_CONTEXTS,
-    trunk_channels: Sequence[str] = DEFAULT_TRUNK_CHANNELS,
+    trunk_channels: Sequence[str] | None = None,
 ) -> Adapter:
     """The Asterisk adapter.
 
@@ -202,20 +204,29 @@ def make_adapter(
     ``columns``: the file's fields in order (names of :data:`FIELDS`, anything else for a column
     to skip). The trunk patterns decide each call's direction (see the module docstring).
     """
-    trunks = {
-        "trunk_contexts": tuple(trunk_contexts),
-        "internal_contexts": tuple(internal_contexts),
-        "trunk_channels": tuple(trunk_channels),
-    }
+    contexts, internal = tuple(trunk_contexts), tuple(internal_contexts)
+    channels = None if trunk_channels is None else tuple(trunk_channels)
     if columns is not None or layout is not None:
-        return _adapter(_named(layout, columns), fixed=True, **trunks)
+        return _adapter(
+            _named(layout, columns),
+            fixed=True,
+            trunk_contexts=contexts,
+            internal_contexts=internal,
+            trunk_channels=channels,
+        )
     names = list(LAYOUTS["cdr_csv"][:16]) + [""] * 5
     for field, pos in (("uniqueid", uniqueid), ("userfield", userfield), ("linkedid", linkedid)):
         if pos is not None:
             while len(names) < pos:
                 names.append("")
             names[pos - 1] = field
-    return _adapter(tuple(names), fixed=False, **trunks)
+    return _adapter(
+        tuple(names),
+        fixed=False,
+        trunk_contexts=contexts,
+        internal_contexts=internal,
+        trunk_channels=channels,
+    )
 
 
 def _named(layout: str | None, columns: Sequence[str] | None) -> tuple[str, ...]:
@@ -242,7 +253,7 @@ def _adapter(
     fixed: bool,
     trunk_contexts: tuple[str, ...],
     internal_contexts: tuple[str, ...],
-    trunk_channels: tuple[str, ...],
+    trunk_channels: tuple[str, ...] | None,
 ) -> Adapter:
     pos = {name: i + 1 for i, name in enumerate(names) if name in FIELDS}
 
@@ -264,7 +275,8 @@ def _adapter(
         disposition=col("disposition"),
         trunk_contexts=trunk_contexts,
         internal_contexts=internal_contexts,
-        trunk_channels=trunk_channels,
+        trunk_channels=DEFAULT_TRUNK_CHANNELS if trunk_channels is None else trunk_channels,
+        named_trunks=trunk_channels is not None,
     )
     direction = CallDirection(cdr)
     checks = [(INTERNAL, DirectionIs(direction, "internal")), (EXTRA_LEG, CallExtraLeg(cdr))]
@@ -286,7 +298,7 @@ def _adapter(
         missed=CallMissed(cdr),
         tag=Text(userfield) if userfield is not None else None,
         outbound=DirectionIs(direction, "outbound"),
-        direction=direction,
+        direction=CallDirection(cdr, kept_only=True),
         checks=tuple(checks),
         probe=content_score,
         resolve=None if fixed else _resolver(settings),
@@ -300,7 +312,7 @@ def _adapter(
     )
 
 
-_Settings = tuple[tuple[str, ...], bool, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_Settings = tuple[tuple[str, ...], bool, tuple[str, ...], tuple[str, ...], tuple[str, ...] | None]
 
 
 def _resolver(settings: _Settings) -> Callable[[pl.DataFrame, str | None], Adapter]:
@@ -339,7 +351,11 @@ def _configure(options: Mapping[str, str]) -> Adapter:
         columns=None if columns is None else columns.split(","),
         trunk_contexts=listed("trunk_contexts", DEFAULT_TRUNK_CONTEXTS),
         internal_contexts=listed("internal_contexts", DEFAULT_INTERNAL_CONTEXTS),
-        trunk_channels=listed("trunk_channels", DEFAULT_TRUNK_CHANNELS),
+        trunk_channels=(
+            None
+            if options.get("trunk_channels") is None
+            else listed("trunk_channels", DEFAULT_TRUNK_CHANNELS)
+        ),
     )
 
 

@@ -19,13 +19,15 @@ outbound            ``dcontext``, else ``channel``/``dstchannel``, else the call
 As with Asterisk (:mod:`callframe.trackers.asterisk`, rules in :mod:`callframe.trackers._cdr`),
 rows sharing ``linkedid`` (else ``uniqueid``) are one call, answered when a leg talked on a real
 channel (``billsec > 0``, ``ANSWERED``, ``dstchannel`` set and not ``Local/``); the kept row is
-that leg, else the earliest, the others rejected as ``*|extra_leg``. Direction comes from
-``dcontext`` (``from-trunk``/``from-pstn``/``ext-did``… → inbound, ``from-internal``/
-``macro-dialout-trunk``/``outbound-allroutes``/``outrt-…`` → placed by an extension; FreePBX's
-``ext-local`` ends both inbound and internal calls, so it decides nothing), then the channels
-(``channel`` a trunk peer → inbound), then the caller's digit count; calls placed by an extension
-are ``*|outbound`` or, to an extension, ``*|internal``. Name your trunks with
-:func:`make_adapter` or ``--tracker "freepbx:trunk_channels=PJSIP/mtt"``.
+that leg, else the earliest; the other legs of an inbound call are rejected as ``*|extra_leg``.
+
+Direction comes from ``dcontext`` (``from-trunk``, ``from-pstn``, ``ext-did``… → inbound;
+``from-internal``, ``macro-dialout-trunk``, ``outbound-allroutes``, ``outrt-…`` → placed by an
+extension; FreePBX's ``ext-local`` ends both inbound and internal calls, so it decides nothing),
+then the channels (``channel`` a trunk peer → inbound), then the caller's digit count. Calls
+placed by an extension are ``*|outbound`` (to a trunk) or ``*|internal`` (nothing dialled, or an
+extension), on each of their legs. Name your trunks with :func:`make_adapter` or
+``--tracker "freepbx:trunk_channels=PJSIP/mtt"``: then a call touching none of them is internal.
 
 Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable with
 :meth:`Adapter.replace`:
@@ -67,7 +69,7 @@ def make_adapter(
     *,
     trunk_contexts: Sequence[str] = DEFAULT_TRUNK_CONTEXTS,
     internal_contexts: Sequence[str] = DEFAULT_INTERNAL_CONTEXTS,
-    trunk_channels: Sequence[str] = DEFAULT_TRUNK_CHANNELS,
+    trunk_channels: Sequence[str] | None = None,
 ) -> Adapter:
     """The FreePBX adapter with these trunk patterns (see :mod:`callframe.trackers._cdr`)."""
     cdr = Cdr(
@@ -83,7 +85,8 @@ def make_adapter(
         disposition="disposition",
         trunk_contexts=tuple(trunk_contexts),
         internal_contexts=tuple(internal_contexts),
-        trunk_channels=tuple(trunk_channels),
+        trunk_channels=DEFAULT_TRUNK_CHANNELS if trunk_channels is None else tuple(trunk_channels),
+        named_trunks=trunk_channels is not None,
     )
     direction = CallDirection(cdr)
     return Adapter(
@@ -114,7 +117,7 @@ def make_adapter(
         missed=CallMissed(cdr),
         tag=Text("userfield"),
         outbound=DirectionIs(direction, "outbound"),
-        direction=direction,
+        direction=CallDirection(cdr, kept_only=True),
         checks=(
             (INTERNAL, DirectionIs(direction, "internal")),
             (EXTRA_LEG, CallExtraLeg(cdr)),
@@ -145,7 +148,11 @@ def _configure(options: Mapping[str, str]) -> Adapter:
     return make_adapter(
         trunk_contexts=listed("trunk_contexts", DEFAULT_TRUNK_CONTEXTS),
         internal_contexts=listed("internal_contexts", DEFAULT_INTERNAL_CONTEXTS),
-        trunk_channels=listed("trunk_channels", DEFAULT_TRUNK_CHANNELS),
+        trunk_channels=(
+            None
+            if options.get("trunk_channels") is None
+            else listed("trunk_channels", DEFAULT_TRUNK_CHANNELS)
+        ),
     )
 
 

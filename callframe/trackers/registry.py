@@ -209,9 +209,23 @@ def _missing(d: Detection, limit: int = 6) -> str:
     return (", ".join(items[:limit]) + more) or "—"
 
 
-def trackers_markdown() -> str:
-    """The README's table of supported trackers, generated from the registry."""
-    head = ("tracker", "`--tracker`", "reads", "call time", "Metrica IDs", "StaticCall", "defaults")
+def trackers_markdown(proven: dict[str, str] | None = None) -> str:
+    """The README's table of supported trackers, generated from the registry.
+
+    ``proven``: the cell of a last column "proven on real exports" per adapter name (the README
+    passes what ``fixtures/real/manifest.toml`` says); no such column when ``None``.
+    """
+    head: tuple[str, ...] = (
+        "tracker",
+        "`--tracker`",
+        "reads",
+        "call time",
+        "Metrica IDs",
+        "StaticCall",
+        "defaults",
+    )
+    if proven is not None:
+        head += ("proven on real exports",)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for a in adapters():
         nodes = a.nodes()
@@ -226,5 +240,7 @@ def trackers_markdown() -> str:
             ids, static = "from the mapping", "from the mapping"
         notes = "; ".join(a.notes) or "—"
         cells = [a.title, f"`{a.name}`", a.source or "—", time, ids or "—", static, notes]
+        if proven is not None:
+            cells.append(proven.get(a.name, "—"))
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)

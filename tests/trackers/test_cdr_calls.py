@@ -227,7 +227,7 @@ def test_of_several_legs_that_talked_the_first_answered_is_the_calls(tmp_path: P
     }
 
 
-def test_without_an_answer_column_the_answer_is_start_plus_ring_time(tmp_path: Path) -> None:
+def test_a_queue_call_through_a_local_channel_is_answered_by_the_agents_leg(tmp_path: Path) -> None:
     path = tmp_path / "cdr.csv"
     pl.DataFrame(
         {
@@ -246,12 +246,13 @@ def test_without_an_answer_column_the_answer_is_start_plus_ring_time(tmp_path: P
         }
     ).write_csv(path)
     conversion = callframe.convert(path, tracker="freepbx", now=NOW_2024, **UTC)
-    # the Local;2 half's channel is Local/: it repeats the talk of the real legs, it is not one
+    # the trunk's leg into the Local;1 half is bookkeeping; the Local;2 half's leg to the
+    # agent's phone carries the talk: 40 s, answered at 09:00:03 + (47 − 40) s = 09:00:10
     assert conversion.calls.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
-        (0, 50, 1)
+        (40, 10, 0)
     ]
-    talked = conversion.calls.height
-    assert talked == 1 and conversion.rejected.get_column("rule").to_list() == ["*|extra_leg"]
+    assert conversion.rejected.select("row", "rule").rows() == [(1, "*|extra_leg")]
+    assert conversion.directions == {"inbound by context": 1}
 
 
 def test_freepbx_answer_time_is_calldate_plus_duration_minus_billsec(tmp_path: Path) -> None:
@@ -545,3 +546,46 @@ def test_content_scores_of_real_cdrs() -> None:
     for name in ("Master.csv", "cdr_custom_Master.csv"):
         found = callframe.detect(REAL / name)
         assert (found.name, found.score) == ("asterisk", 1.0)
+
+
+def test_each_leg_of_an_outbound_call_is_outbound_not_an_extra_leg(tmp_path: Path) -> None:
+    path = cdr(
+        tmp_path,
+        # one outbound call (one linkedid) tried on two trunks: both legs are *|outbound
+        leg("101", "79035550000", "2024-01-27 09:00:00", 0, 0, "FAILED", linkedid="8.1",
+            context="custom", channel="SIP/101-1", dstchannel="SIP/trunk-2"),
+        leg("101", "79035550000", "2024-01-27 09:00:01", 40, 38, "ANSWERED", linkedid="8.1",
+            context="custom", channel="SIP/101-1", dstchannel="SIP/pstn-3"),
+        # an extension running a feature code (an AGI, nothing dialled): internal
+        leg("101", "*2031101", "2024-01-27 09:05:00", 6, 6, "ANSWERED", linkedid="8.2",
+            context="default", channel="SIP/101-4", dstchannel="", lastapp="AGI"),
+    )  # fmt: skip
+    conversion = callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC)
+    assert conversion.errors.select("row", "rule").rows() == [
+        (1, "*|outbound"),
+        (2, "*|outbound"),
+        (3, "*|internal"),
+    ]
+    assert conversion.directions == {"outbound by channel": 1, "internal by channel": 1}
+
+
+def test_named_trunks_make_a_call_touching_none_internal() -> None:
+    """The US FreePBX export: a click-to-call originate through Local/ from the company's own
+    10-digit DID (row 5) never touches the trunks VIOrig/VITerm/thinQ: internal once they are
+    named, not inbound by its digit count."""
+    path = FIXTURES / "real" / "freepbx" / "cdr_us_with_header.csv"
+    options = {"tz": "America/New_York", "region": "US", "now": 1_543_622_400}
+    default = callframe.convert(path, tracker="freepbx", **options)
+    assert 5 not in default.rejected.get_column("row").to_list()  # digit count: inbound
+    named = callframe.convert(
+        path, tracker="freepbx:trunk_channels=PJSIP/VIOrig,PJSIP/VITerm,PJSIP/thinQ", **options
+    )
+    assert named.rejected.filter(row=5).get_column("rule").to_list() == ["*|internal"]
+    assert named.directions == {
+        "outbound by channel": 16,
+        "internal by channel": 9,
+        "inbound by channel": 5,
+    }
+    # the inbound calls' only leg is an AGI with no dialled channel: missed, never answered
+    assert named.calls.get_column("CallMissed").to_list() == [1] * 5
+    assert named.calls.get_column("TalkDuration").to_list() == [0] * 5
