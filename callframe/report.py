@@ -184,8 +184,11 @@ class ValidationReport:
         invalid_mask: pl.Series,
         errors: pl.DataFrame,
         warnings: pl.DataFrame,
+        skipped_lines: tuple[int, ...] = (),
     ) -> None:
         self.kind: Kind = kind
+        self.skipped_lines = skipped_lines
+        """Lines of the file left out of :attr:`data` (blank lines Metrica skips), 1-based."""
         self.source = source
         self.now = now
         self.errors = errors

@@ -55,11 +55,13 @@ _SEVERITY = {r.id: r.severity for r in rules_for("calls") + rules_for("conversio
 @dataclass(frozen=True, slots=True)
 class FileIssue:
     """A problem with the file itself (separator, BOM, blank lines, malformed CSV), found by the
-    reader; ``value`` says where (``"line 3"``) when the rule's title does not."""
+    reader; ``value`` says where (``"line 3"``) when the rule's title does not; ``lines`` are
+    the file's lines the reader skipped (blank lines), so that line numbers stay exact."""
 
     rule: str
     hint: str
     value: str | None = None
+    lines: tuple[int, ...] = ()
 
 
 def resolve_now(now: int | float | datetime | None) -> int:
@@ -382,4 +384,5 @@ def check_frame(
         invalid_mask=invalid,
         errors=errors,
         warnings=warnings,
+        skipped_lines=tuple(n for i in issues for n in i.lines),
     )

@@ -40,7 +40,8 @@ def csv_lines(report: ValidationReport) -> pl.Series:
     """The file line of each data row (header = line 1), exact even with quoted newlines.
 
     A row starts one line after the previous row ends; a cell with ``k`` embedded newlines makes
-    its row ``k`` lines longer. Computed with polars over all columns, no Python per row.
+    its row ``k`` lines longer; blank lines the reader skipped (``report.skipped_lines``) are
+    counted back in. Computed with polars over all columns, no Python per row.
     """
     data = report.data
     strings = [c for c, t in data.schema.items() if t == pl.String]
@@ -54,7 +55,16 @@ def csv_lines(report: ValidationReport) -> pl.Series:
         else pl.repeat(0, data.height, dtype=pl.UInt32, eager=True)
     )
     before = extra.cum_sum().shift(1, fill_value=0)
-    return (pl.int_range(2, data.height + 2, eager=True) + before).alias("line")
+    lines = pl.int_range(2, data.height + 2, eager=True) + before
+    if report.skipped_lines and data.height:
+        # blank lines the reader left out: the n-th line counted without them is the n-th line
+        # of the file that is not one of them
+        skipped = pl.Series(sorted(report.skipped_lines), dtype=pl.Int64)
+        total = int(lines.max()) + skipped.len()  # type: ignore[arg-type]
+        kept = pl.int_range(1, total + 1, dtype=pl.Int64, eager=True)
+        kept = kept.filter(~kept.is_in(skipped.implode()))
+        lines = kept.gather(lines.cast(pl.Int64) - 1)
+    return lines.alias("line")
 
 
 def github_annotations(reports: Iterable[ValidationReport]) -> Iterator[str]:

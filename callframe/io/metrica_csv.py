@@ -237,6 +237,7 @@ def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
                 "*|blank_line",
                 f"Blank lines skipped: {len(numbers)}; rows are numbered without them.",
                 f"line {shown}" if len(numbers) == 1 else f"lines {shown}",
+                tuple(numbers),
             )
         )
     if frame.height == 0:

@@ -105,3 +105,17 @@ def test_pre_commit_hook_definition_points_at_the_cli() -> None:
     assert "- id: callframe-validate\n" in text
     assert "entry: callframe validate --kind calls" in text
     assert "language: python" in text
+
+
+def test_github_line_numbers_count_skipped_blank_lines(tmp_path: Path) -> None:
+    """Blank lines are skipped (Metrica does too), but annotations point at the file's line."""
+    path = tmp_path / "blank.csv"
+    path.write_text(f'\nClientId,DateTime\n1,{NOW}\n\n\n"x\ny",{NOW}\n\nz,{NOW}\n')
+    code, out = invoke("validate", str(path), "--format", "github", "--now", str(NOW))
+    assert code == 1
+    errors = [m for m in map(COMMAND.match, out.splitlines()) if m and m.group(1) == "error"]
+    # header at 2; row 1 at 3; blank 4, 5; row 2 spans 6-7; blank 8; row 3 at 9
+    assert [(m.group(4), m.group(3)) for m in errors] == [
+        ("ClientId|digits", "6"),
+        ("ClientId|digits", "9"),
+    ]
