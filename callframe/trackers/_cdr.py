@@ -79,10 +79,11 @@ DEFAULT_TRUNK_CONTEXTS: tuple[str, ...] = (
     "from-did*",
     "incoming*",
     "inbound*",
+    "from-gsm*",
 )
 """Contexts a call from outside arrives in (FreePBX ``from-trunk``/``from-pstn``/``ext-did``,
-plain Asterisk samples ``from-external``/``incoming``, providers' ``…-pstn``). Glob patterns,
-case-insensitive."""
+plain Asterisk samples ``from-external``/``incoming``, providers' ``…-pstn``, ``chan_dongle``'s
+``from-gsm``). Glob patterns, case-insensitive."""
 
 DEFAULT_INTERNAL_CONTEXTS: tuple[str, ...] = (
     "from-internal*",
@@ -97,8 +98,9 @@ DEFAULT_INTERNAL_CONTEXTS: tuple[str, ...] = (
 list: FreePBX ends inbound calls to an extension there as well as internal ones, so the channels
 decide."""
 
-DEFAULT_TRUNK_CHANNELS: tuple[str, ...] = ("*trunk*", "*pstn*", "*provider*", "DAHDI/*")
-"""Channel peers (``TECH/peer``, the part before ``-<id>``) that are trunks. Name yours:
+DEFAULT_TRUNK_CHANNELS: tuple[str, ...] = ("*trunk*", "*pstn*", "*provider*", "DAHDI/*", "Dongle/*")
+"""Channel peers (``TECH/peer``, the part before ``-<id>``) that are trunks (analogue/ISDN cards
+``DAHDI/…`` and GSM dongles ``Dongle/…`` always are). Name yours:
 ``trunk_channels=("SIP/mtt", "PJSIP/sipnet*")``."""
 
 

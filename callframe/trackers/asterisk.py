@@ -44,14 +44,15 @@ The kept row is that leg, else the call's earliest; the others are rejected as `
 (never dropped silently).
 
 **Direction**: from the ``dcontext`` first (``from-trunk``, ``from-pstn``, ``…-pstn``,
-``from-external``, ``ext-did``, ``from-did…``, ``incoming…`` → inbound; ``from-internal``,
-``macro-dialout-trunk``, ``outbound-allroutes``, ``outrt-…`` → placed by an extension), then the
-channels (``channel`` a trunk peer → inbound; ``channel`` an extension's ``SIP/101-…`` or
-``dstchannel`` a trunk peer → placed by an extension; trunk peers by default: names containing
-``trunk``, ``pstn`` or ``provider``, and ``DAHDI/…``), and only then the digit count (a caller of
-at most 6 digits is an extension). A call placed by an extension is outbound (``*|outbound``)
-when it went to a trunk, internal (``*|internal``) when it dialled nothing or another extension,
-else by the length of ``dst``. Name your trunks, and a call touching none of them is internal:
+``from-external``, ``ext-did``, ``from-did…``, ``incoming…``, ``from-gsm`` → inbound;
+``from-internal``, ``macro-dialout-trunk``, ``outbound-allroutes``, ``outrt-…`` → placed by an
+extension), then the channels (``channel`` a trunk peer → inbound; ``channel`` an extension's
+``SIP/101-…`` or ``dstchannel`` a trunk peer → placed by an extension; trunk peers by default:
+names containing ``trunk``, ``pstn`` or ``provider``, ``DAHDI/…`` and ``Dongle/…``), and only
+then the digit count (a caller of at most 6 digits is an extension). A call placed by an
+extension is outbound (``*|outbound``) when it went to a trunk, internal (``*|internal``) when
+it dialled nothing or another extension, else by the length of ``dst``. Name your trunks, and a
+call touching none of them is internal:
 ``make_adapter(trunk_contexts=("from-mtt",), trunk_channels=("SIP/mtt",))``, or
 ``--tracker "asterisk:trunk_channels=SIP/mtt,PJSIP/sipnet*"``. The summary counts the calls each
 way by what decided it. Each leg of an outbound or internal call carries that rule (only the

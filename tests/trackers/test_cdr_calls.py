@@ -589,3 +589,17 @@ def test_named_trunks_make_a_call_touching_none_internal() -> None:
     # the inbound calls' only leg is an AGI with no dialled channel: missed, never answered
     assert named.calls.get_column("CallMissed").to_list() == [1] * 5
     assert named.calls.get_column("TalkDuration").to_list() == [0] * 5
+
+
+def test_real_gsm_dongle_rows_are_read_by_their_context_and_channel() -> None:
+    """Two production rows of a PBX with GSM dongles: an inbound queue call on ``from-gsm``
+    (NO ANSWER although billsec 15: missed, hold 15) and an extension dialling out through a
+    ``Dongle/`` channel."""
+    path = REAL / "dongle_gsm_two_rows.csv"
+    conversion = callframe.convert(
+        path, tracker="asterisk", tz="UTC", region="UA", now=1_530_403_200
+    )
+    assert conversion.directions == {"inbound by context": 1, "outbound by channel": 1}
+    assert conversion.calls.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
+        (0, 15, 1)
+    ]
