@@ -1,8 +1,8 @@
 """callframe: phone-call data from call trackers into Yandex Metrica, correctly.
 
 The contract of Metrica's call and offline-conversion CSVs (:func:`validate`, :func:`write_csv`,
-the Pandera models :class:`CallsSchema` / :class:`ConversionsSchema`), with a report a person can
-act on. Pandera is imported only when the models are first used.
+the Pandera models :class:`CallsSchema` / :class:`ConversionsSchema` / :class:`ChatsSchema`),
+with a report a person can act on. Pandera is imported only when the models are first used.
 """
 
 import typing as _typing
@@ -21,7 +21,7 @@ from callframe.trackers.registry import Detection, detect
 from callframe.trackers.stream import FileConversion, convert_file
 
 if _typing.TYPE_CHECKING:
-    from callframe.contract.schemas import CallsSchema, ConversionsSchema
+    from callframe.contract.schemas import CallsSchema, ChatsSchema, ConversionsSchema
     from callframe.metrica.client import AsyncMetricaClient, MetricaClient
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "AsyncMetricaClient",
     "CallframeError",
     "CallsSchema",
+    "ChatsSchema",
     "ColumnSpec",
     "ContractError",
     "Conversion",
@@ -58,7 +59,7 @@ __all__ = [
     "write_csv",
 ]
 
-_LAZY = {"CallsSchema", "ConversionsSchema"}
+_LAZY = {"CallsSchema", "ChatsSchema", "ConversionsSchema"}
 _LAZY_CLIENTS = {"AsyncMetricaClient", "MetricaClient"}  # httpx is imported on first use
 
 

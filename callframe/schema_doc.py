@@ -21,6 +21,7 @@ def schema_document(kind: Kind) -> dict[str, Any]:
                 "dtype": str(c.dtype),
                 "required": c.required,
                 "description": c.description,
+                "aliases": list(c.aliases),
             }
             for c in columns(kind)
         ],
@@ -48,7 +49,8 @@ def schema_markdown(kind: Kind) -> str:
     ]
     for c in doc["columns"]:
         req = "yes" if c["required"] else ""
-        lines.append(f"| `{c['name']}` | {c['dtype']} | {req} | {c['description']} |")
+        also = "".join(f" Also read as `{a}`." for a in c["aliases"])
+        lines.append(f"| `{c['name']}` | {c['dtype']} | {req} | {c['description']}{also} |")
     lines += [
         "",
         f"#### `{kind}` rules",

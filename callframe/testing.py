@@ -33,6 +33,7 @@ __all__ = [
     "assert_valid",
     "frames",
     "sample_calls",
+    "sample_chats",
     "sample_conversions",
 ]
 
@@ -81,6 +82,16 @@ DEFECTS: dict[str, dict[str, Cell]] = {
     "Target|required": {"Target": None},
     "Target|identifier": {"Target": "order confirmed!"},
     "Target|goal_name": {"Target": "Заказ оформлен"},
+    "ChatPlatform|required": {"ChatPlatform": None},
+    "ChatPlatform|allowed": {"ChatPlatform": "Telegram"},
+    "*|chat_contact_required": {"ChatUsername": None, "ChatUserID": None, "PhoneNumber": None},
+    "*|unattributed": {"ClientID": None, "UserID": None, "Yclid": None, "PurchaseID": None},
+    "ClientID|digits": {"ClientID": "1.795012345678901E+18"},
+    "ClientID|uint64": {"ClientID": "18446744073709551616"},
+    "UserID|max_length": {"UserID": _LONG},
+    "PurchaseID|max_length": {"PurchaseID": _LONG},
+    "ChatUsername|max_length": {"ChatUsername": _LONG},
+    "ChatUserID|max_length": {"ChatUserID": _LONG},
 }
 
 
@@ -100,6 +111,13 @@ _DEFAULTS = {
     "Currency": "RUB",
     "Tag": "x",
     "PurchaseId": "ORD-1",
+    # chats: a row has one contact and one ID, the others are empty
+    "PhoneNumber": "+79161234567",
+    "ChatUsername": "user_1",
+    "ChatUserID": "532118844",
+    "ClientID": "1795012345678901234",
+    "UserID": "crm-1",
+    "PurchaseID": "ORD-1",
 }
 # what else a row needs so that the padded / whitespace-only cell breaks nothing else
 _PADDED_NEEDS: dict[str, dict[str, Cell]] = {
@@ -109,23 +127,36 @@ _PADDED_NEEDS: dict[str, dict[str, Cell]] = {
 _BLANK_NEEDS: dict[str, dict[str, Cell]] = {
     "ClientId": {"UserId": _fill("UserId", "crm-1")},
     "UserId": {"ClientId": _fill("ClientId", "1795012345678901234")},
-    "Yclid": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "Yclid": {
+        "ClientId": _fill("ClientId", "1795012345678901234"),
+        "ClientID": _fill("ClientID", "1795012345678901234"),
+    },
     "PurchaseId": {"ClientId": _fill("ClientId", "1795012345678901234")},
     "StaticCall": {"ClientId": _fill("ClientId", "1795012345678901234")},
     "Currency": {"Price": None},
+    # chats: the row keeps a contact and an ID
+    "PhoneNumber": {"ChatUsername": _fill("ChatUsername", "user_1")},
+    "ChatUsername": {"PhoneNumber": _fill("PhoneNumber", "+79161234567")},
+    "ChatUserID": {"PhoneNumber": _fill("PhoneNumber", "+79161234567")},
+    "ClientID": {"Yclid": _fill("Yclid", "7312345678901234567")},
+    "UserID": {"ClientID": _fill("ClientID", "1795012345678901234")},
+    "PurchaseID": {"ClientID": _fill("ClientID", "1795012345678901234")},
 }
+_KINDS_COLUMNS = dict.fromkeys(
+    column_names("calls") + column_names("conversions") + column_names("chats")
+)
 DEFECTS |= {
-    "*|empty_row": dict.fromkeys(column_names("calls") + column_names("conversions")),
+    "*|empty_row": dict.fromkeys(_KINDS_COLUMNS),
     "DateTime|fraction": {"DateTime": pl.col("DateTime") + pl.lit(".5")},
     "TalkDuration|uint32": {"TalkDuration": "4294967296"},
     "HoldDuration|uint32": {"HoldDuration": "99999999999"},
 }
-for _name in dict.fromkeys(column_names("calls") + column_names("conversions")):
+for _name in _KINDS_COLUMNS:
     DEFECTS[f"{_name}|padded"] = {
         **_PADDED_NEEDS.get(_name, {}),
         _name: _padded(_name, _DEFAULTS.get(_name, "")),
     }
-    if _name not in ("DateTime", "Target"):
+    if _name not in ("DateTime", "Target", "ChatPlatform"):
         DEFECTS[f"{_name}|not_blank"] = {**_BLANK_NEEDS.get(_name, {}), _name: " \t "}
 """For each row rule, the cells that make a generated (valid) row break that rule alone.
 
@@ -220,6 +251,41 @@ def _conversions(rows: int, seed: int, now: int) -> pl.DataFrame:
     )
 
 
+def _chats(rows: int, seed: int, now: int) -> pl.DataFrame:
+    r = [_rand(seed, 200 + i) for i in range(8)]
+    which = r[0] % 100  # 0-49 whatsapp, 50-84 telegram, 85-99 viber
+    platform = (
+        pl.when(which < 50)
+        .then(pl.lit("whatsapp"))
+        .when(which < 85)
+        .then(pl.lit("telegram"))
+        .otherwise(pl.lit("viber"))
+    )
+    telegram = (which >= 50) & (which < 85)
+    by_name = telegram & (r[1] % 10 < 7)  # Telegram: 70% a user name, else the user ID
+    who = r[2] % 100  # 0-69 ClientID, 70-79 UserID, 80-89 Yclid, 90-99 PurchaseID
+    return pl.select(pl.repeat(None, rows, dtype=pl.Null).alias("_")).select(
+        (pl.lit(now - 3600) - (r[3] % (20 * 86400)).cast(pl.Int64))
+        .cast(pl.String)
+        .alias("DateTime"),
+        platform.alias("ChatPlatform"),
+        pl.when(by_name).then(pl.format("user_{}", r[4] % 10**6)).alias("ChatUsername"),
+        pl.when(telegram & ~by_name).then((r[4] % 10**10).cast(pl.String)).alias("ChatUserID"),
+        pl.when(~telegram)
+        .then(pl.format("+79{}", (r[5] % 10**9).cast(pl.String).str.zfill(9)))
+        .alias("PhoneNumber"),
+        pl.when(who < 70)
+        .then((pl.lit(1_700_000_000_000_000_000, pl.UInt64) + r[6] % 10**17).cast(pl.String))
+        .alias("ClientID"),
+        pl.when((who >= 70) & (who < 80)).then(pl.format("crm-{}", r[7] % 10**6)).alias("UserID"),
+        pl.when((who >= 80) & (who < 90)).then((r[7] % 10**18).cast(pl.String)).alias("Yclid"),
+        pl.when(who >= 90).then(pl.format("ORD-{}", r[7] % 10**7)).alias("PurchaseID"),
+    )
+
+
+_MAKERS = {"calls": _calls, "conversions": _conversions, "chats": _chats}
+
+
 def _sample(
     kind: str,
     n: int,
@@ -232,7 +298,7 @@ def _sample(
     if n < 0 or not 0.0 <= invalid_fraction <= 1.0:
         raise UsageError("n must be >= 0 and invalid_fraction between 0 and 1")
     when = resolve_now(now)
-    frame = _calls(n, seed, when) if k == "calls" else _conversions(n, seed, when)
+    frame = _MAKERS[k](n, seed, when)
     applicable = [r.id for r in rules_for(k, scope="row") if r.id in DEFECTS]
     chosen_rules = applicable if rules is None else list(rules)
     unknown = sorted(set(chosen_rules) - set(applicable))
@@ -296,6 +362,23 @@ def sample_conversions(
     return _sample("conversions", n, seed, invalid_fraction, now, rules)
 
 
+def sample_chats(
+    n: int,
+    *,
+    seed: int = 0,
+    invalid_fraction: float = 0.0,
+    now: int | float | datetime | None = None,
+    rules: list[str] | None = None,
+) -> Sample:
+    """Like :func:`sample_calls`, for the chats (``upload?type=CHATS``) contract.
+
+    Rows are realistic: half WhatsApp and a sixth Viber (by phone), a third Telegram (by user
+    name, else by user ID); every row has one ID (ClientID mostly), so none is unattributed
+    unless ``*|unattributed`` is chosen as a defect.
+    """
+    return _sample("chats", n, seed, invalid_fraction, now, rules)
+
+
 def frames(
     kind: str = "calls",
     *,
@@ -307,10 +390,10 @@ def frames(
     """A hypothesis strategy of :class:`Sample` s built on the generator (needs hypothesis)."""
     from hypothesis import strategies as st
 
-    maker = sample_calls if parse_kind(kind) == "calls" else sample_conversions
+    k = parse_kind(kind)
     when = resolve_now(now)
 
     def build(n: int, seed: int) -> Sample:
-        return maker(n, seed=seed, invalid_fraction=invalid_fraction, now=when)
+        return _sample(k, n, seed, invalid_fraction, when, None)
 
     return st.builds(build, st.integers(min_rows, max_rows), st.integers(0, 2**31 - 1))

@@ -39,6 +39,7 @@ from callframe.contract.columns import (
     id_column_of,
     id_columns,
     parse_kind,
+    resolve_aliases,
 )
 from callframe.contract.rules import Rule, RuleContext, rule, rules_for
 from callframe.contract.text import dtype_problem, normalise_expr, text_expr
@@ -152,10 +153,11 @@ def _header_failures(
     for name, spec in specs.items():
         if spec.required and name not in present:
             out.append(_failure(name, "*|missing_column"))
+    id_rule = rule("*|missing_id_column")  # chats: IDs are optional, rows go unattributed
     if id_column is not None and id_column not in present:
         hint = f"client_id_type needs the {id_column} column; add it or change the type."
         out.append(_failure(id_column, "*|missing_id_column", hint=hint))
-    elif as_upload and not present.intersection(id_columns(kind)):
+    elif as_upload and kind in id_rule.kinds and not present.intersection(id_columns(kind)):
         out.append(_failure("*", "*|missing_id_column"))
     return out, broken, renamed
 
@@ -224,6 +226,9 @@ def _row_failures(
             value = mask_value(pl.col(col), col)
         else:
             value = pl.lit(None, dtype=pl.String)
+        hint = pl.lit(r.hint or None, dtype=pl.String)
+        if r.row_hint is not None and col in text.columns:
+            hint = pl.coalesce(r.row_hint(), hint)
         pieces[r.severity].append(
             hits.select(
                 pl.col("__row").cast(pl.Int64).alias("row"),
@@ -231,7 +236,7 @@ def _row_failures(
                 pl.lit(r.id).alias("rule"),
                 pl.lit(r.title).alias("title"),
                 value.alias("value"),
-                pl.lit(r.hint or None, dtype=pl.String).alias("hint"),
+                hint.alias("hint"),
             )
         )
     errors, warnings = (
@@ -313,6 +318,9 @@ def check_frame(
         raise UsageError(
             f"validate() takes a polars DataFrame/LazyFrame or a path, not {type(data).__name__}"
         )
+    aliases = resolve_aliases(k, frame.columns)  # the chats CSV's ClientId for ClientID …
+    if aliases:
+        frame = frame.rename(aliases)
 
     header, broken, renamed = _header_failures(
         frame.schema, k, as_upload=as_upload, id_column=id_column

@@ -71,6 +71,7 @@ def cli_reference() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "schema:calls": lambda: schema_markdown("calls"),
     "schema:conversions": lambda: schema_markdown("conversions"),
+    "schema:chats": lambda: schema_markdown("chats"),
     "cli": cli_reference,
     "trackers": trackers_table,
 }

@@ -2,10 +2,11 @@
 
 Shell lines run in a folder holding the files the README names (``calls.csv`` is the Metrica
 fixture, ``export.json`` a Calltouch export, ``journal.xlsx`` + ``mapping.toml`` a generic
-mapping); ``METRICA_BASE_URL``/``METRICA_TOKEN`` point at a sandbox on 127.0.0.1. A line may
-exit 1 only for data findings (``validate``, ``convert``), never 2 (a stale option or file) or
-with a traceback. Not run: ``make``
-(that is CI itself), ``export``, ``pip`` and ``callframe sandbox`` (a server that never returns).
+mapping, ``chats.csv`` the chats fixture, ``dialogs.xlsx`` + ``chats.toml`` a chats mapping);
+``METRICA_BASE_URL``/``METRICA_TOKEN`` point at a sandbox on 127.0.0.1. A line may exit 1 only
+for data findings (``validate``, ``convert``), never 2 (a stale option or file) or with a
+traceback. Not run: ``make`` (that is CI itself), ``export``, ``pip`` and ``callframe sandbox``
+(a server that never returns).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
     shutil.copy(FIXTURES / "calltouch" / "calls.json", folder / "export.json")
     shutil.copy(FIXTURES / "generic" / "journal_ui.xlsx", folder / "journal.xlsx")
     shutil.copy(FIXTURES / "generic" / "journal_ui.toml", folder / "mapping.toml")
+    shutil.copy(FIXTURES / "metrica" / "chats.csv", folder / "chats.csv")
+    shutil.copy(FIXTURES / "generic" / "messenger_crm.xlsx", folder / "dialogs.xlsx")
+    shutil.copy(FIXTURES / "generic" / "messenger_crm.toml", folder / "chats.toml")
     with serve(Sandbox(token=TOKEN, processing_seconds=0)) as url:
         env = {
             **os.environ,

@@ -14,6 +14,7 @@ from callframe.testing import (
     assert_valid,
     frames,
     sample_calls,
+    sample_chats,
     sample_conversions,
 )
 
@@ -21,7 +22,8 @@ from .conftest import NOW
 
 
 @pytest.mark.parametrize(
-    ("maker", "kind"), [(sample_calls, "calls"), (sample_conversions, "conversions")]
+    ("maker", "kind"),
+    [(sample_calls, "calls"), (sample_conversions, "conversions"), (sample_chats, "chats")],
 )
 def test_samples_are_valid_and_reproducible(maker, kind: str) -> None:  # type: ignore[no-untyped-def]
     first = maker(2000, seed=11, now=NOW)
@@ -32,7 +34,8 @@ def test_samples_are_valid_and_reproducible(maker, kind: str) -> None:  # type: 
 
 
 @pytest.mark.parametrize(
-    ("maker", "kind"), [(sample_calls, "calls"), (sample_conversions, "conversions")]
+    ("maker", "kind"),
+    [(sample_calls, "calls"), (sample_conversions, "conversions"), (sample_chats, "chats")],
 )
 def test_each_broken_row_breaks_exactly_its_named_rule(maker, kind: str) -> None:  # type: ignore[no-untyped-def]
     sample = maker(30_000, seed=5, invalid_fraction=0.05, now=NOW)
@@ -68,3 +71,20 @@ def test_assert_valid_message_is_the_report_without_phones() -> None:
 @given(frames("calls", max_rows=40, now=NOW))
 def test_hypothesis_strategy_yields_valid_samples(sample: Sample) -> None:
     assert callframe.validate(sample.frame, now=NOW).ok
+
+
+def test_sample_chats_has_named_defects_and_every_platform() -> None:
+    from callframe.testing import sample_chats
+
+    sample = sample_chats(3000, seed=4, now=NOW)
+    platforms = set(sample.frame["ChatPlatform"].unique())
+    assert platforms == {"whatsapp", "telegram", "viber"}
+    broken = sample_chats(
+        500, seed=4, invalid_fraction=0.2, now=NOW, rules=["ChatPlatform|allowed", "*|unattributed"]
+    )
+    assert set(broken.broken["rule"]) == {"ChatPlatform|allowed", "*|unattributed"}
+    report = callframe.validate(broken.frame, "chats", now=NOW)
+    assert set(report.errors["rule"]) == {"ChatPlatform|allowed"}
+    assert set(report.warnings["rule"]) == {"*|unattributed"}
+    with pytest.raises(callframe.UsageError, match="StaticCall"):
+        sample_chats(10, rules=["StaticCall|flag"], invalid_fraction=0.5, now=NOW)

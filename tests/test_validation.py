@@ -82,8 +82,8 @@ def test_now_accepts_aware_datetime_and_refuses_naive() -> None:
 
 
 def test_unknown_kind_is_a_usage_error() -> None:
-    with pytest.raises(callframe.UsageError, match="'calls' or 'conversions'"):
-        callframe.validate(pl.DataFrame({"DateTime": [NOW]}), "chats")
+    with pytest.raises(callframe.UsageError, match="'calls', 'conversions' or 'chats'"):
+        callframe.validate(pl.DataFrame({"DateTime": [NOW]}), "chat")
 
 
 def test_wrong_input_type_is_a_usage_error() -> None:

@@ -158,7 +158,7 @@ def convert_command(
             if enrichment is not None:
                 typer.echo(enrichment.to_text())
             files = ", ".join(str(p) for p in written)
-            typer.echo(f"  wrote {files} (calls: {conversion.rows_out})")
+            typer.echo(f"  wrote {files} ({conversion.kind}: {conversion.rows_out})")
             if rejected is not None:
                 typer.echo(f"  wrote {rejected} (rejected rows: {conversion.rows_rejected})")
     raise typer.Exit(EXIT_DATA if conversion.rows_rejected else EXIT_OK)

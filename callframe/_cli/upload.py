@@ -55,10 +55,15 @@ BASE_URL_ENV = "METRICA_BASE_URL"
 class UploadKind(StrEnum):
     calls = "calls"
     conversions = "conversions"
+    chats = "chats"
 
 
 _COUNTER = typer.Option(..., "--counter", help="Metrica counter (tag) id.", min=1)
-_KIND = typer.Option(UploadKind.calls, "--kind", help="calls (upload_calls) or conversions.")
+_KIND = typer.Option(
+    UploadKind.calls,
+    "--kind",
+    help="calls (upload_calls), conversions (upload, BASIC) or chats (upload?type=CHATS).",
+)
 _BASE_URL = typer.Option(
     DEFAULT_BASE_URL,
     "--base-url",
@@ -126,9 +131,8 @@ def _print_result(path: Path, result: UploadResult) -> None:
         else:
             verb = "stored (answer was lost, found by its content hash) as"
         head = f"  {part.filename}" if many else str(path)
-        typer.echo(
-            f"{head}: {part.client_id_type}, {part.rows} rows: {verb} {_describe(part.upload)}"
-        )
+        typed = f"{part.client_id_type}, " if part.client_id_type else ""
+        typer.echo(f"{head}: {typed}{part.rows} rows: {verb} {_describe(part.upload)}")
         details = f"    comment: {part.upload.comment or ''}"
         if part.warnings:
             details += f"; {part.warnings} warnings (run `callframe validate` to see them)"
@@ -220,7 +224,8 @@ def upload_command(
 ) -> None:
     """Validate a Metrica CSV and upload it exactly once (token from METRICA_TOKEN).
 
-    Rows using several ID columns go as one upload per client_id_type. Exit 0: uploaded (or
+    Calls and conversions using several ID columns go as one upload per client_id_type (chats
+    go whole, without client_id_type). Exit 0: uploaded (or
     found uploaded before); 1: the file or the upload was rejected, the API failed, or (with
     --strict) Metrica did not take every row; 2: bad usage or an unreadable file.
     """
@@ -235,6 +240,15 @@ def upload_command(
                         path,
                         comment=comment,
                         new_goal_name=goal_name,
+                        force=force,
+                        now=now,
+                        progress=progress,
+                        ignore_visit_join_threshold=ignore_threshold,
+                    )
+                elif kind is UploadKind.chats:
+                    result = client.upload_chats(
+                        path,
+                        comment=comment,
                         force=force,
                         now=now,
                         progress=progress,
@@ -328,6 +342,8 @@ def uploads_command(
         uploads: list[Uploading] = list(
             client.iter_call_uploads()
             if kind is UploadKind.calls
+            else client.iter_chat_uploads()
+            if kind is UploadKind.chats
             else client.iter_conversion_uploads()
         )
     if fmt is OutputFormat.json:

@@ -30,6 +30,7 @@ __all__ = ["schema_command", "validate_command"]
 class KindOption(StrEnum):
     calls = "calls"
     conversions = "conversions"
+    chats = "chats"
 
 
 class ValidateFormat(StrEnum):

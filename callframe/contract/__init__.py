@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from callframe.contract.columns import (
     CALLS,
+    CHATS,
     CONVERSIONS,
     ColumnSpec,
     Kind,
@@ -20,13 +21,20 @@ from callframe.contract.columns import (
 from callframe.contract.rules import RULES, Rule, rule, rules_for
 
 if TYPE_CHECKING:
-    from callframe.contract.schemas import CallsSchema, ConversionsSchema, pandera_schema
+    from callframe.contract.schemas import (
+        CallsSchema,
+        ChatsSchema,
+        ConversionsSchema,
+        pandera_schema,
+    )
 
 __all__ = [
     "CALLS",
+    "CHATS",
     "CONVERSIONS",
     "RULES",
     "CallsSchema",
+    "ChatsSchema",
     "ColumnSpec",
     "ConversionsSchema",
     "Kind",
@@ -39,7 +47,7 @@ __all__ = [
     "rules_for",
 ]
 
-_LAZY = {"CallsSchema", "ConversionsSchema", "pandera_schema"}
+_LAZY = {"CallsSchema", "ChatsSchema", "ConversionsSchema", "pandera_schema"}
 
 
 def __getattr__(name: str) -> Any:

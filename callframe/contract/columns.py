@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -20,6 +21,9 @@ from callframe.errors import UsageError
 
 __all__ = [
     "CALLS",
+    "CHATS",
+    "CHAT_CONTACT_COLUMNS",
+    "CHAT_PLATFORMS",
     "CLIENT_ID_TYPES",
     "CONVERSIONS",
     "ColumnSpec",
@@ -30,11 +34,13 @@ __all__ = [
     "id_column_of",
     "id_columns",
     "parse_kind",
+    "resolve_aliases",
     "spec",
 ]
 
-Kind = Literal["calls", "conversions"]
-"""``calls`` is the ``upload_calls`` CSV; ``conversions`` the plain ``upload`` (BASIC) CSV."""
+Kind = Literal["calls", "conversions", "chats"]
+"""``calls`` is the ``upload_calls`` CSV; ``conversions`` the plain ``upload`` (BASIC) CSV;
+``chats`` the ``upload?type=CHATS`` CSV (chats in messengers)."""
 
 Role = Literal["id", "datetime", "flag", "duration", "money", "currency", "phone", "text", "url"]
 
@@ -45,6 +51,9 @@ class ColumnSpec:
 
     ``dtype`` is the polars dtype of the column in a *contract frame* (what adapters return and
     :meth:`ValidationReport.valid` gives back); files are always read as text first.
+    ``aliases`` are other spellings accepted on input without a finding (the chats CSV writes
+    ``ClientID`` as the chat page does, and takes ``ClientId`` as the other guides spell it);
+    the writer always writes ``name``.
     """
 
     name: str
@@ -52,6 +61,7 @@ class ColumnSpec:
     role: Role
     required: bool
     description: str
+    aliases: tuple[str, ...] = ()
 
     @property
     def is_id(self) -> bool:
@@ -89,14 +99,66 @@ CONVERSIONS: tuple[ColumnSpec, ...] = (
     ColumnSpec("PurchaseId", _S, "id", False, "E-commerce purchase ID (any text)."),
 )
 
-_BY_KIND: dict[str, tuple[ColumnSpec, ...]] = {"calls": CALLS, "conversions": CONVERSIONS}
+CHAT_PLATFORMS: tuple[str, ...] = ("whatsapp", "telegram", "viber")
+"""The ``ChatPlatform`` values Metrica documents, written in lower case."""
+
+CHATS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("DateTime", _I64, "datetime", True, "Chat time, Unix seconds, UTC."),
+    ColumnSpec(
+        "ChatPlatform", _S, "text", True, "Messenger: whatsapp, telegram or viber (lower case)."
+    ),
+    ColumnSpec("ChatUsername", _S, "text", False, "Chat partner's user name in the messenger."),
+    ColumnSpec("ChatUserID", _S, "text", False, "Chat partner's user ID in the messenger."),
+    ColumnSpec("PhoneNumber", _S, "phone", False, "Chat partner's number, E.164: +<country>…."),
+    ColumnSpec(
+        "ClientID", _S, "id", False, "Metrica ClientID: 1–20 digits, kept as text.", ("ClientId",)
+    ),
+    ColumnSpec(
+        "UserID", _S, "id", False, "Visitor ID assigned by the site owner (any text).", ("UserId",)
+    ),
+    ColumnSpec("Yclid", _S, "id", False, "Yandex Direct click ID: digits, kept as text."),
+    ColumnSpec(
+        "PurchaseID", _S, "id", False, "E-commerce purchase ID (any text).", ("PurchaseId",)
+    ),
+)
+"""The chats CSV. Each row needs one of ``ChatUsername``/``ChatUserID``/``PhoneNumber``; the IDs
+are optional (a row without one is uploaded unattributed). The chat page spells them
+``ClientID``/``UserID``/``PurchaseID``: written so, ``ClientId``/``UserId``/``PurchaseId`` are
+accepted. The answered flag and the tag the docs mention are not here: their column names could
+not be confirmed."""
+
+CHAT_CONTACT_COLUMNS: tuple[str, ...] = ("ChatUsername", "ChatUserID", "PhoneNumber")
+"""Who the chat was with: each chats row needs one of these."""
+
+_BY_KIND: dict[str, tuple[ColumnSpec, ...]] = {
+    "calls": CALLS,
+    "conversions": CONVERSIONS,
+    "chats": CHATS,
+}
 
 
 def parse_kind(kind: str) -> Kind:
     """Return ``kind`` as a :data:`Kind`, or raise :class:`UsageError` saying what is allowed."""
     if kind not in get_args(Kind):
-        raise UsageError(f"unknown kind {kind!r}: use 'calls' or 'conversions'")
+        raise UsageError(f"unknown kind {kind!r}: use 'calls', 'conversions' or 'chats'")
     return kind  # type: ignore[return-value]
+
+
+def resolve_aliases(kind: str, names: Sequence[str]) -> dict[str, str]:
+    """Renames (alias → column name) for the accepted other spellings among ``names``.
+
+    An alias is renamed only when the column itself is not there too (both: the alias stays,
+    and the validator reports it as a duplicate spelling).
+    """
+    present = set(names)
+    out: dict[str, str] = {}
+    for c in columns(kind):
+        if c.name in present:
+            continue
+        found = [a for a in c.aliases if a in present]
+        if len(found) == 1:
+            out[found[0]] = c.name
+    return out
 
 
 def columns(kind: str) -> tuple[ColumnSpec, ...]:
@@ -133,6 +195,10 @@ offline-conversion upload only)."""
 def id_column_of(client_id_type: str, kind: str) -> str:
     """The ID column an upload of ``client_id_type`` must hold; :class:`UsageError` when the
     type is not one Metrica knows for ``kind``."""
+    if kind == "chats":
+        raise UsageError(
+            "client_id_type does not apply to chats: the chat docs name no such parameter"
+        )
     name = CLIENT_ID_TYPES.get(client_id_type.upper())
     if name is None or name not in id_columns(kind):
         allowed = ", ".join(t for t, c in CLIENT_ID_TYPES.items() if c in id_columns(kind))

@@ -32,7 +32,13 @@ from typing import Literal
 
 import polars as pl
 
-from callframe.contract.columns import Kind, columns, id_columns
+from callframe.contract.columns import (
+    CHAT_CONTACT_COLUMNS,
+    CHAT_PLATFORMS,
+    Kind,
+    columns,
+    id_columns,
+)
 
 __all__ = [
     "EFFECTS",
@@ -90,6 +96,9 @@ UINT32_MAX = 4_294_967_295
 _BOTH: frozenset[Kind] = frozenset({"calls", "conversions"})
 _CALLS: frozenset[Kind] = frozenset({"calls"})
 _CONVERSIONS: frozenset[Kind] = frozenset({"conversions"})
+_CHATS: frozenset[Kind] = frozenset({"chats"})
+_ALL: frozenset[Kind] = frozenset({"calls", "conversions", "chats"})
+_CALLS_CHATS: frozenset[Kind] = frozenset({"calls", "chats"})
 
 
 @functools.cache
@@ -127,6 +136,8 @@ class Rule:
     ``effect`` says what Metrica does with it (:data:`EFFECTS`; every rule of the contract has
     one, ``None`` is for rules of other layers, such as tracker conversions, whose failures never
     reach Metrica); ``raw`` rules see the values as given, the others the normalised text view.
+    ``row_hint``, when set, says what to do per row from the rule's own column (``Telegram`` →
+    write ``telegram``), falling back to ``hint`` where it is null.
     """
 
     id: str
@@ -139,6 +150,7 @@ class Rule:
     hint: str = ""
     raw: bool = False
     effect: Effect | None = None
+    row_hint: Callable[[], pl.Expr] | None = field(default=None, repr=False)
 
     @property
     def column(self) -> str:
@@ -313,12 +325,17 @@ def _id_rules() -> list[Rule]:
             hint="Fill one ID column, mark the call static (StaticCall=1), or leave it out.",
         )
     ]
-    for name, label in (("ClientId", "Metrica ClientID"), ("Yclid", "Yclid")):
+    digit_ids = (
+        ("ClientId", "Metrica ClientID", _BOTH),
+        ("ClientID", "Metrica ClientID", _CHATS),  # the chat page's spelling
+        ("Yclid", "Yclid", _ALL),
+    )
+    for name, label, kinds in digit_ids:
         out += [
             Rule(
                 f"{name}|digits",
                 f"{name} is not 1–20 digits ({label} is a digit string, never a float)",
-                _BOTH,
+                kinds,
                 effect="drop_row",  # not a number / negative: the row is dropped
                 needs=(name,),
                 fails=_not_matching(name, r"^\d{1,20}$"),
@@ -327,7 +344,7 @@ def _id_rules() -> list[Rule]:
             Rule(
                 f"{name}|uint64",
                 f"{name} is larger than an unsigned 64-bit integer",
-                _BOTH,
+                kinds,
                 # chosen: a number that does not fit uint64 fails to parse like "not a number"
                 effect="drop_row",
                 needs=(name,),
@@ -335,8 +352,13 @@ def _id_rules() -> list[Rule]:
                 hint="The value is not a real ID; take it from the tracker again.",
             ),
         ]
-    for name in ("UserId", "PurchaseId"):
-        kinds = _BOTH if name == "UserId" else _CONVERSIONS
+    text_ids = (
+        ("UserId", _BOTH),
+        ("PurchaseId", _CONVERSIONS),
+        ("UserID", _CHATS),
+        ("PurchaseID", _CHATS),
+    )
+    for name, kinds in text_ids:
         out.append(
             Rule(
                 f"{name}|max_length",
@@ -356,16 +378,16 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|required",
             "DateTime is empty",
-            _BOTH,
+            _ALL,
             effect="drop_row",  # empty or whitespace only: the row is dropped
             needs=("DateTime",),
             fails=lambda ctx: pl.col("DateTime").is_null() & ~_row_empty(ctx),
-            hint="Every row needs the call time.",
+            hint="Every row needs the time of the call, conversion or chat.",
         ),
         Rule(
             "DateTime|integer",
             "DateTime is not an integer number of Unix seconds",
-            _BOTH,
+            _ALL,
             effect="drop_row",  # not a number: the row is dropped
             needs=("DateTime",),
             fails=_not_matching("DateTime", _INT),
@@ -374,7 +396,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|fraction",
             "DateTime has a fraction of a second (Metrica accepts it; written as whole seconds)",
-            _BOTH,
+            _ALL,
             effect="accept",  # 1481718166.12345 is accepted; callframe truncates to 1481718166
             severity="warning",
             needs=("DateTime",),
@@ -385,7 +407,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|milliseconds",
             "DateTime has 13 digits: milliseconds, not seconds",
-            _BOTH,
+            _ALL,
             # chosen: read as seconds, 13 digits are ~50 000 years ahead: "far in the future",
             # which the server drops (2147483647 is dropped already)
             effect="drop_row",
@@ -396,7 +418,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|not_before_2000",
             "DateTime is before 2000-01-01",
-            _BOTH,
+            _ALL,
             # negative values are dropped (tested); chosen: 1970-1999 alike
             effect="drop_row",
             needs=("DateTime",),
@@ -406,7 +428,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|not_future",
             f"DateTime is in the future (more than {SKEW_SECONDS // 60} minutes ahead)",
-            _BOTH,
+            _ALL,
             # far in the future (2147483647) is dropped (tested); chosen: any future time alike
             # (the docs: "an error occurs if the file is loaded before DateTime")
             effect="drop_row",
@@ -417,7 +439,7 @@ def _datetime_rules() -> list[Rule]:
         Rule(
             "DateTime|older_than_21_days",
             "DateTime is more than 21 days old: Metrica will not link it to a session",
-            _BOTH,
+            _ALL,
             effect="accept",  # counted, not linked to a session
             severity="warning",
             needs=("DateTime",),
@@ -529,7 +551,7 @@ def _text_rules() -> list[Rule]:
         Rule(
             "PhoneNumber|e164",
             "PhoneNumber is not '+' and 8–15 digits (E.164, no spaces)",
-            _CALLS,
+            _CALLS_CHATS,
             # chosen: the server tests no phone format; an optional text value, so the row is
             # counted and the number is wrong for matching
             effect="keep_wrong_value",
@@ -605,10 +627,11 @@ def _whitespace_rules() -> list[Rule]:
     """Padded and whitespace-only values: Metrica trims them (accepted as valid)."""
     out: list[Rule] = []
     seen: dict[str, set[Kind]] = {}
-    for kind in ("calls", "conversions"):
+    kinds_all: tuple[Kind, ...] = ("calls", "conversions", "chats")
+    for kind in kinds_all:
         for c in columns(kind):
             seen.setdefault(c.name, set()).add(kind)
-    required = {c.name for kind in ("calls", "conversions") for c in columns(kind) if c.required}
+    required = {c.name for kind in kinds_all for c in columns(kind) if c.required}
     for name, kinds in seen.items():
         k = frozenset(kinds)
         out.append(
@@ -641,20 +664,104 @@ def _whitespace_rules() -> list[Rule]:
     return out
 
 
+def _platform_not_allowed(ctx: RuleContext) -> pl.Expr:
+    c = pl.col("ChatPlatform")
+    return c.is_not_null() & ~c.is_in(list(CHAT_PLATFORMS))
+
+
+def _platform_hint() -> pl.Expr:
+    """For a known platform in another letter case: the exact value to write."""
+    lower = pl.col("ChatPlatform").str.strip_chars().str.to_lowercase()
+    return pl.when(lower.is_in(list(CHAT_PLATFORMS))).then(
+        pl.format("Write it in lower case: '{}'.", lower)
+    )
+
+
+def _no_chat_contact(ctx: RuleContext) -> pl.Expr:
+    present = [_has_value(ctx.col(n)) for n in CHAT_CONTACT_COLUMNS if n in ctx.present]
+    missing = ~pl.any_horizontal(present) if present else pl.lit(True)
+    return missing & ~_row_empty(ctx)
+
+
+def _unattributed(ctx: RuleContext) -> pl.Expr:
+    # a malformed ID still counts: its own rule reports it (one bad cell, one rule)
+    present = [ctx.col(n).is_not_null() for n in id_columns(ctx.kind) if n in ctx.present]
+    missing = ~pl.any_horizontal(present) if present else pl.lit(True)
+    return missing & ~_row_empty(ctx)
+
+
+def _chat_rules() -> list[Rule]:
+    """The chats CSV (``upload?type=CHATS``); its DateTime, PhoneNumber, Yclid and file rules
+    are the shared ones above. The server's tests predate chats: every effect here is chosen."""
+    platforms = ", ".join(CHAT_PLATFORMS)
+    return [
+        Rule(
+            "ChatPlatform|required",
+            "ChatPlatform is empty",
+            _CHATS,
+            effect="drop_row",  # chosen: a required value missing, as an empty DateTime
+            needs=("ChatPlatform",),
+            fails=lambda ctx: pl.col("ChatPlatform").is_null() & ~_row_empty(ctx),
+            hint=f"Every chat needs its messenger: {platforms}.",
+        ),
+        Rule(
+            "ChatPlatform|allowed",
+            f"ChatPlatform is not one of {platforms} (in lower case)",
+            _CHATS,
+            # chosen: the docs list three values, in lower case; another value is presumably
+            # not stored, as a required value the server cannot read
+            effect="drop_row",
+            needs=("ChatPlatform",),
+            fails=_platform_not_allowed,
+            hint=f"Metrica takes chats from {platforms} only, written in lower case.",
+            row_hint=_platform_hint,
+        ),
+        Rule(
+            "*|chat_contact_required",
+            "Row has no ChatUsername, ChatUserID or PhoneNumber (who the chat was with)",
+            _CHATS,
+            effect="drop_row",  # chosen: the docs require one of the three in each row
+            fails=_no_chat_contact,
+            hint="Fill ChatUsername, ChatUserID or PhoneNumber, or leave the row out.",
+        ),
+        Rule(
+            "*|unattributed",
+            "Row has no ClientID, UserID, Yclid or PurchaseID: uploaded, but not linked to a visit",
+            _CHATS,
+            effect="accept",  # the docs: uploaded as an unattributed event
+            severity="warning",
+            fails=_unattributed,
+            hint="Pass the visitor's ClientID (or UserID, Yclid) to link the chat to its session.",
+        ),
+        *(
+            Rule(
+                f"{name}|max_length",
+                f"{name} is longer than {MAX_TEXT_LENGTH} characters",
+                _CHATS,
+                effect="accept",  # chosen: no limit is documented
+                severity="warning",
+                needs=(name,),
+                fails=_too_long(name),
+            )
+            for name in ("ChatUsername", "ChatUserID")
+        ),
+    ]
+
+
 def _structure_rules() -> list[Rule]:
     return [
         Rule(
             "*|missing_column",
             "A required column is missing",
-            _BOTH,
+            _ALL,
             effect="refuse_file",  # DateTime missing: the whole file is refused
             scope="schema",
-            hint="Add the column (DateTime; Target for conversions).",
+            hint="Add the column (DateTime; Target for conversions; ChatPlatform for chats).",
         ),
         Rule(
             "*|missing_id_column",
             "No ID column (ClientId, UserId or Yclid): Metrica refuses the file",
-            _BOTH,
+            _BOTH,  # a chats file may go without: its rows are then unattributed
             effect="refuse_file",  # the column of client_id_type missing: the whole file is refused
             scope="schema",
             hint="Add the ID column of the upload's client_id_type (e.g. ClientId).",
@@ -662,7 +769,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|unknown_column",
             "Column is not part of the Metrica upload format",
-            _BOTH,
+            _ALL,
             # chosen: the server is not tested with one; it matches columns by name, so an
             # unknown column is presumably ignored and its values lost (the rows are counted)
             effect="keep_wrong_value",
@@ -673,7 +780,7 @@ def _structure_rules() -> list[Rule]:
             "*|column_case",
             "Column name differs from a contract column in case or non-word characters "
             "(Metrica accepts it; written exactly)",
-            _BOTH,
+            _ALL,
             effect="accept",  # the server compares names without non-word characters, ignoring case
             severity="warning",
             scope="schema",
@@ -682,7 +789,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|duplicate_column",
             "Column appears more than once",
-            _BOTH,
+            _ALL,
             effect="refuse_file",  # chosen: not tested; which copy the server reads is unknown
             scope="schema",
             hint="Keep one copy.",
@@ -690,7 +797,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|dtype",
             "Column has a type that cannot be written safely",
-            _BOTH,
+            _ALL,
             # chosen: a float ID or a datetime DateTime would reach the server as "not a
             # number" in every row: every row dropped
             effect="drop_row",
@@ -700,7 +807,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|no_rows",
             "File has no data rows: Metrica refuses it",
-            _BOTH,
+            _ALL,
             effect="refuse_file",  # a header and no data rows, or an empty file: refused
             scope="file",
             hint="Leave the file out, or add the rows it should carry.",
@@ -708,7 +815,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|malformed_csv",
             "File is not valid CSV (a quote inside an unquoted value, or an unclosed quote)",
-            _BOTH,
+            _ALL,
             effect="refuse_file",  # "tes"t in the header or a data row: refused
             scope="file",
             hint='Quote the whole value and double the quotes inside it: "te""st".',
@@ -716,7 +823,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|separator",
             "File is not comma-separated",
-            _BOTH,
+            _ALL,
             # the server reads ',' only: the header becomes one unknown name, DateTime missing
             effect="refuse_file",
             scope="file",
@@ -725,7 +832,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|bom",
             "File starts with a byte-order mark (Metrica accepts it; written without)",
-            _BOTH,
+            _ALL,
             # the BOM is a non-word character before the first header name, which the server
             # removes when it matches names (as in " UserId ")
             effect="accept",
@@ -736,7 +843,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|blank_line",
             "File has blank lines (Metrica skips them; not written)",
-            _BOTH,
+            _ALL,
             effect="accept",  # blank lines anywhere are skipped
             severity="warning",
             scope="file",
@@ -745,7 +852,7 @@ def _structure_rules() -> list[Rule]:
         Rule(
             "*|empty_row",
             "Row has no value in any column",
-            _BOTH,
+            _ALL,
             effect="drop_row",  # a row of empty fields is dropped
             fails=_row_empty,
             hint="Remove the row.",
@@ -761,6 +868,7 @@ RULES: tuple[Rule, ...] = tuple(
     + _duration_rules()
     + _money_rules()
     + _text_rules()
+    + _chat_rules()
     + _whitespace_rules()
 )
 """Every rule, schema and file rules first, then row rules grouped by column."""

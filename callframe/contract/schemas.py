@@ -1,4 +1,4 @@
-"""Pandera schemas (polars backend) for the two upload kinds: the same contract as ``validate``.
+"""Pandera schemas (polars backend) for the three upload kinds: the same contract as ``validate``.
 
 The schemas are *generated* from :mod:`~callframe.contract.columns` and
 :mod:`~callframe.contract.rules`, so a rule lives in one place and both engines apply it:
@@ -93,6 +93,7 @@ from callframe.contract.text import dtype_problem, normalise_expr, text_expr
 __all__ = [
     "CHECK_NAME",
     "CallsSchema",
+    "ChatsSchema",
     "ContractSchema",
     "ConversionsSchema",
     "masked_failure_cases",
@@ -413,6 +414,17 @@ CallsSchema = _model("calls", "CallsSchema")
 """The ``upload_calls`` CSV as a pandera model ("now" is the clock at each ``validate``)."""
 ConversionsSchema = _model("conversions", "ConversionsSchema")
 """The offline-conversion (``upload``, BASIC) CSV as a pandera model (clock-based "now")."""
+ChatsSchema = _model("chats", "ChatsSchema")
+"""The chats (``upload?type=CHATS``) CSV as a pandera model (clock-based "now"). It names the
+IDs as the chat page does (``ClientID``, ``UserID``, ``PurchaseID``); :func:`callframe.validate`
+also reads ``ClientId``/``UserId``/``PurchaseId`` as those columns, this schema does not (rename
+them first)."""
+
+_NAMES: dict[str, str] = {
+    "calls": "CallsSchema",
+    "conversions": "ConversionsSchema",
+    "chats": "ChatsSchema",
+}
 
 
 def pandera_schema(kind: Kind, *, now: int | float | datetime | None = None) -> ContractSchema:
@@ -424,8 +436,7 @@ def pandera_schema(kind: Kind, *, now: int | float | datetime | None = None) -> 
     from callframe.validation import resolve_now
 
     k = parse_kind(kind)
-    name = "CallsSchema" if k == "calls" else "ConversionsSchema"
-    return _schema(k, name, None if now is None else resolve_now(now))
+    return _schema(k, _NAMES[k], None if now is None else resolve_now(now))
 
 
 # --- failure cases a log may hold ------------------------------------------------------------
@@ -466,7 +477,7 @@ def masked_failure_cases(error: SchemaError | SchemaErrors) -> pl.DataFrame:
 
 def _masked(part: pl.DataFrame, rule_id: Any, column: Any, mask: Any) -> pl.DataFrame:
     value = pl.col("failure_case")
-    names = {c.name for c in columns("calls")} | {c.name for c in columns("conversions")}
+    names = {c.name for kind in ("calls", "conversions", "chats") for c in columns(kind)}
     if rule_id is None or (isinstance(rule_id, str) and rule(rule_id).scope != "row"):
         shown = value  # pandera's own failures and header rules: column names, True/False
     elif column in names:

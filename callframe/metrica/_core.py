@@ -45,11 +45,13 @@ import polars as pl
 
 from callframe.contract.columns import Kind
 from callframe.errors import UsageError
+from callframe.io.metrica_csv import write_valid_rows
 from callframe.metrica._files import (
     ID_TYPES,
     FileFacts,
     check_data,
     check_file,
+    no_rows,
     read_checked,
     split_by_id_type,
     type_order,
@@ -221,7 +223,8 @@ class _Prepared:
     path: Path
     filename: str
     facts: FileFacts
-    client_id_type: str
+    client_id_type: str | None
+    """``None`` for a chats file: the chat docs name no ``client_id_type`` (not sent)."""
 
 
 @dataclass(slots=True)
@@ -234,7 +237,8 @@ class _Batch:
             self.tmp.cleanup()
 
 
-def _model_for(kind: Literal["calls", "conversions"]) -> type[Uploading]:
+def _model_for(kind: Literal["calls", "conversions", "chats"]) -> type[Uploading]:
+    # chats uploads are read as offline conversions (``…/uploading/{id}``)
     return OfflineCallsUploading if kind == "calls" else OfflineConversionUploading
 
 
@@ -477,13 +481,15 @@ class Core:
                 else "ignore_visit_join_threshold"
             )
             params = (*params, (name, "1"))
+        if contract_kind == "chats" and preferred is not None:
+            raise UsageError(
+                "client_id_type does not apply to chats: the chat docs name no such parameter "
+                "and a chats file may carry several IDs per row (or none)"
+            )
+        prepare = self._prepare_chats if contract_kind == "chats" else self._prepare
         batch = cast(
             _Batch,
-            (
-                yield Offload(
-                    lambda: self._prepare(data, contract_kind, now, preferred, window_days)
-                )
-            ),
+            (yield Offload(lambda: prepare(data, contract_kind, now, preferred, window_days))),
         )
         try:
             parts: list[UploadPart] = []
@@ -492,7 +498,7 @@ class Core:
                     model,
                     item,
                     comment=f"{base} {marker(item.facts.content_hash)}",
-                    params=(*params, ("client_id_type", item.client_id_type)),
+                    params=(*params, *_id_type_param(item.client_id_type)),
                     client_id_type=item.client_id_type,
                     list_type=list_type,
                     force=force,
@@ -552,6 +558,51 @@ class Core:
                 )
                 for piece in pieces
                 for p in piece.paths
+            ]
+        except BaseException:
+            tmp.cleanup()
+            raise
+        return _Batch(files, tmp)
+
+    def _prepare_chats(
+        self,
+        data: object,
+        kind: Kind,
+        now: int | float | datetime | None,
+        preferred: str | None,
+        window_days: int | None,
+    ) -> _Batch:
+        """A chats file or frame as it goes: whole (no split by ID type, no ``client_id_type``:
+        the chat docs name neither), split only at ``max_file_bytes``."""
+        when = resolve_now(now)
+        if isinstance(data, str | Path):
+            path = Path(data)
+            facts = check_file(path, kind, now=when, window_days=window_days)
+            if facts.rows == 0:
+                raise no_rows(read_checked(path, kind, when, window_days))
+            if facts.size > self.max_file_bytes:
+                raise UsageError(
+                    f"{path} is {facts.size} bytes, over Metrica's limit of "
+                    f"{self.max_file_bytes}: upload it as a polars frame (callframe splits "
+                    "it) or split the file"
+                )
+            return _Batch([_Prepared(path, path.name, facts, None)])
+        if not isinstance(data, pl.DataFrame | pl.LazyFrame):
+            raise UsageError(
+                "data must be a polars DataFrame/LazyFrame or the path of a Metrica CSV, "
+                f"not {type(data).__name__}"
+            )
+        report = check_data(data, kind, when, window_days)
+        if report.valid_rows == 0:
+            raise no_rows(report)
+        tmp = tempfile.TemporaryDirectory(prefix="callframe-upload-")
+        try:
+            paths = write_valid_rows(
+                report, Path(tmp.name) / f"{kind}.csv", max_bytes=self.max_file_bytes
+            )
+            files = [
+                _Prepared(p, p.name, check_file(p, kind, now=when, window_days=window_days), None)
+                for p in paths
             ]
         except BaseException:
             tmp.cleanup()
@@ -705,8 +756,8 @@ class Core:
         if isinstance(target, Uploading):
             return (yield from self.wait_one(target, deadline=deadline, poll=poll))
         if isinstance(target, int) and not isinstance(target, bool):
-            if kind not in ("calls", "conversions"):
-                raise UsageError("wait(<id>) needs kind='calls' or kind='conversions'")
+            if kind not in ("calls", "conversions", "chats"):
+                raise UsageError("wait(<id>) needs kind='calls', 'conversions' or 'chats'")
             model = _model_for(kind)  # type: ignore[arg-type]
             stub = model(id=target)
             return (yield from self.wait_one(stub, deadline=deadline, poll=poll))
@@ -765,6 +816,10 @@ def check_comment(comment: str | None) -> str:
             f"hash marker (Metrica allows {COMMENT_MAX} in all)"
         )
     return base or "callframe"
+
+
+def _id_type_param(client_id_type: str | None) -> tuple[tuple[str, str], ...]:
+    return () if client_id_type is None else (("client_id_type", client_id_type),)
 
 
 def _client_id_type(value: str | None) -> str | None:

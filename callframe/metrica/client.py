@@ -1,5 +1,6 @@
-"""``MetricaClient`` and ``AsyncMetricaClient``: upload calls and offline conversions, list them,
-read one, and wait for processing — exactly once, with retries, at most three requests in flight.
+"""``MetricaClient`` and ``AsyncMetricaClient``: upload calls, offline conversions and chats, list
+them, read one, and wait for processing — exactly once, with retries, at most three requests in
+flight.
 
 Both clients are thin drivers over :class:`callframe.metrica._core.Core`, which holds every
 request, the parsing and the policy once (see that module for how exactly-once works).
@@ -29,6 +30,7 @@ import anyio
 import anyio.to_thread
 import polars as pl
 
+from callframe.contract.columns import Kind
 from callframe.errors import UsageError
 from callframe.io.metrica_csv import METRICA_MAX_BYTES
 from callframe.metrica._core import (
@@ -205,11 +207,7 @@ class _Base:
         window_days: int | None,
     ) -> Flow[UploadResult]:
         kind = conversion_type(type)
-        if kind == "CHATS":
-            raise UsageError(
-                "type='CHATS' is not supported: callframe has no contract for chat files and "
-                "never sends a file it cannot validate"
-            )
+        contract: dict[str, Kind] = {"BASIC": "conversions", "CALLS": "calls", "CHATS": "chats"}
         params: tuple[tuple[str, str], ...] = (("type", kind),)
         if ignore_visit_join_threshold and kind == "CALLS":
             # which name Metrica reads for calls sent to …/upload is not documented: send both
@@ -217,7 +215,7 @@ class _Base:
         return self._core.upload(
             OfflineConversionUploading,
             data,
-            contract_kind="calls" if kind == "CALLS" else "conversions",
+            contract_kind=contract[kind],
             comment=comment,
             params=params,
             client_id_type=client_id_type,
@@ -391,6 +389,41 @@ class MetricaClient(_Base):
             )
         )
 
+    def upload_chats(
+        self,
+        data: UploadData,
+        *,
+        comment: str | None = None,
+        force: bool = False,
+        now: int | float | datetime | None = None,
+        progress: Progress | None = None,
+        ignore_visit_join_threshold: bool = False,
+        window_days: int | None = None,
+    ) -> UploadResult:
+        """Validate and upload chats in messengers (``POST …/upload?type=CHATS``), exactly once.
+
+        ``data`` is a chats frame or the path of a chats CSV (see ``callframe schema --kind
+        chats``); an invalid one raises :class:`~callframe.ContractError` and nothing is sent.
+        No ``client_id_type`` is sent and the file is not split by ID type: the chat docs name
+        no such parameter, and a chat row may carry several IDs or none (then it is stored
+        unattributed). Otherwise as :meth:`upload_calls`: the comment's `` cf<12 hex>``
+        marker, ``force``, ``ignore_visit_join_threshold`` (``ignore_visit_join_threshold=1``).
+        Same as ``upload_conversions(data, type="CHATS")``.
+        """
+        return self._run(
+            self._upload_conversions_flow(
+                data,
+                comment,
+                "CHATS",
+                None,
+                force,
+                now,
+                progress,
+                ignore_visit_join_threshold,
+                window_days,
+            )
+        )
+
     # --- thresholds ------------------------------------------------------------------------------
 
     def visit_join_threshold(self, kind: ThresholdKind = "calls") -> VisitJoinThreshold:
@@ -442,8 +475,21 @@ class MetricaClient(_Base):
         return self._iterate(OfflineConversionUploading, page_size, type)
 
     def conversion_upload(self, upload_id: int) -> OfflineConversionUploading:
-        """One offline-conversion upload (``GET …/uploading/{id}``)."""
+        """One offline-conversion upload (``GET …/uploading/{id}``); chats uploads too."""
         return self._run(self._core.get_upload(OfflineConversionUploading, upload_id))
+
+    def chat_uploads(
+        self, limit: int | None = None, offset: int | None = None
+    ) -> list[OfflineConversionUploading]:
+        """One page of chats uploads (``GET …/uploadings?type=CHATS``: without the type the
+        list holds BASIC uploads only)."""
+        return self.conversion_uploads(limit, offset, type="CHATS")
+
+    def iter_chat_uploads(
+        self, *, page_size: int = LIST_PAGE_SIZE
+    ) -> Iterator[OfflineConversionUploading]:
+        """Every chats upload, fetching ``page_size`` at a time."""
+        return self._iterate(OfflineConversionUploading, page_size, "CHATS")
 
     def _iterate(self, model: type[U], page_size: int, type: str | None) -> Iterator[U]:
         # every page until an empty one (a server may cap the page below page_size)
@@ -462,7 +508,7 @@ class MetricaClient(_Base):
         self,
         target: int,
         *,
-        kind: Literal["calls", "conversions"],
+        kind: Literal["calls", "conversions", "chats"],
         timeout: float = ...,
         poll_interval: float | None = ...,
     ) -> Uploading: ...
@@ -471,7 +517,7 @@ class MetricaClient(_Base):
         self,
         target: UploadResult | Uploading | int,
         *,
-        kind: Literal["calls", "conversions"] | None = None,
+        kind: Literal["calls", "conversions", "chats"] | None = None,
         timeout: float = WAIT_TIMEOUT,
         poll_interval: float | None = None,
     ) -> UploadResult | Uploading:
@@ -622,6 +668,32 @@ class AsyncMetricaClient(_Base):
             )
         )
 
+    async def upload_chats(
+        self,
+        data: UploadData,
+        *,
+        comment: str | None = None,
+        force: bool = False,
+        now: int | float | datetime | None = None,
+        progress: Progress | None = None,
+        ignore_visit_join_threshold: bool = False,
+        window_days: int | None = None,
+    ) -> UploadResult:
+        """See :meth:`MetricaClient.upload_chats`."""
+        return await self._run(
+            self._upload_conversions_flow(
+                data,
+                comment,
+                "CHATS",
+                None,
+                force,
+                now,
+                progress,
+                ignore_visit_join_threshold,
+                window_days,
+            )
+        )
+
     async def visit_join_threshold(self, kind: ThresholdKind = "calls") -> VisitJoinThreshold:
         """See :meth:`MetricaClient.visit_join_threshold`."""
         return await self._run(self._core.visit_join_threshold(_threshold_kind(kind)))
@@ -664,6 +736,18 @@ class AsyncMetricaClient(_Base):
     async def conversion_upload(self, upload_id: int) -> OfflineConversionUploading:
         return await self._run(self._core.get_upload(OfflineConversionUploading, upload_id))
 
+    async def chat_uploads(
+        self, limit: int | None = None, offset: int | None = None
+    ) -> list[OfflineConversionUploading]:
+        """See :meth:`MetricaClient.chat_uploads`."""
+        return await self.conversion_uploads(limit, offset, type="CHATS")
+
+    def iter_chat_uploads(
+        self, *, page_size: int = LIST_PAGE_SIZE
+    ) -> AsyncIterator[OfflineConversionUploading]:
+        """See :meth:`MetricaClient.iter_chat_uploads`."""
+        return self._iterate(OfflineConversionUploading, page_size, "CHATS")
+
     async def _iterate(self, model: type[U], page_size: int, type: str | None) -> AsyncIterator[U]:
         # every page until an empty one (a server may cap the page below page_size)
         for item in await self._run(self._core.iter_pages(model, page_size=page_size, type=type)):
@@ -682,7 +766,7 @@ class AsyncMetricaClient(_Base):
         self,
         target: int,
         *,
-        kind: Literal["calls", "conversions"],
+        kind: Literal["calls", "conversions", "chats"],
         timeout: float = ...,
         poll_interval: float | None = ...,
     ) -> Uploading: ...
@@ -691,7 +775,7 @@ class AsyncMetricaClient(_Base):
         self,
         target: UploadResult | Uploading | int,
         *,
-        kind: Literal["calls", "conversions"] | None = None,
+        kind: Literal["calls", "conversions", "chats"] | None = None,
         timeout: float = WAIT_TIMEOUT,
         poll_interval: float | None = None,
     ) -> UploadResult | Uploading:

@@ -21,17 +21,26 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
-from callframe.contract.columns import CALLS, spec
+from callframe.contract.columns import columns, spec
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, mask_value
 from callframe.trackers.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
 from callframe.trackers.spec import Const, Ctx, Node, TimeNode
 
-__all__ = ["COLUMN_FIELDS", "Adapter", "HeaderVariant", "MapPlan", "Mapped", "Requirement"]
+__all__ = [
+    "CHAT_FIELDS",
+    "COLUMN_FIELDS",
+    "Adapter",
+    "HeaderVariant",
+    "MapPlan",
+    "Mapped",
+    "Requirement",
+    "fields_for",
+]
 
 Requirement = str | tuple[str, ...]
 """A column the export must have, or a tuple of columns of which one is enough."""
@@ -54,6 +63,24 @@ COLUMN_FIELDS: dict[str, str] = {
     "CallTrackerURL": "tracker_url",
 }
 """Metrica column → the :class:`Adapter` field that says where it comes from."""
+
+CHAT_FIELDS: dict[str, str] = {
+    "DateTime": "time",
+    "ChatPlatform": "platform",
+    "ChatUsername": "username",
+    "ChatUserID": "chat_user_id",
+    "PhoneNumber": "phone",
+    "ClientID": "client_id",
+    "UserID": "user_id",
+    "Yclid": "yclid",
+    "PurchaseID": "purchase_id",
+}
+"""The same for an adapter of ``kind="chats"`` (the chats CSV)."""
+
+
+def fields_for(kind: str) -> dict[str, str]:
+    """Metrica column → :class:`Adapter` field, for the adapters of ``kind``."""
+    return CHAT_FIELDS if kind == "chats" else COLUMN_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +146,9 @@ class Adapter:
     caller gives none. ``direction`` (PBX CDRs) gives each call's way and what decided it, as
     text (``inbound by context``), counted in the summary. ``notes`` list the
     INFERRED/UNCONFIRMED defaults, shown in the docs. Every other field names a Metrica column
-    (see :data:`COLUMN_FIELDS`).
+    (see :data:`COLUMN_FIELDS`). ``kind="chats"`` maps onto the chats CSV instead (see
+    :data:`CHAT_FIELDS`: ``platform``, ``username``, ``chat_user_id``, ``purchase_id`` and the
+    shared time, phone and IDs).
 
     ``variants`` list the other header names the tracker is known to use for a column (with
     the period they come from): an export with a variant is read as if it had the name.
@@ -164,6 +193,11 @@ class Adapter:
     probe: Callable[[pl.DataFrame], float] | None = None
     resolve: Callable[[pl.DataFrame, str | None], Adapter] | None = None
     configure: Callable[[Mapping[str, str]], Adapter] | None = None
+    kind: Literal["calls", "chats"] = "calls"
+    platform: Node | None = None
+    username: Node | None = None
+    chat_user_id: Node | None = None
+    purchase_id: Node | None = None
 
     # --- declaration helpers -----------------------------------------------------------------
 
@@ -174,7 +208,7 @@ class Adapter:
     def nodes(self) -> dict[str, Node]:
         """Metrica column → node, for the columns this adapter fills, in contract order."""
         out: dict[str, Node] = {}
-        for column, attr in COLUMN_FIELDS.items():
+        for column, attr in fields_for(self.kind).items():
             node = getattr(self, attr)
             if node is not None:
                 out[column] = node
@@ -281,9 +315,9 @@ class Adapter:
         if tz is None and self.time.naive_possible():
             self._require_tz(ctx, self.time, source)
         nodes = self.nodes()
-        if static is not None:
+        if static is not None and self.kind == "calls":
             nodes["StaticCall"] = Const(1 if static else 0)
-            nodes = {c: nodes[c] for c in COLUMN_FIELDS if c in nodes}
+            nodes = {c: nodes[c] for c in fields_for(self.kind) if c in nodes}
 
         checked = [c for c, node in nodes.items() if not _is_null_literal(node)]
         # columns with few distinct inputs (flags, statuses, durations, URLs …) are computed on
@@ -307,7 +341,7 @@ class Adapter:
         joined = [
             frame.select(inputs)
             .join(
-                _on_unique(group, frame.select(inputs).unique(), tz, region).collect(),
+                _on_unique(group, frame.select(inputs).unique(), tz, region, self.kind).collect(),
                 on=list(inputs),
                 how="left",
                 nulls_equal=True,
@@ -336,7 +370,9 @@ class Adapter:
         looked_up = [
             staged.select(f"__raw:{c}")
             .join(
-                _values_of(c, nodes[c], staged.select(f"__raw:{c}").unique(), tz, region),
+                _values_of(
+                    c, nodes[c], staged.select(f"__raw:{c}").unique(), tz, region, self.kind
+                ),
                 on=f"__raw:{c}",
                 how="left",
                 nulls_equal=True,
@@ -359,7 +395,7 @@ class Adapter:
                 value = node.value(sctx, pl.col(f"__raw:{column}"))
             else:
                 value = node.expr(sctx)
-            values.append(value.cast(spec("calls", column).dtype, strict=False).alias(column))
+            values.append(value.cast(spec(self.kind, column).dtype, strict=False).alias(column))
         outbound = (
             (self.outbound.expr(sctx) == 1).fill_null(False)
             if self.outbound is not None
@@ -379,7 +415,7 @@ class Adapter:
                 for i, (_, node) in enumerate(self.checks)
             ),
         )
-        mapped = combined.select(c.name for c in CALLS if c.name in nodes)
+        mapped = combined.select(c.name for c in columns(self.kind) if c.name in nodes)
         failures = self._failures(combined, checked, few)
         return Mapped(
             frame=mapped,
@@ -528,17 +564,26 @@ def _few_distinct(frame: pl.DataFrame, inputs: list[str]) -> bool:
 
 
 def _values_of(
-    column: str, node: Node, keys: pl.DataFrame, tz: str | None, region: str
+    column: str,
+    node: Node,
+    keys: pl.DataFrame,
+    tz: str | None,
+    region: str,
+    kind: str = "calls",
 ) -> pl.DataFrame:
     """``node``'s value (``__val:``) for each distinct raw text in ``keys`` (``__raw:``)."""
     kctx = Ctx(frame=keys, tz=tz, region=region)
     value = node.value(kctx, pl.col(f"__raw:{column}"))
-    dtype = spec("calls", column).dtype
+    dtype = spec(kind, column).dtype
     return keys.with_columns(value.cast(dtype, strict=False).alias(f"__val:{column}"))
 
 
 def _on_unique(
-    group: Mapping[str, Node], keys: pl.DataFrame, tz: str | None, region: str
+    group: Mapping[str, Node],
+    keys: pl.DataFrame,
+    tz: str | None,
+    region: str,
+    kind: str = "calls",
 ) -> pl.LazyFrame:
     """For each column of ``group`` (nodes reading the same inputs): its value (``__val:``),
     whether it is unreadable (``__bad:``) and the value shown for that (``__badval:``), on each
@@ -550,9 +595,7 @@ def _on_unique(
     for column, node in group.items():
         raw = pl.col(f"__raw:{column}")
         value = node.value(sctx, raw) if node.from_raw else node.expr(sctx)
-        values.append(
-            value.cast(spec("calls", column).dtype, strict=False).alias(f"__val:{column}")
-        )
+        values.append(value.cast(spec(kind, column).dtype, strict=False).alias(f"__val:{column}"))
     valued = staged.with_columns(values)
     flags = valued.lazy().with_columns(
         (pl.col(f"__raw:{c}").is_not_null() & pl.col(f"__val:{c}").is_null()).alias(f"__bad:{c}")

@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from callframe.contract.columns import Kind
 from callframe.errors import ExportError, UsageError
 from callframe.io.exports import TrackerExport, read_export
 from callframe.io.metrica_csv import METRICA_MAX_BYTES, write_valid_rows
@@ -220,7 +221,9 @@ def convert(
         adapter = adapter.resolve(export.frame, export.source)  # e.g. the Asterisk layout
     region = (region or adapter.region or "RU").upper()
     mapped = adapter.map(export.frame, tz=tz, region=region, static=static, source=export.source)
-    report = _merged_report(mapped.frame, mapped.failures, when, export.source, keep_outbound)
+    report = _merged_report(
+        mapped.frame, mapped.failures, when, export.source, keep_outbound, kind=adapter.kind
+    )
     # the mapped frame has the contract's dtypes already: what report.valid() would cast back
     calls = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
     if calls.height + report.invalid_rows != export.frame.height:  # pragma: no cover
@@ -238,6 +241,7 @@ def convert(
         region=region,
         static=static,
         directions=mapped.directions,
+        kind=adapter.kind,
         _rejected=_rejected_rows(export, report),
     )
 
@@ -319,10 +323,11 @@ def _merged_report(
     keep_outbound: bool,
     *,
     first_row: int = 1,
+    kind: Kind = "calls",
 ) -> ValidationReport:
     """The contract's report on ``mapped`` (rows numbered from ``first_row``) with the
     conversion failures merged in."""
-    contract = check_frame(mapped, "calls", now=now, source=source, first_row=first_row)
+    contract = check_frame(mapped, kind, now=now, source=source, first_row=first_row)
     if keep_outbound:
         failures = failures.filter(pl.col("rule") != OUTBOUND)
     conv_errors = failures.filter(pl.col("severity") == "error").drop("severity")
@@ -348,7 +353,7 @@ def _merged_report(
         )
     )
     return ValidationReport(
-        kind="calls",
+        kind=kind,
         source=source,
         now=now,
         data=mapped,

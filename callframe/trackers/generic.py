@@ -29,6 +29,25 @@ More options: ``first_time_values``/``repeat_values`` (FirstTimeCaller), ``stati
 Flag columns without value lists read boolean words (``true``/``1``/``да``); ``CallMissed``
 without one falls back to "talk time is 0" when TalkDuration is mapped.
 
+Chats (Metrica's ``upload?type=CHATS`` CSV) are mapped the same way, with ``kind = "chats"``::
+
+    # messenger_crm.toml: a messenger CRM's dialog export
+    kind = "chats"
+    time_zone = "Europe/Moscow"
+    [platform_values]                   # the export's words for each messenger (any case);
+    telegram = ["Telegram (бот)"]       # WhatsApp/tg/Viber … are known already
+    [columns]
+    "Начало диалога" = "DateTime"
+    "Канал" = "ChatPlatform"
+    "Логин" = "ChatUsername"
+    "Телефон" = "PhoneNumber"
+    "Яндекс ClientID" = "ClientID"
+
+The chats columns are ``DateTime``, ``ChatPlatform``, ``ChatUsername``, ``ChatUserID``,
+``PhoneNumber``, ``ClientID``, ``UserID``, ``Yclid`` and ``PurchaseID`` (``ClientId``/``UserId``/
+``PurchaseId`` are taken as the same); a platform other than WhatsApp, Telegram and Viber is kept
+as written and rejected by the contract (``ChatPlatform|allowed``).
+
 The generic adapter is never detected: pass ``mapping=`` (CLI ``--map``).
 """
 
@@ -38,9 +57,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from callframe.contract.columns import column_names
+from callframe.contract.columns import column_names, resolve_aliases
 from callframe.errors import UsageError
-from callframe.trackers.base import COLUMN_FIELDS, Adapter
+from callframe.trackers.base import CHAT_FIELDS, COLUMN_FIELDS, Adapter
 from callframe.trackers.spec import (
     Bool,
     Const,
@@ -53,6 +72,7 @@ from callframe.trackers.spec import (
     Money,
     Node,
     Phone,
+    Platform,
     Seconds,
     TalkIsZero,
     TimeNode,
@@ -91,7 +111,22 @@ _OPTIONS = {
     "columns",
     "name",
     "title",
+    "kind",
+    "platform_values",
 }
+_CALL_OPTIONS = {
+    "answered_values",
+    "missed_values",
+    "first_time_values",
+    "repeat_values",
+    "static_values",
+    "dynamic_values",
+    "outbound_values",
+    "duration_unit",
+    "currency",
+    "static",
+}
+"""Options about call columns: a chats mapping that sets one is a mistake, said so."""
 
 ADAPTER = Adapter(
     name="generic",
@@ -161,6 +196,13 @@ def adapter_from_mapping(mapping: Mapping[str, Any]) -> GenericMapping:
             "a mapping needs a [columns] table: source column = Metrica column, "
             'e.g. date = "DateTime"'
         )
+    kind = options.get("kind", "calls")
+    if kind == "chats":
+        return _chats_mapping(options, columns)
+    if kind != "calls":
+        raise UsageError(f'mapping option \'kind\' must be "calls" or "chats", not {kind!r}')
+    if "platform_values" in options:
+        raise UsageError("mapping option 'platform_values' needs kind = \"chats\"")
     targets = {*column_names("calls"), DIRECTION}
     by_target: dict[str, list[str]] = {}
     for src, target in columns.items():
@@ -246,4 +288,82 @@ def adapter_from_mapping(mapping: Mapping[str, Any]) -> GenericMapping:
         tz=None if tz is None else str(tz),
         region=None if region is None else str(region),
         static=static,
+    )
+
+
+def _platform_values(value: Any) -> dict[str, frozenset[str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise UsageError(
+            "mapping option 'platform_values' must be a table: platform = [the export's words]"
+        )
+    out: dict[str, frozenset[str]] = {}
+    for platform, words in value.items():
+        if platform not in ("whatsapp", "telegram", "viber"):
+            raise UsageError(
+                f"platform_values: {platform!r} is not a Metrica chat platform; "
+                "use whatsapp, telegram or viber"
+            )
+        out[platform] = _strings(words, f"platform_values.{platform}")
+    return out
+
+
+def _chats_mapping(options: Mapping[str, Any], columns: Mapping[str, Any]) -> GenericMapping:
+    """The adapter of a ``kind = "chats"`` mapping (see the module docstring)."""
+    wrong = sorted(set(options) & _CALL_OPTIONS)
+    if wrong:
+        raise UsageError(
+            f'mapping option(s) {", ".join(wrong)} are about calls; a kind = "chats" '
+            "mapping has no such columns"
+        )
+    targets = set(column_names("chats"))
+    by_target: dict[str, list[str]] = {}
+    for src, target in columns.items():
+        if isinstance(target, str):
+            target = resolve_aliases("chats", [target]).get(target, target)
+        if not isinstance(target, str) or target not in targets:
+            raise UsageError(
+                f"mapping: {src!r} = {target!r} is not a column of the chats CSV; use one of "
+                f"{', '.join(column_names('chats'))}"
+            )
+        by_target.setdefault(target, []).append(str(src))
+    if "DateTime" not in by_target:
+        raise UsageError("mapping: no column is mapped to DateTime (the chat time)")
+    if "ChatPlatform" not in by_target:
+        raise UsageError(
+            "mapping: no column is mapped to ChatPlatform (the messenger: whatsapp, telegram "
+            "or viber)"
+        )
+    fields: dict[str, Node] = {}
+    for target, sources in by_target.items():
+        node: Node
+        if target in ("ClientID", "Yclid"):
+            node = Id(*sources)
+        elif target == "DateTime":
+            node = _time(sources, options.get("date_format"))
+        elif target == "PhoneNumber":
+            node = Phone(*sources)
+        elif target == "ChatPlatform":
+            node = Platform(*sources, values=_platform_values(options.get("platform_values")))
+        else:  # ChatUsername, ChatUserID, UserID, PurchaseID
+            node = Field(*sources)
+        fields[target] = node
+    time = fields.pop("DateTime")
+    assert isinstance(time, TimeNode)
+    adapter = Adapter(
+        name=str(options.get("name", "generic")),
+        title=str(options.get("title", "Any chats export (column mapping)")),
+        time=time,
+        source="column mapping",
+        requires=tuple(tuple(s) for s in by_target.values()),
+        kind="chats",
+    ).replace(**{CHAT_FIELDS[c]: n for c, n in fields.items()})
+    tz = options.get("time_zone", options.get("tz"))
+    region = options.get("phone_region", options.get("region"))
+    return GenericMapping(
+        adapter=adapter,
+        tz=None if tz is None else str(tz),
+        region=None if region is None else str(region),
+        static=None,
     )

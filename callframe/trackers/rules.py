@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 _CALLS: frozenset[Kind] = frozenset({"calls"})
+_CHATS: frozenset[Kind] = frozenset({"chats"})
+_SHARED = {"DateTime", "PhoneNumber", "Yclid"}
+"""Columns the calls and the chats CSV share: their unreadable rules serve both."""
 
 OUTBOUND = "*|outbound"
 EXTRA_LEG = "*|extra_leg"
@@ -81,7 +84,19 @@ UNREADABLE_COLUMNS: dict[str, tuple[str, str]] = {
         "Call-tracker URL is not an absolute http(s) address; left empty",
         "Metrica needs https://… with the host.",
     ),
+    # the chats CSV (a generic mapping with kind = "chats")
+    "ChatPlatform": ("The export's messenger name is empty after cleaning", ""),
+    "ChatUsername": ("Chat user name is empty after cleaning", ""),
+    "ChatUserID": ("Chat user ID is empty after cleaning", ""),
+    "ClientID": (
+        "The export's Metrica ClientID is not 1–20 digits; treated as absent",
+        "A GA id (123.456) or a float (1.7e18) is not a Metrica ClientID.",
+    ),
+    "UserID": ("The export's UserID is empty after cleaning", ""),
+    "PurchaseID": ("The export's PurchaseID is empty after cleaning", ""),
 }
+
+_CHAT_ONLY = {"ChatPlatform", "ChatUsername", "ChatUserID", "ClientID", "UserID", "PurchaseID"}
 
 
 def unreadable_id(column: str) -> str:
@@ -125,7 +140,7 @@ CONVERSION_RULES: tuple[Rule, ...] = (
         Rule(
             unreadable_id(column),
             title,
-            _CALLS,
+            _CHATS if column in _CHAT_ONLY else _CALLS | _CHATS if column in _SHARED else _CALLS,
             severity="error" if column == "DateTime" else "warning",
             hint=hint,
         )

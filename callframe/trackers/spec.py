@@ -21,7 +21,7 @@ Example (the core of the Calltouch adapter)::
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -46,6 +46,7 @@ __all__ = [
     "Money",
     "Node",
     "Phone",
+    "Platform",
     "Present",
     "Seconds",
     "TalkIsZero",
@@ -655,3 +656,45 @@ class FirstTime(TimeNode):
 
     def describe(self) -> str:
         return ", else ".join(s.describe() for s in self.sources)
+
+
+_PLATFORM_WORDS: dict[str, tuple[str, ...]] = {
+    "whatsapp": ("whatsapp", "wa", "whatsapp business", "waba", "ватсап", "вотсап"),
+    "telegram": ("telegram", "tg", "telegram bot", "telegrambot", "tgbot", "телеграм"),
+    "viber": ("viber", "вайбер"),
+}
+"""How exports name the three messengers Metrica takes (compared in lower case)."""
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Platform(_Fields):
+    """A messenger name as Metrica's ``ChatPlatform`` (``whatsapp``, ``telegram``, ``viber``).
+
+    Known spellings (``WhatsApp``, ``tg``, ``Telegram Bot`` …, plus ``values``: platform →
+    the export's words) are mapped, in any letter case; any other value is kept as written, so
+    that the contract reports it (``ChatPlatform|allowed``) instead of it being guessed.
+    """
+
+    from_raw: ClassVar[bool] = True
+
+    values: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def __init__(self, *names: str, values: Mapping[str, Iterable[str]] | None = None) -> None:
+        object.__setattr__(self, "names", names)
+        extra = {k: tuple(v) for k, v in (values or {}).items()}
+        object.__setattr__(self, "values", tuple(sorted(extra.items())))
+
+    def words(self) -> dict[str, str]:
+        """Lower-case word → platform."""
+        out = {w: p for p, ws in _PLATFORM_WORDS.items() for w in ws}
+        out.update({w.strip().lower(): p for p, ws in self.values for w in ws})
+        return out
+
+    def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
+        words = self.words()
+        return raw.str.to_lowercase().replace_strict(
+            list(words), list(words.values()), default=raw, return_dtype=pl.String
+        )
+
+    def describe(self) -> str:
+        return super().describe() + " (messenger name → whatsapp/telegram/viber)"

@@ -184,6 +184,7 @@ def convert_file(
         _warnings=run.warnings,
         _rows_in=run.rows,
         _rows_rejected=run.invalid,
+        kind=adapter.kind,
     )
 
 
@@ -287,8 +288,10 @@ class _Batches:
             self.source,
             self.keep_outbound,
             first_row=first,
+            kind=self.adapter.kind,
         )
-        text = report._text.select(c.name for c in columns("calls") if c.name in report._text)
+        kind = self.adapter.kind
+        text = report._text.select(c.name for c in columns(kind) if c.name in report._text)
         valid = text.filter(~report._invalid) if report.invalid_rows else text
         csv = _csv_bytes(valid, header=False)
         return _Done(valid, csv, report.errors, report.warnings, report.invalid_rows, mapped.plan)
@@ -342,7 +345,8 @@ class _Batches:
         does.
         """
         # the columns the mapping fills (``static=`` may add StaticCall): the first batch's
-        names = [c.name for c in columns("calls") if c.name in self.adapter.nodes()]
+        kind = self.adapter.kind
+        names = [c.name for c in columns(kind) if c.name in self.adapter.nodes()]
         layout: Layout | None = None
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         whole = Path(name)
@@ -352,7 +356,7 @@ class _Batches:
                 for done in self._done():
                     if layout is None:
                         names = done.valid.columns
-                        layout = Layout("calls", names)
+                        layout = Layout(kind, names)
                         out.write(_csv_bytes(pl.DataFrame(schema=dict.fromkeys(names, pl.String))))
                     layout.add(done.valid.lazy())
                     out.write(done.csv)
@@ -360,7 +364,7 @@ class _Batches:
                     warnings.append(done.warnings)
             self._gather(errors, warnings)
             if layout is None:  # no rows at all: the header of the required columns
-                kept = Layout("calls", names).kept()
+                kept = Layout(kind, names).kept()
                 empty = pl.DataFrame(schema=dict.fromkeys(kept, pl.String))
                 return write_text_frame(empty, target, max_bytes=max_bytes)
             kept = layout.kept()

@@ -31,6 +31,8 @@ class ConversionSummary:
     region: str
     static: bool | None
     directions: dict[str, int] = field(default_factory=dict, kw_only=True)
+    kind: str = field(default="calls", kw_only=True)
+    """What the rows are: ``calls``, or ``chats`` for a ``kind = "chats"`` mapping."""
     """PBX CDRs: the calls (not their extra legs) by way and what decided it, e.g.
     ``{"inbound by context": 30, "outbound by channel": 2, "internal by digits": 1}``."""
 
@@ -72,7 +74,7 @@ class ConversionSummary:
     def summary_line(self) -> str:
         where = self.source or "<data>"
         return (
-            f"{where}: {self.tracker}, {self.rows_in} rows in, {self.rows_out} calls out, "
+            f"{where}: {self.tracker}, {self.rows_in} rows in, {self.rows_out} {self.kind} out, "
             f"{self.rows_rejected} rejected, {self.warnings.height} warnings"
         )
 
@@ -129,7 +131,8 @@ class ConversionSummary:
         )
         lines = [
             f"{head}; {extra}",
-            f"  {self.rows_in} rows in → {self.rows_out} calls out, {self.rows_rejected} rejected",
+            f"  {self.rows_in} rows in → {self.rows_out} {self.kind} out, "
+            f"{self.rows_rejected} rejected",
         ]
         if self.directions:
             lines.append(f"  calls by direction: {_directions_text(self.directions)}")

@@ -52,7 +52,7 @@ def test_unreadable_file_exits_2_without_traceback() -> None:
 
 
 def test_bad_usage_exits_2() -> None:
-    assert run("validate", str(METRICA / "calls.csv"), "--kind", "chats")[0] == 2
+    assert run("validate", str(METRICA / "calls.csv"), "--kind", "chat")[0] == 2
     assert run("validate")[0] == 2
 
 

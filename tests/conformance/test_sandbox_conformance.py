@@ -58,8 +58,7 @@ def test_the_sandbox_answers_as_the_server(
     if case.status != 200:
         error = response.json()["errors"][0]
         assert error["error_type"] == case.error_type, case.cites
-        listed = http.get(f"/management/v1/counter/{counter}/offline_conversions/calls_uploadings")
-        assert listed.json()["uploadings"] == []  # nothing stored
+        assert [s for s in sandbox.stored() if s["counter_id"] == counter] == []  # nothing stored
         return
     uploading = response.json()["uploading"]
     assert uploading["line_quantity"] == case.line_quantity, case.cites

@@ -39,6 +39,18 @@ GOOD_CONVERSION: dict[str, str | None] = {
     "PurchaseId": None,
 }
 
+GOOD_CHAT: dict[str, str | None] = {
+    "DateTime": str(NOW - 3600),
+    "ChatPlatform": "telegram",
+    "ChatUsername": "example_user",
+    "ChatUserID": None,
+    "PhoneNumber": None,
+    "ClientID": "1795012345678901234",
+    "UserID": None,
+    "Yclid": None,
+    "PurchaseID": None,
+}
+
 Cells = dict[str, str | None]
 
 EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
@@ -126,6 +138,49 @@ EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
     "Target|required": ("conversions", {"Target": "lead"}, {"Target": None}),
     "Target|identifier": ("conversions", {"Target": "lead.form-2_b"}, {"Target": "lead form"}),
     "Target|goal_name": ("conversions", {"Target": "lead_2"}, {"Target": "Заявка с сайта"}),
+    # the chats CSV (its DateTime, PhoneNumber and Yclid rules are the ones above)
+    "ChatPlatform|required": ("chats", {"ChatPlatform": "viber"}, {"ChatPlatform": None}),
+    "ChatPlatform|allowed": ("chats", {"ChatPlatform": "whatsapp"}, {"ChatPlatform": "Telegram"}),
+    "*|chat_contact_required": (
+        "chats",
+        {"ChatUsername": None, "ChatUserID": "532118844"},
+        {"ChatUsername": None},
+    ),
+    "*|unattributed": (
+        "chats",
+        {"ClientID": None, "PurchaseID": "ORD-1"},
+        {"ClientID": None},
+    ),
+    "ClientID|digits": ("chats", {"ClientID": "18446744073709551615"}, {"ClientID": "1.79e18"}),
+    "ClientID|uint64": (
+        "chats",
+        {"ClientID": "18446744073709551615"},
+        {"ClientID": "18446744073709551616"},
+    ),
+    "UserID|max_length": ("chats", {"UserID": "u" * 1024}, {"UserID": LONG}),
+    "PurchaseID|max_length": ("chats", {"PurchaseID": "p" * 1024}, {"PurchaseID": LONG}),
+    # whitespace in the chat-only columns: Metrica trims it (warnings)
+    "ChatPlatform|padded": ("chats", {"ChatPlatform": "viber"}, {"ChatPlatform": "viber "}),
+    "ChatUsername|padded": ("chats", {"ChatUsername": "a b"}, {"ChatUsername": " ab"}),
+    "ChatUsername|not_blank": (
+        "chats",
+        {"ChatUsername": None, "PhoneNumber": "+79161234567"},
+        {"ChatUsername": "  ", "PhoneNumber": "+79161234567"},
+    ),
+    "ChatUserID|padded": ("chats", {"ChatUserID": "532118844"}, {"ChatUserID": "\t532118844"}),
+    "ChatUserID|not_blank": ("chats", {"ChatUserID": None}, {"ChatUserID": " "}),
+    "ClientID|padded": ("chats", {"ClientID": "1"}, {"ClientID": "1 "}),
+    "ClientID|not_blank": (
+        "chats",
+        {"ClientID": None, "Yclid": "7312345678901234567"},
+        {"ClientID": "  ", "Yclid": "7312345678901234567"},
+    ),
+    "UserID|padded": ("chats", {"UserID": "crm-1"}, {"UserID": " crm-1"}),
+    "UserID|not_blank": ("chats", {"UserID": None}, {"UserID": "   "}),
+    "PurchaseID|padded": ("chats", {"PurchaseID": "ORD-1"}, {"PurchaseID": "ORD-1\t"}),
+    "PurchaseID|not_blank": ("chats", {"PurchaseID": None}, {"PurchaseID": "\t"}),
+    "ChatUsername|max_length": ("chats", {"ChatUsername": "n" * 1024}, {"ChatUsername": LONG}),
+    "ChatUserID|max_length": ("chats", {"ChatUserID": "1" * 1024}, {"ChatUserID": LONG}),
 }
 
 
@@ -163,6 +218,6 @@ for _kind, _good in (("calls", GOOD_CALL), ("conversions", GOOD_CONVERSION)):
 
 
 def row(kind: str, cells: Cells) -> dict[str, str | None]:
-    base = dict(GOOD_CALL if kind == "calls" else GOOD_CONVERSION)
+    base = dict({"calls": GOOD_CALL, "conversions": GOOD_CONVERSION, "chats": GOOD_CHAT}[kind])
     base.update(cells)
     return base

@@ -8,7 +8,7 @@ import pytest
 import callframe
 from callframe.contract.rules import RULES, rule, rules_for
 
-from .examples import EXAMPLES, GOOD_CALL, GOOD_CONVERSION, NOW, row
+from .examples import EXAMPLES, GOOD_CALL, GOOD_CHAT, GOOD_CONVERSION, NOW, row
 
 ROW_RULES = [r.id for r in RULES if r.scope == "row"]
 
@@ -34,9 +34,9 @@ def test_rule_ids_are_unique_and_well_formed() -> None:
         assert r.title and "\n" not in r.title, r.id
 
 
-@pytest.mark.parametrize("kind", ["calls", "conversions"])
+@pytest.mark.parametrize("kind", ["calls", "conversions", "chats"])
 def test_good_rows_are_valid(kind: str) -> None:
-    good = GOOD_CALL if kind == "calls" else GOOD_CONVERSION
+    good = {"calls": GOOD_CALL, "conversions": GOOD_CONVERSION, "chats": GOOD_CHAT}[kind]
     report = callframe.validate(_frame(good), kind, now=NOW)
     assert report.ok and report.warnings.height == 0, report.to_text()
 

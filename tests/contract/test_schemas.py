@@ -371,3 +371,20 @@ def test_masked_failure_cases_of_a_single_schema_error() -> None:
     masked = masked_failure_cases(info.value)
     assert set(masked["rule"]) == {"PhoneNumber|e164"}
     assert not masked["failure_case"].str.contains("123 45", literal=True).any()
+
+
+# --- chats ------------------------------------------------------------------------------------
+
+
+def test_the_chats_schema_agrees_with_validate() -> None:
+    from .agreement import by_callframe, by_pandera
+
+    for name in ("chats.csv", "defects/chats_defects.csv"):
+        frame = pl.read_csv(FIXTURES / "metrica" / name, infer_schema=False)
+        assert by_pandera(frame, "chats", NOW) == by_callframe(frame, "chats", NOW), name
+    assert callframe.ChatsSchema.to_schema().name == "ChatsSchema"
+    checks = pandera_schema("chats", now=NOW)
+    named = {c.statistics["rule"] for c in checks.checks} | {
+        c.statistics["rule"] for col in checks.columns.values() for c in col.checks
+    }
+    assert {"ChatPlatform|allowed", "*|chat_contact_required", "*|unattributed"} <= named

@@ -278,9 +278,77 @@ def test_basic_uploads_need_target(http: httpx.Client) -> None:
     assert_error(refused, 400, "wrong_parameter_value")
 
 
-def test_chats_are_counted_only(http: httpx.Client) -> None:
-    got = upload(http, "anything,at all\n1,2\n3,4\n", "upload", type="CHATS").json()
-    assert (got["uploading"]["source_quantity"], got["uploading"]["line_quantity"]) == (2, 2)
+def chats_upload(http: httpx.Client, text: str, **params: str) -> httpx.Response:
+    """A ``type=CHATS`` upload without ``client_id_type`` (the chat docs do not name it)."""
+    files = {"file": ("data.csv", text.encode(), "text/csv")}
+    query = {"type": "CHATS", **params}
+    return http.post(f"{P}/upload", params=query, files=files, headers=AUTH)
+
+
+def test_chats_are_read_with_the_chat_columns(http: httpx.Client, clock: dict[str, float]) -> None:
+    at = NOW - 60
+    text = (
+        "DateTime,ChatPlatform,ChatUsername,ChatUserID,PhoneNumber,ClientID\n"
+        f"{at},telegram,someone,,,{CLIENT_ID}\n"  # counted, linked
+        f"{at},whatsapp,,,+79161234567,\n"  # counted, unattributed
+        f"{at},Telegram,someone,,,{CLIENT_ID}\n"  # dropped: the docs write lower case
+        f"{at},instagram,someone,,,{CLIENT_ID}\n"  # dropped: not a chat platform of Metrica
+        f"{at},viber,,,,{CLIENT_ID}\n"  # dropped: nobody to chat with
+        f"{at},viber,,532118844,,notanumber\n"  # dropped: ClientID not a number
+        f"{NOW + 3600},viber,,532118844,,\n"  # dropped: in the future
+        "\n"
+        f" {at} , whatsapp ,,,+79161234567,{CLIENT_ID}\n"  # trimmed: counted
+    )
+    got = chats_upload(http, text).json()["uploading"]
+    assert got["type"] == "CHATS" and "static_calls_quantity" not in got
+    assert (got["source_quantity"], got["line_quantity"]) == (8, 3)
+    listed = http.get(f"{P}/uploadings", params={"type": "CHATS"}, headers=AUTH).json()
+    assert [u["id"] for u in listed["uploadings"]] == [got["id"]]
+    basic = http.get(f"{P}/uploadings", headers=AUTH).json()  # the default type is BASIC
+    assert basic["uploadings"] == []
+    clock["t"] += 11
+    done = http.get(f"{P}/uploading/{got['id']}", headers=AUTH).json()["uploading"]
+    assert done["status"] == "PROCESSED" and done["linked_quantity"] == 2
+
+
+def test_chats_headers_either_id_spelling_and_refused_files(http: httpx.Client) -> None:
+    ok = chats_upload(http, f"date time,chatplatform,PhoneNumber,ClientId\n{NOW},viber,+7916,1\n")
+    assert ok.json()["uploading"]["line_quantity"] == 1
+    for text in (
+        "ChatPlatform,ChatUsername\ntelegram,someone\n",  # no DateTime
+        f"DateTime,ChatUsername\n{NOW},someone\n",  # no ChatPlatform
+        f"DateTime,ChatPlatform,ClientID\n{NOW},viber,{CLIENT_ID}\n",  # nobody to chat with
+        "DateTime,ChatPlatform,ChatUsername\n",  # no rows
+    ):
+        assert_error(chats_upload(http, text), 400, "invalid_uploading")
+
+
+def test_chats_the_sandbox_counts_what_the_validator_predicts(
+    http: httpx.Client, tmp_path: Path
+) -> None:
+    """Two readings written apart (the contract, the sandbox's own code) agree on the chat
+    rules: rows the validator says Metrica drops are dropped, the others counted."""
+    lines = (FIXTURES / "metrica" / "defects" / "chats_defects.csv").read_text().splitlines()
+    chat_rows = [line for line in lines[1:] if not line.startswith(("2026", "4102", "9466"))]
+    chat_rows = [r for r in chat_rows if r.split(",")[0] not in ("", "1795166130000")]
+    path = tmp_path / "chats.csv"
+    path.write_text("\n".join([lines[0], *chat_rows]) + "\n", encoding="utf-8")
+    report = callframe.validate(path, "chats", now=NOW)
+    assert {"ChatPlatform|allowed", "*|chat_contact_required", "ClientID|digits"} <= set(
+        report.errors["rule"]
+    )
+    got = chats_upload(http, path.read_text()).json()["uploading"]
+    assert got["source_quantity"] == report.rows == len(chat_rows)
+    assert got["line_quantity"] == report.predicted_line_quantity < report.rows
+
+
+def test_chats_without_any_id_end_in_linkage_failure(
+    http: httpx.Client, clock: dict[str, float]
+) -> None:
+    got = chats_upload(http, f"DateTime,ChatPlatform,ChatUsername\n{NOW},telegram,a\n").json()
+    clock["t"] += 11
+    done = http.get(f"{P}/uploading/{got['uploading']['id']}", headers=AUTH).json()["uploading"]
+    assert done["line_quantity"] == 1 and done["status"] == "LINKAGE_FAILURE"
 
 
 def test_client_id_type_is_kept_or_inferred_from_the_one_id_column(http: httpx.Client) -> None:
@@ -425,7 +493,13 @@ def test_a_fresh_counter_needs_the_ignore_parameter_of_its_endpoint(
             upload(http, one_call(), ignore_calls_visit_join_threshold="1"),
             upload(http, basic, "upload", ignore_visit_join_threshold="1"),
             upload(http, one_call(), "upload", type="CALLS", ignore_calls_visit_join_threshold="1"),
-            upload(http, "a\n1\n", "upload", type="CHATS", ignore_visit_join_threshold="1"),
+            upload(
+                http,
+                f"DateTime,ChatPlatform,ChatUsername\n{NOW - 60},telegram,a\n",
+                "upload",
+                type="CHATS",
+                ignore_visit_join_threshold="1",
+            ),
         ]
         assert [r.status_code for r in ok] == [200, 200, 200, 200]
         # other counters are not fresh; a fresh one opens at its date

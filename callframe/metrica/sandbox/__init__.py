@@ -47,9 +47,10 @@ API tests record it (``metrica-server.md``; decisions.md "The sandbox"):
 * a client that goes away before its file was read in full (a timeout, a killed process) gets
   nothing stored: an upload exists only once its whole body arrived.
 
-``type=CHATS`` files are only counted (lines after the header): the chats contract is another
-issue's. Serve it with uvicorn (``callframe sandbox``, or :func:`serve` for a background thread
-in tests).
+``type=CHATS`` files are read the same way with the chat columns (``DateTime``,
+``ChatPlatform``, ``ChatUsername``/``ChatUserID``/``PhoneNumber``, optional IDs; see
+:mod:`._rules`); rows without an ID are counted and stored unattributed. Serve it with uvicorn
+(``callframe sandbox``, or :func:`serve` for a background thread in tests).
 """
 
 from callframe.metrica.sandbox._app import DEFAULT_TOKEN, Fault, Sandbox

@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callframe.errors import UsageError
-from callframe.metrica.sandbox._csv import Facts, RefusedError, count_lines, read_upload
+from callframe.metrica.sandbox._csv import Facts, RefusedError, read_chats, read_upload
 from callframe.metrica.sandbox._faults import (
     DropResponse,
     Endpoint,
@@ -403,7 +403,7 @@ class Sandbox:
             "source_quantity": facts.source_quantity,
             "line_quantity": facts.line_quantity,
             "static_calls": facts.static_calls,
-            "rows_with_id": facts.line_quantity,
+            "rows_with_id": facts.line_quantity if facts.with_id is None else facts.with_id,
             "filename": filename,
             "size": facts.size,
             "sha256": facts.sha256,
@@ -416,9 +416,9 @@ class Sandbox:
 
     @staticmethod
     def _read(path: Path, type_: str, cid: str | None, now: float) -> Facts:
-        if type_ == "CHATS":  # no model of the chats contract yet: count lines only
-            return count_lines(path)
         try:
+            if type_ == "CHATS":
+                return read_chats(path, now)
             return read_upload(path, "calls" if type_ == "CALLS" else "basic", cid, now)
         except RefusedError as refused:
             raise _ProblemError(_error(400, refused.error_type, refused.message, "file")) from None

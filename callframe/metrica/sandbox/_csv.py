@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callframe.metrica.sandbox._rules import (
+    CHAT_CONTACTS,
+    CHAT_IDS,
+    CHAT_PLATFORMS,
     COLUMNS,
     ID_COLUMNS,
     OPTIONAL_RULES,
@@ -38,7 +41,7 @@ from callframe.metrica.sandbox._rules import (
     valid_id,
 )
 
-__all__ = ["Facts", "RefusedError", "count_lines", "read_upload"]
+__all__ = ["Facts", "RefusedError", "read_chats", "read_upload"]
 
 _TRIM = "".join(map(chr, range(0x21)))
 """What Java's ``String.trim`` removes: every character up to U+0020 (spaces, tabs, line breaks
@@ -78,6 +81,8 @@ class Facts:
     client_id_type: str | None
     columns: tuple[str, ...] = ()
     """The columns the header names matched, in the file's order (canonical spelling)."""
+    with_id: int | None = None
+    """Counted rows that carry an ID (chats: the others are unattributed); ``None``: all."""
 
 
 class _ValueCheck:
@@ -203,10 +208,58 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
     return Facts(size, sha256, sent, kept, static, wrong, id_type, columns)
 
 
-def count_lines(path: Path) -> Facts:
-    """For ``type=CHATS`` (no model of its contract yet): hash and count lines only."""
+def read_chats(path: Path, now: float) -> Facts:
+    """Read a ``type=CHATS`` file as the sandbox models the server (see :mod:`._rules`)."""
     size, sha256 = _digest(path)
-    with path.open("rb") as fh:
-        lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1024 * 1024), b""))
-    rows = max(lines - 1, 0)
-    return Facts(size, sha256, rows, rows, 0, 0, None)
+    if size == 0:
+        raise _bad(1, "Файл пуст.")
+    sent = kept = with_id = 0
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            header: list[str] | None = None
+            for row in reader:
+                if _blank(row):
+                    continue
+                if header is None:
+                    header = row
+                    where = _header(row, reader.line_num, "chats")
+                    for required in ("DateTime", "ChatPlatform"):
+                        if required not in where:
+                            raise _bad(reader.line_num, f"Нет колонки {required}.")
+                    contacts = [where[c] for c in CHAT_CONTACTS if c in where]
+                    if not contacts:
+                        raise _bad(
+                            reader.line_num, "Нет колонки ChatUsername, ChatUserID или PhoneNumber."
+                        )
+                    ids = {c: where[c] for c in CHAT_IDS if c in where}
+                    continue
+                if len(row) != len(header):
+                    raise _bad(
+                        reader.line_num,
+                        f"Полей в строке {len(row)}, в заголовке {len(header)}.",
+                    )
+                sent += 1
+                if not valid_datetime(row[where["DateTime"]].strip(_TRIM), now):
+                    continue
+                if row[where["ChatPlatform"]].strip(_TRIM) not in CHAT_PLATFORMS:
+                    continue
+                if not any(row[i].strip(_TRIM) for i in contacts):
+                    continue
+                given = {c: row[i].strip(_TRIM) for c, i in ids.items() if row[i].strip(_TRIM)}
+                numeric = {"ClientID": "CLIENT_ID", "Yclid": "YCLID"}
+                if any(c in numeric and not valid_id(numeric[c], v) for c, v in given.items()):
+                    continue
+                kept += 1
+                with_id += bool(given)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise _bad(reader.line_num, f"Ошибка CSV: {exc}.") from None
+    except UnicodeDecodeError:
+        raise _bad(1, "Файл не в кодировке UTF-8.") from None
+    if header is None:
+        raise _bad(1, "Файл пуст.")
+    if sent == 0:
+        raise _bad(line, "В файле нет данных, только заголовок.")
+    columns = tuple(sorted(where, key=where.__getitem__))
+    return Facts(size, sha256, sent, kept, 0, 0, None, columns, with_id)

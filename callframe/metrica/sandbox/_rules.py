@@ -13,6 +13,13 @@ tests see it), not from callframe's contract.
   (decisions.md; the page is silent);
 * wrong optional values (durations not uint32, flags not 0/1, ``Price``/``Currency`` not
   valid) keep the row: the server counts it and, presumably, drops the value;
+* ``type=CHATS`` (no case in the suite: every rule here is the sandbox's reading of the chat
+  docs, ``chats.md``): the file is refused without ``DateTime``, ``ChatPlatform`` or any of
+  ``ChatUsername``/``ChatUserID``/``PhoneNumber``; a row is dropped when ``DateTime`` is bad (as
+  above), ``ChatPlatform`` is not ``whatsapp``, ``telegram`` or ``viber`` (lower case, as the docs
+  write them), the row names no chat partner, or a ``ClientID``/``Yclid`` is not a whole number;
+  the IDs are optional (``ClientID`` or ``ClientId``: names are matched as above), and a row
+  without any is stored unattributed (counted, never linked);
 * a comment may hold digits, Latin and Cyrillic letters (Metrica's documented set), spaces and
   ``. , : - _`` (callframe's set: that the server accepts spaces and this punctuation is not
   confirmed); anything else is refused with ``not_allowed_symbols_in_comment``.
@@ -25,6 +32,9 @@ from collections.abc import Callable
 from typing import Literal
 
 __all__ = [
+    "CHAT_CONTACTS",
+    "CHAT_IDS",
+    "CHAT_PLATFORMS",
     "CLIENT_ID_TYPES",
     "COLUMNS",
     "COMMENT_OK",
@@ -37,7 +47,7 @@ __all__ = [
     "valid_id",
 ]
 
-Kind = Literal["calls", "basic"]
+Kind = Literal["calls", "basic", "chats"]
 
 FUTURE_ALLOWANCE = 300.0
 """Seconds a ``DateTime`` may be ahead of the server's clock before the row is dropped."""
@@ -53,6 +63,7 @@ ID_COLUMNS: dict[str, str] = {
 CLIENT_ID_TYPES: dict[Kind, tuple[str, ...]] = {
     "calls": ("CLIENT_ID", "USER_ID", "YCLID"),
     "basic": ("CLIENT_ID", "USER_ID", "YCLID", "PURCHASE_ID"),
+    "chats": ("CLIENT_ID", "USER_ID", "YCLID", "PURCHASE_ID"),  # not documented for chats
 }
 
 COLUMNS: dict[Kind, tuple[str, ...]] = {
@@ -83,7 +94,25 @@ COLUMNS: dict[Kind, tuple[str, ...]] = {
         "Price",
         "Currency",
     ),
+    "chats": (
+        "DateTime",
+        "ChatPlatform",
+        "ChatUsername",
+        "ChatUserID",
+        "PhoneNumber",
+        "ClientID",
+        "UserID",
+        "Yclid",
+        "PurchaseID",
+    ),
 }
+
+CHAT_PLATFORMS = ("whatsapp", "telegram", "viber")
+"""The messengers the chat docs name, as they write them."""
+CHAT_CONTACTS = ("ChatUsername", "ChatUserID", "PhoneNumber")
+"""Who the chat was with: each row names at least one."""
+CHAT_IDS = ("ClientID", "UserID", "Yclid", "PurchaseID")
+"""The optional IDs that link a chat to a visit."""
 
 _NON_WORD = re.compile(r"\W+")
 COMMENT_OK = re.compile(r"[0-9A-Za-z\u0400-\u04FF .,:_-]*")
