@@ -218,12 +218,42 @@ class Cdr:
             way.alias("__cdr:way"),
             how.alias("__cdr:how"),
         )
+        frame = self._stage_kept(frame)
         ctx = Ctx(frame=frame)
-        return frame.with_columns(
-            self._chosen(ctx).alias("__cdr:chosen"),
-            self._kept(ctx).alias("__cdr:kept"),
-            CallDirection(self).expr(ctx).alias("__cdr:call"),
+        return frame.with_columns(CallDirection(self).expr(ctx).alias("__cdr:call"))
+
+    def _stage_kept(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``__cdr:chosen`` and ``__cdr:kept`` (see :meth:`_first_of`) from a side query on the
+        few key columns: the legs sorted by the choice's order, the first of each call, joined
+        back by its row index (not a sort inside a window over the whole frame)."""
+        ctx = Ctx(frame=frame)
+        talked = pl.col("__cdr:talked")
+        legs = frame.select(
+            pl.col("__cdr:key").alias("key"),
+            self.index(ctx).alias("idx"),
+            talked.alias("talked"),
+            pl.when(talked).then(pl.col("__cdr:answer")).alias("order"),
+            pl.col("__cdr:start").alias("start"),
         )
+        best = (
+            legs.sort(
+                ["talked", "order", "start", "idx"],
+                descending=[True, False, False, False],
+                nulls_last=True,
+                maintain_order=True,
+            )
+            .group_by("key", maintain_order=False)
+            .agg(pl.col("idx").first().alias("best"))
+        )
+        kept = (
+            legs.select("key", "idx", "talked")
+            .join(best, on="key", how="left", nulls_equal=True, maintain_order="left")
+            .select(
+                ((pl.col("idx") == pl.col("best")) & pl.col("talked")).alias("__cdr:chosen"),
+                (pl.col("idx") == pl.col("best")).alias("__cdr:kept"),
+            )
+        )
+        return frame.with_columns(kept.get_columns())
 
     def key(self, ctx: Ctx) -> pl.Expr:
         return pl.col("__cdr:key") if ctx.has("__cdr:key") else self._key(ctx)
