@@ -211,16 +211,39 @@ class Cdr:
                 maintain_order="left",
             )
         ctx = Ctx(frame=frame)
-        way, how = self._leg_direction(ctx)
         frame = frame.with_columns(
             self._talked(ctx).alias("__cdr:talked"),
             self._answer_time(ctx).alias("__cdr:answer"),
-            way.alias("__cdr:way"),
-            how.alias("__cdr:how"),
+            *self._stage_direction(frame).get_columns(),
         )
         frame = self._stage_kept(frame)
         ctx = Ctx(frame=frame)
         return frame.with_columns(CallDirection(self).expr(ctx).alias("__cdr:call"))
+
+    def _stage_direction(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``__cdr:way`` and ``__cdr:how`` of every leg (:meth:`_leg_direction`), computed on the
+        distinct values of what decides them (the channels' peers, the context, whether caller
+        and dst are extensions: a few hundred combinations) and joined back."""
+        ctx = Ctx(frame=frame)
+        inputs = frame.select(
+            _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
+            _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
+            self.channel_text(ctx, self.dcontext).alias("context"),
+            self._caller_ext(ctx).alias("caller_ext"),
+            self._dst_ext(ctx).alias("dst_ext"),
+        )
+        distinct = inputs.unique()
+        way, how = self._leg_direction_of(
+            src_peer=pl.col("src_peer"),
+            dst_peer=pl.col("dst_peer"),
+            context=pl.col("context"),
+            caller_ext=pl.col("caller_ext"),
+            dst_ext=pl.col("dst_ext"),
+        )
+        decided = distinct.with_columns(way.alias("__cdr:way"), how.alias("__cdr:how"))
+        on = list(inputs.columns)
+        joined = inputs.join(decided, on=on, how="left", nulls_equal=True, maintain_order="left")
+        return joined.select("__cdr:way", "__cdr:how")
 
     def _stage_kept(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``__cdr:chosen`` and ``__cdr:kept`` (see :meth:`_first_of`) from a side query on the
@@ -331,42 +354,57 @@ class Cdr:
     def _leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
         """Per leg: the way (``inbound``/``outbound``/``internal``) and what decided it
         (``context``/``channel``/``digits``)."""
-        caller_ext = (
-            pl.col("__cdr:caller_ext")
-            if ctx.has("__cdr:caller_ext")
-            else IsExtension(*self.caller).expr(ctx) == 1
+        return self._leg_direction_of(
+            src_peer=_peer(self.channel_text(ctx, self.channel)),
+            dst_peer=_peer(self.channel_text(ctx, self.dstchannel)),
+            context=self.channel_text(ctx, self.dcontext),
+            caller_ext=self._caller_ext(ctx),
+            dst_ext=self._dst_ext(ctx),
         )
-        dst_ext = (
-            pl.col("__cdr:dst_ext")
-            if ctx.has("__cdr:dst_ext")
-            else IsExtension(self.dst).expr(ctx) == 1
-        ).fill_null(False)
-        dstchannel = self.channel_text(ctx, self.dstchannel)
-        channel = self.channel_text(ctx, self.channel)
+
+    def _caller_ext(self, ctx: Ctx) -> pl.Expr:
+        if ctx.has("__cdr:caller_ext"):
+            return pl.col("__cdr:caller_ext")
+        return IsExtension(*self.caller).expr(ctx) == 1
+
+    def _dst_ext(self, ctx: Ctx) -> pl.Expr:
+        if ctx.has("__cdr:dst_ext"):
+            return pl.col("__cdr:dst_ext").fill_null(False)
+        return (IsExtension(self.dst).expr(ctx) == 1).fill_null(False)
+
+    def _leg_direction_of(
+        self,
+        *,
+        src_peer: pl.Expr,
+        dst_peer: pl.Expr,
+        context: pl.Expr,
+        caller_ext: pl.Expr,
+        dst_ext: pl.Expr,
+    ) -> tuple[pl.Expr, pl.Expr]:
+        """:meth:`_leg_direction` from what decides it: the peers (``TECH/peer``) of the leg's
+        channel and dstchannel (null when there is none), its context, and whether caller and
+        dst are extensions."""
         trunk_re = patterns(self.trunk_channels)
-        dst_trunk = _matches(_peer(dstchannel), trunk_re)
+        dst_trunk = _matches(dst_peer, trunk_re)
         # placed by an extension: outbound when it went to a trunk or a long number
         # placed by an extension: outbound when it went to a trunk; internal when it dialled
         # nothing (an AGI, a feature code) or an extension's own channel; else by ``dst``
-        dst_peer = _peer(dstchannel)
         dialled_ext = dst_peer.str.contains(_EXTENSION_PEER).fill_null(False)
         placed = (
             pl.when(dst_trunk)
             .then(pl.lit("outbound"))
-            .when(dstchannel.is_null() | dialled_ext)
+            .when(dst_peer.is_null() | dialled_ext)
             .then(pl.lit("internal"))
             .when(~dst_ext)
             .then(pl.lit("outbound"))
             .otherwise(pl.lit("internal"))
         )
-        context = self.channel_text(ctx, self.dcontext)
         by_context = (
             pl.when(_matches(context, patterns(self.trunk_contexts)))
             .then(pl.lit("inbound"))
             .when(_matches(context, patterns(self.internal_contexts)))
             .then(placed)
         )
-        src_peer = _peer(channel)
         by_channel = (
             pl.when(_matches(src_peer, trunk_re))
             .then(pl.lit("inbound"))
@@ -375,7 +413,7 @@ class Cdr:
         )
         if self.named_trunks:
             # the user named the trunks: a leg that touches none never left the PBX
-            by_channel = by_channel.when(channel.is_not_null()).then(pl.lit("internal"))
+            by_channel = by_channel.when(src_peer.is_not_null()).then(pl.lit("internal"))
         by_digits = pl.when(caller_ext.fill_null(False)).then(placed).otherwise(pl.lit("inbound"))
         way = pl.coalesce(by_context, by_channel, by_digits)
         how = (
