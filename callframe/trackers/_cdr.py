@@ -216,7 +216,7 @@ class Cdr:
             self._answer_time(ctx).alias("__cdr:answer"),
             *self._stage_direction(frame).get_columns(),
         )
-        frame = self._stage_kept(frame)
+        frame = self._stage_calls(self._stage_kept(frame))
         ctx = Ctx(frame=frame)
         return frame.with_columns(CallDirection(self).expr(ctx).alias("__cdr:call"))
 
@@ -244,6 +244,42 @@ class Cdr:
         on = list(inputs.columns)
         joined = inputs.join(decided, on=on, how="left", nulls_equal=True, maintain_order="left")
         return joined.select("__cdr:way", "__cdr:how")
+
+    def _stage_calls(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """What the call nodes need of the whole call (``__cdr:call:…``), from one group_by
+        over the key columns joined back: whether a leg was chosen / talked / has a readable
+        ``billsec``, the chosen leg's ``billsec`` and answer time, the first start and the last
+        leg's end (not a window per node over the whole frame)."""
+        chosen, start = pl.col("__cdr:chosen"), pl.col("__cdr:start")
+        billsec = pl.col(f"__cdr:s:{self.billsec}")
+        duration = pl.col(f"__cdr:s:{self.duration}")
+        legs = frame.select(
+            "__cdr:key",
+            "__cdr:chosen",
+            "__cdr:talked",
+            "__cdr:answer",
+            "__cdr:start",
+            billsec.alias("billsec"),
+            (start + pl.duration(seconds=duration)).alias("end"),
+        )
+        calls = legs.group_by("__cdr:key").agg(
+            chosen.any().alias("__cdr:call:chosen"),
+            pl.col("__cdr:talked").any().alias("__cdr:call:talked"),
+            pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
+            pl.col("billsec").filter(chosen).first().alias("__cdr:call:talk"),
+            pl.col("__cdr:answer").filter(chosen).first().alias("__cdr:call:answer"),
+            start.min().alias("__cdr:call:first"),
+            pl.col("end").max().alias("__cdr:call:end"),
+        )
+        joined = legs.select("__cdr:key").join(
+            calls, on="__cdr:key", how="left", nulls_equal=True, maintain_order="left"
+        )
+        return frame.with_columns(joined.drop("__cdr:key").get_columns())
+
+    def per_call(self, ctx: Ctx, name: str, expr: pl.Expr) -> pl.Expr:
+        """The staged ``__cdr:call:<name>`` column, else ``expr`` (a window over the call)."""
+        staged = f"__cdr:call:{name}"
+        return pl.col(staged) if ctx.has(staged) else expr
 
     def _stage_kept(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``__cdr:chosen`` and ``__cdr:kept`` (see :meth:`_first_of`) from a side query on the
@@ -496,11 +532,11 @@ class CallTalk(_CallNode):
         key = cdr.key(ctx)
         billsec = cdr.seconds(ctx, cdr.billsec)
         chosen = cdr.chosen(ctx)
-        talk = billsec.filter(chosen).first().over(key)
+        talk = cdr.per_call(ctx, "talk", billsec.filter(chosen).first().over(key))
         return (
             pl.when(billsec.is_null())
             .then(None)
-            .when(chosen.any().over(key))
+            .when(cdr.per_call(ctx, "chosen", chosen.any().over(key)))
             .then(talk)
             .otherwise(0)
             .cast(pl.Int64)
@@ -522,11 +558,18 @@ class CallHold(_CallNode):
         cdr = self.cdr
         key = cdr.key(ctx)
         start = cdr.start_time(ctx)
-        first = start.min().over(key)
+        first = cdr.per_call(ctx, "first", start.min().over(key))
         chosen = cdr.chosen(ctx)
-        answered = cdr.answer_time(ctx).filter(chosen).first().over(key)
-        end = (start + pl.duration(seconds=cdr.seconds(ctx, cdr.duration))).max().over(key)
-        until = pl.when(chosen.any().over(key)).then(answered).otherwise(end)
+        answered = cdr.per_call(
+            ctx, "answer", cdr.answer_time(ctx).filter(chosen).first().over(key)
+        )
+        end = cdr.per_call(
+            ctx,
+            "end",
+            (start + pl.duration(seconds=cdr.seconds(ctx, cdr.duration))).max().over(key),
+        )
+        any_chosen = cdr.per_call(ctx, "chosen", chosen.any().over(key))
+        until = pl.when(any_chosen).then(answered).otherwise(end)
         seconds = (until - first).dt.total_seconds()
         return pl.when(seconds >= 0).then(seconds).cast(pl.Int64)
 
@@ -544,8 +587,10 @@ class CallMissed(_CallNode):
     def expr(self, ctx: Ctx) -> pl.Expr:
         cdr = self.cdr
         key = cdr.key(ctx)
-        readable = cdr.seconds(ctx, cdr.billsec).is_not_null().any().over(key)
-        talked = cdr.talked(ctx).any().over(key)
+        readable = cdr.per_call(
+            ctx, "readable", cdr.seconds(ctx, cdr.billsec).is_not_null().any().over(key)
+        )
+        talked = cdr.per_call(ctx, "talked", cdr.talked(ctx).any().over(key))
         return pl.when(readable).then((~talked).cast(pl.Int8)).cast(pl.Int8)
 
     def describe(self) -> str:
