@@ -223,3 +223,15 @@ def test_the_result_speaks_the_common_vocabulary(tmp_path: Path) -> None:
         conversion.n_rejected,
     )
     assert by_file.counts() == counts
+
+
+def test_a_lazyframe_of_the_export_converts_like_the_file() -> None:
+    export = FIXTURES / "ringostat" / "calls.csv"
+    options = {"tz": "Europe/Kyiv", "region": "UA", "now": NOW}
+    lazy = pl.scan_csv(export, separator=";", infer_schema=False)
+    from_lazy = callframe.convert(lazy, **options)
+    from_file = callframe.convert(export, **options)
+    assert from_lazy.tracker == "ringostat" and from_lazy.n_valid > 0
+    assert from_lazy.calls.equals(from_file.calls)
+    assert from_lazy.rejected.equals(from_file.rejected)
+    assert from_lazy.counts() == from_file.counts()
