@@ -12,11 +12,12 @@ $(BIN)/python:
 
 # Re-install when pyproject.toml changes; the stamp keeps repeat runs fast.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,sandbox]'
 	touch $@
 
+# the demo runs against the local sandbox: the `sandbox` extra (starlette, uvicorn)
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[sandbox]'
 	touch $@
 
 demo: $(VENV)/.installed

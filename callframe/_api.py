@@ -17,13 +17,24 @@ Data = pl.DataFrame | pl.LazyFrame | str | Path
 
 
 def validate(
-    data: Data, kind: str = "calls", *, now: int | float | datetime | None = None
+    data: Data,
+    kind: str = "calls",
+    *,
+    now: int | float | datetime | None = None,
+    client_id_type: str | None = None,
 ) -> ValidationReport:
     """Check ``data`` against the Metrica contract of ``kind`` and return the report.
 
     ``data`` is a polars ``DataFrame`` or ``LazyFrame`` (collected once, fully validated) or the
     path of a Metrica CSV (read with every column as text, so bad cells become report rows).
     ``now`` (Unix seconds or an aware datetime; default: the clock) anchors the time rules.
+    ``client_id_type`` (``CLIENT_ID``, ``USER_ID``, ``YCLID``; ``PURCHASE_ID`` for conversions),
+    when given, is the upload's type: its ID column must be present and is the row's ID.
+
+    ``data`` is checked as one whole upload: the report predicts what Metrica would do with it
+    (:attr:`~callframe.ValidationReport.refused`,
+    :attr:`~callframe.ValidationReport.predicted_line_quantity`), so a frame or file without
+    data rows, or without any ID column, is an error (Metrica refuses such a file).
 
     Example:
         >>> report = callframe.validate("calls.csv", now=1710500000)   # doctest: +SKIP
@@ -31,5 +42,13 @@ def validate(
     """
     if isinstance(data, str | Path):
         frame, issues = read_metrica_csv(data)
-        return check_frame(frame, kind, now=now, source=str(data), file_issues=issues)
-    return check_frame(data, kind, now=now)
+        return check_frame(
+            frame,
+            kind,
+            now=now,
+            source=str(data),
+            file_issues=issues,
+            as_upload=True,
+            client_id_type=client_id_type,
+        )
+    return check_frame(data, kind, now=now, as_upload=True, client_id_type=client_id_type)

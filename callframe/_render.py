@@ -1,7 +1,9 @@
 """How a report looks to a person: a rich renderable for terminals, HTML for notebooks.
 
-Both show the summary, the counts per rule, and the first failures of each rule, with values
-already masked by the report. rich is imported here only, and only when a report is printed.
+Both show the summary, what Metrica would do with the data ("Metrica would refuse this file",
+"Metrica would drop 3 rows"), the counts per rule with each rule's effect, and the first failures
+of each rule, with values already masked by the report. rich is imported here only, and only
+when a report is printed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from callframe.report import ValidationReport
+
+from callframe.report import EFFECT_WORDS
 
 __all__ = ["html_report", "rich_report"]
 
@@ -31,10 +35,12 @@ def rich_report(report: ValidationReport) -> RenderableType:
         f"{report.rows} rows, {report.valid_rows} valid, {report.invalid_rows} rejected; "
         f"{report.errors.height} errors, {report.warnings.height} warnings"
     )
+    said = "bold red" if report.refused else ("yellow" if report.dropped_rows else "green")
+    prediction = Text(report.prediction(), style=said)
     if report.errors.height == 0 and report.warnings.height == 0:
-        return head
+        return Group(head, prediction)
     table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
-    for name in ("", "rule", "rows", "what is wrong", "first rows (value)"):
+    for name in ("", "rule", "rows", "what is wrong", "Metrica", "first rows (value)"):
         table.add_column(name, overflow="fold")
     for severity, style in (("error", "red"), ("warning", "yellow")):
         for count, examples in report.iter_examples(severity, _EXAMPLES):
@@ -45,10 +51,16 @@ def rich_report(report: ValidationReport) -> RenderableType:
             )
             hint = examples["hint"].drop_nulls().head(1).to_list()
             what = escape(count.title) + (f"\n[dim]{escape(hint[0])}[/]" if hint else "")
+            effect = escape(EFFECT_WORDS.get(count.effect or "", ""))
             table.add_row(
-                f"[{style}]{severity}[/]", escape(count.rule), str(count.rows), what, escape(shown)
+                f"[{style}]{severity}[/]",
+                escape(count.rule),
+                str(count.rows),
+                what,
+                effect,
+                escape(shown),
             )
-    return Group(head, table)
+    return Group(head, prediction, table)
 
 
 _CSS = """
@@ -71,6 +83,7 @@ _CSS = """
 .cf-report .sev-error{color:#cf222e;font-weight:600}.cf-report .sev-warning{color:#9a6700;
   font-weight:600}
 .cf-report .hint{color:#57606a}
+.cf-report .cf-prediction{margin:0 0 8px;font-weight:600}
 </style>
 """
 
@@ -85,6 +98,8 @@ def html_report(report: ValidationReport) -> str:
         _CSS,
         '<div class="cf-report">',
         f"<h4>{e(report.source or 'frame')} ({e(report.kind)}): {verdict}</h4>",
+        f'<p class="cf-prediction{" cf-bad" if report.refused else ""}">'
+        f"{e(report.prediction())}</p>",
         "<table><tr><th>rows</th><th>valid</th><th>rejected</th><th>errors</th>"
         "<th>warnings</th></tr>"
         f'<tr><td class="num">{report.rows}</td><td class="num">{report.valid_rows}</td>'
@@ -94,7 +109,7 @@ def html_report(report: ValidationReport) -> str:
     if report.errors.height or report.warnings.height:
         parts.append(
             "<table><tr><th>severity</th><th>rule</th><th>rows</th><th>what is wrong</th>"
-            "<th>first failures</th></tr>"
+            "<th>Metrica</th><th>first failures</th></tr>"
         )
         for severity in ("error", "warning"):
             for count, examples in report.iter_examples(severity, _EXAMPLES):
@@ -115,6 +130,7 @@ def html_report(report: ValidationReport) -> str:
                     f'<tr><td class="sev-{severity}">{severity}</td>'
                     f'<td class="rule"><code>{e(count.rule)}</code></td>'
                     f'<td class="num">{count.rows}</td><td class="what">{what}</td>'
+                    f'<td class="effect">{e(EFFECT_WORDS.get(count.effect or "", ""))}</td>'
                     f'<td class="examples">{shown}</td></tr>'
                 )
         parts.append("</table>")

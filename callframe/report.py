@@ -5,6 +5,12 @@ A :class:`ValidationReport` holds every failure as a row of a polars frame (``er
 and the data itself, so it can hand back the valid rows and the rejected rows with their reasons.
 Invariant: ``valid_rows + invalid_rows == rows``; no row is ever dropped silently.
 
+It also predicts what the Metrica server would do with the data as it stands, from each rule's
+effect (:data:`callframe.contract.rules.EFFECTS`): :meth:`ValidationReport.findings` adds
+``severity`` and ``effect`` to every failure, :attr:`~ValidationReport.refused` says whether
+Metrica would refuse the file, :attr:`~ValidationReport.predicted_line_quantity` how many rows it
+would count, and :meth:`~ValidationReport.prediction` says it in words.
+
 Personal data: phone numbers are masked (``+7495*****67``) in ``value`` once, here; messages and
 summaries carry rule ids and counts, never values.
 
@@ -26,13 +32,14 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from callframe.contract.columns import Kind, columns
-from callframe.contract.rules import RULES
+from callframe.contract.rules import RULES, effect_of
 from callframe.errors import ContractError
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
 __all__ = [
+    "EFFECT_WORDS",
     "FAILURE_SCHEMA",
     "PII_COLUMNS",
     "ValidationReport",
@@ -118,6 +125,23 @@ class _RuleCount:
     title: str
     rows: int
 
+    @property
+    def effect(self) -> str | None:
+        return effect_of(self.rule)
+
+
+EFFECT_WORDS: dict[str, str] = {
+    "refuse_file": "Metrica refuses the file",
+    "drop_row": "Metrica drops the row",
+    "keep_wrong_value": "Metrica keeps the row with a wrong value",
+    "accept": "Metrica accepts it",
+}
+"""Each effect as a short phrase for people (text, HTML, CI outputs)."""
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
 
 def with_reasons(rows: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
     """``rows`` (with a ``row`` column) with ``rule`` and ``title``: every error of the row in
@@ -160,8 +184,11 @@ class ValidationReport:
         invalid_mask: pl.Series,
         errors: pl.DataFrame,
         warnings: pl.DataFrame,
+        skipped_lines: tuple[int, ...] = (),
     ) -> None:
         self.kind: Kind = kind
+        self.skipped_lines = skipped_lines
+        """Lines of the file left out of :attr:`data` (blank lines Metrica skips), 1-based."""
         self.source = source
         self.now = now
         self.errors = errors
@@ -215,6 +242,80 @@ class ValidationReport:
         rejected = data.filter(self._invalid) if self.rows else data.clear()
         return with_reasons(rejected, self.errors)
 
+    # --- what Metrica would do --------------------------------------------------------------
+
+    def findings(self) -> pl.DataFrame:
+        """Every error and warning with its ``severity`` and ``effect`` (what Metrica does with
+        it; ``None`` for a rule outside the Metrica contract, such as a tracker conversion rule)."""
+        frames = [
+            frame.with_columns(pl.lit(severity).alias("severity"))
+            for severity, frame in (("error", self.errors), ("warning", self.warnings))
+        ]
+        out = pl.concat(frames) if frames else pl.DataFrame()
+        return out.with_columns(_effect_column(out))
+
+    @property
+    def refused(self) -> bool:
+        """``True`` when Metrica would refuse the whole file (a ``refuse_file`` finding)."""
+        return "refuse_file" in self._effects_of(self.errors) | self._effects_of(self.warnings)
+
+    @property
+    def dropped_rows(self) -> int:
+        """Rows Metrica would not count (a ``drop_row`` error; all rows when it is about the
+        whole file); 0 when the file is refused (see :attr:`refused`)."""
+        if self.refused:
+            return 0
+        rows = self._rows_with("drop_row")
+        return self.rows if rows is None else rows.len()
+
+    @property
+    def wrong_value_rows(self) -> int:
+        """Rows Metrica would count with a wrong value (``keep_wrong_value``, not dropped)."""
+        if self.refused or self.dropped_rows == self.rows:
+            return 0
+        wrong = self._rows_with("keep_wrong_value")
+        if wrong is None:
+            return self.rows - self.dropped_rows
+        dropped = self._rows_with("drop_row")
+        if dropped is not None and dropped.len():
+            wrong = wrong.filter(~wrong.is_in(dropped.implode()))
+        return wrong.len()
+
+    @property
+    def predicted_line_quantity(self) -> int:
+        """How many rows Metrica would count (its ``line_quantity``) if this data were uploaded
+        as it stands: 0 when it would refuse the file, else the rows minus those it drops."""
+        return 0 if self.refused else self.rows - self.dropped_rows
+
+    def prediction(self) -> str:
+        """What Metrica would do, in words: "Metrica would refuse this file", "Metrica would drop
+        3 rows and keep 2 rows with a wrong value; it would count 7 of 10 rows"."""
+        if self.refused:
+            return "Metrica would refuse this file"
+        parts = []
+        if self.dropped_rows:
+            parts.append(f"drop {_rows(self.dropped_rows)}")
+        if self.wrong_value_rows:
+            parts.append(f"keep {_rows(self.wrong_value_rows)} with a wrong value")
+        count = f"count {self.predicted_line_quantity} of {_rows(self.rows)}"
+        if not parts:
+            return f"Metrica would {count}"
+        return f"Metrica would {' and '.join(parts)}; it would {count}"
+
+    @staticmethod
+    def _effects_of(frame: pl.DataFrame) -> set[str]:
+        if frame.height == 0:
+            return set()
+        return {e for e in (effect_of(r) for r in frame["rule"].unique().to_list()) if e}
+
+    def _rows_with(self, effect: str) -> pl.Series | None:
+        """The distinct rows with an error of ``effect``; ``None`` when one is about the whole
+        file (every row)."""
+        frame = self.errors.filter(_effect_column(self.errors) == effect)
+        if frame.get_column("row").null_count():
+            return None
+        return frame.get_column("row").unique()
+
     # --- summaries --------------------------------------------------------------------------
 
     def counts(self) -> pl.DataFrame:
@@ -256,15 +357,25 @@ class ValidationReport:
         return f"{head}: {', '.join(parts)}"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON: the CLI's ``--format json`` document for one file."""
+        """Plain data for JSON: the CLI's ``--format json`` document for one file.
+
+        Every error and warning carries ``effect`` (see :data:`~callframe.contract.rules.EFFECTS`);
+        the file carries ``refused``, ``predicted_line_quantity`` (Metrica's ``line_quantity`` if
+        uploaded as it stands), ``dropped_rows``, ``wrong_value_rows`` and ``prediction``.
+        """
         return {
             "path": self.source,
             "kind": self.kind,
             "rows": self.rows,
             "valid_rows": self.valid_rows,
             "invalid_rows": self.invalid_rows,
-            "errors": self.errors.to_dicts(),
-            "warnings": self.warnings.to_dicts(),
+            "errors": self.errors.with_columns(_effect_column(self.errors)).to_dicts(),
+            "warnings": self.warnings.with_columns(_effect_column(self.warnings)).to_dicts(),
+            "refused": self.refused,
+            "predicted_line_quantity": self.predicted_line_quantity,
+            "dropped_rows": self.dropped_rows,
+            "wrong_value_rows": self.wrong_value_rows,
+            "prediction": self.prediction(),
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -281,10 +392,14 @@ class ValidationReport:
 
     def to_text(self, *, per_rule: int = 3) -> str:
         """A readable plain-text summary: counts per rule and the first failures of each."""
-        lines = [self.summary_line()]
+        lines = [self.summary_line(), f"  {self.prediction()}"]
         for severity in ("error", "warning"):
             for count, examples in self.iter_examples(severity, per_rule):
-                lines.append(f"  {severity.upper():7} {count.rule}  ({count.rows}×)  {count.title}")
+                effect = EFFECT_WORDS.get(count.effect or "")
+                said = f"  [{effect}]" if effect else ""
+                lines.append(
+                    f"  {severity.upper():7} {count.rule}  ({count.rows}×)  {count.title}{said}"
+                )
                 for ex in examples.iter_rows(named=True):
                     lines.append("          " + _describe(ex))
         return "\n".join(lines)
@@ -301,6 +416,15 @@ class ValidationReport:
         from callframe._render import html_report
 
         return html_report(self)
+
+
+def _effect_column(frame: pl.DataFrame) -> pl.Expr:
+    """The ``effect`` of each failure's rule (null outside the contract)."""
+    ids = frame.get_column("rule").unique().to_list() if frame.height else []
+    mapping = {i: effect_of(i) for i in ids}
+    return (
+        pl.col("rule").replace_strict(mapping, default=None, return_dtype=pl.String).alias("effect")
+    )
 
 
 def _describe(failure: dict[str, Any]) -> str:

@@ -11,7 +11,8 @@ __all__ = ["schema_document", "schema_markdown"]
 
 
 def schema_document(kind: Kind) -> dict[str, Any]:
-    """Columns (name, dtype, required, description) and rules (id, title, severity, scope, hint)."""
+    """Columns (name, dtype, required, description) and rules (id, title, severity, effect,
+    scope, hint); ``effect`` is what Metrica does with a failure (``EFFECTS`` in the rules)."""
     return {
         "kind": kind,
         "columns": [
@@ -24,7 +25,14 @@ def schema_document(kind: Kind) -> dict[str, Any]:
             for c in columns(kind)
         ],
         "rules": [
-            {"id": r.id, "title": r.title, "severity": r.severity, "scope": r.scope, "hint": r.hint}
+            {
+                "id": r.id,
+                "title": r.title,
+                "severity": r.severity,
+                "effect": r.effect,
+                "scope": r.scope,
+                "hint": r.hint,
+            }
             for r in rules_for(kind)
         ],
     }
@@ -45,10 +53,14 @@ def schema_markdown(kind: Kind) -> str:
         "",
         f"#### `{kind}` rules",
         "",
-        "| rule | severity | what it means |",
-        "|---|---|---|",
+        "Metrica: what the server does with a failure — `refuse_file` (the whole upload",
+        "refused), `drop_row` (the row not counted), `keep_wrong_value` (counted with a wrong",
+        "value), `accept`.",
+        "",
+        "| rule | severity | Metrica | what it means |",
+        "|---|---|---|---|",
     ]
     for r in doc["rules"]:
         rule_id, title = (r[key].replace("|", "\\|") for key in ("id", "title"))
-        lines.append(f"| `{rule_id}` | {r['severity']} | {title} |")
+        lines.append(f"| `{rule_id}` | {r['severity']} | {r['effect']} | {title} |")
     return "\n".join(lines)

@@ -38,7 +38,10 @@ __all__ = [
 
 _LONG = "x" * 1025
 
-DEFECTS: dict[str, dict[str, str | None]] = {
+Cell = str | None | pl.Expr
+"""A defect's cell: a text value, empty, or an expression over the valid row's own cells."""
+
+DEFECTS: dict[str, dict[str, Cell]] = {
     "*|id_required": {
         "ClientId": None,
         "UserId": None,
@@ -50,9 +53,7 @@ DEFECTS: dict[str, dict[str, str | None]] = {
     "ClientId|uint64": {"ClientId": "18446744073709551616"},
     "Yclid|digits": {"Yclid": "7312-3456"},
     "Yclid|uint64": {"Yclid": "99999999999999999999"},
-    "UserId|not_blank": {"UserId": "   "},
     "UserId|max_length": {"UserId": _LONG},
-    "PurchaseId|not_blank": {"PurchaseId": " "},
     "PurchaseId|max_length": {"PurchaseId": _LONG},
     "DateTime|required": {"DateTime": None},
     "DateTime|integer": {"DateTime": "2026-11-20 09:15:30"},
@@ -81,9 +82,56 @@ DEFECTS: dict[str, dict[str, str | None]] = {
     "Target|identifier": {"Target": "order confirmed!"},
     "Target|goal_name": {"Target": "Заказ оформлен"},
 }
+
+
+def _fill(name: str, value: str) -> pl.Expr:
+    return pl.col(name).fill_null(value)
+
+
+def _padded(name: str, value: str) -> pl.Expr:
+    return pl.format(" {}\t", _fill(name, value))
+
+
+_DEFAULTS = {
+    "UserId": "crm-1",
+    "ClientId": "1795012345678901234",
+    "Yclid": "7312345678901234567",
+    "Price": "10",
+    "Currency": "RUB",
+    "Tag": "x",
+    "PurchaseId": "ORD-1",
+}
+# what else a row needs so that the padded / whitespace-only cell breaks nothing else
+_PADDED_NEEDS: dict[str, dict[str, Cell]] = {
+    "Price": {"Currency": _fill("Currency", "RUB")},
+    "Currency": {"Price": _fill("Price", "10")},
+}
+_BLANK_NEEDS: dict[str, dict[str, Cell]] = {
+    "ClientId": {"UserId": _fill("UserId", "crm-1")},
+    "UserId": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "Yclid": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "PurchaseId": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "StaticCall": {"ClientId": _fill("ClientId", "1795012345678901234")},
+    "Currency": {"Price": None},
+}
+DEFECTS |= {
+    "*|empty_row": dict.fromkeys(column_names("calls") + column_names("conversions")),
+    "DateTime|fraction": {"DateTime": pl.col("DateTime") + pl.lit(".5")},
+    "TalkDuration|uint32": {"TalkDuration": "4294967296"},
+    "HoldDuration|uint32": {"HoldDuration": "99999999999"},
+}
+for _name in dict.fromkeys(column_names("calls") + column_names("conversions")):
+    DEFECTS[f"{_name}|padded"] = {
+        **_PADDED_NEEDS.get(_name, {}),
+        _name: _padded(_name, _DEFAULTS.get(_name, "")),
+    }
+    if _name not in ("DateTime", "Target"):
+        DEFECTS[f"{_name}|not_blank"] = {**_BLANK_NEEDS.get(_name, {}), _name: " \t "}
 """For each row rule, the cells that make a generated (valid) row break that rule alone.
 
 ``DateTime|not_future`` uses 2100-01-01, so it stays in the future for any realistic ``now``.
+A cell may be an expression over the row's own cells (a padded value is the row's value with
+spaces around it).
 """
 
 
@@ -204,11 +252,8 @@ def _sample(
     for i, rule_id in enumerate(chosen_rules):
         for column, bad in DEFECTS[rule_id].items():
             if column in names:
-                columns[column] = (
-                    pl.when(hit & (which == i))
-                    .then(pl.lit(bad, dtype=pl.String))
-                    .otherwise(columns[column])
-                )
+                cell = bad if isinstance(bad, pl.Expr) else pl.lit(bad, dtype=pl.String)
+                columns[column] = pl.when(hit & (which == i)).then(cell).otherwise(columns[column])
     labels = dict(enumerate(chosen_rules))
     marks = frame.select(hit.alias("hit"), which.cast(pl.Int64).alias("which"))
     broken = (

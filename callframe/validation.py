@@ -2,14 +2,21 @@
 
 How it works, in three steps:
 
-1. **Header.** Names are compared with the contract: unknown names, names that differ only in
-   case or spacing (with a "did you mean" hint), duplicates, missing required columns, and dtypes
-   that cannot be written safely become errors with an empty ``row``. Any such error makes every
-   row invalid, because Metrica would reject the whole file.
+1. **Header.** Names are compared with the contract the way the Metrica server compares them:
+   non-word characters removed, case ignored. A name matching a column that way (``clientid``,
+   ``Date Time``) is a warning naming the exact spelling and is read as that column; unknown names
+   (with a "did you mean" hint), duplicates, missing required or ID columns, and dtypes that
+   cannot be written safely are errors with an empty ``row``. Any such error makes every row
+   invalid: callframe sends no part of a file whose header is wrong.
 2. **Rows.** The text view of the contract columns and one boolean column per applicable row rule
-   are computed in a single polars query (parallel, no Python per row).
+   are computed in a single polars query (parallel, no Python per row): first the ``raw`` rules
+   on the values as given (padding, whitespace-only values, a ``DateTime`` fraction), then the
+   values are normalised (:func:`~callframe.contract.text.normalise_expr`), then every other rule.
 3. **Failures.** Only rules that failed somewhere are turned into failure rows, with the 1-based
    row number and the value (masked for phone numbers, cut at 80 characters).
+
+Each failure's rule carries its :data:`~callframe.contract.rules.Effect`: the report predicts
+from them how many rows Metrica will count (:attr:`ValidationReport.predicted_line_quantity`).
 
 A ``LazyFrame`` is collected once, at the start of step 2, and never validated "shallowly".
 """
@@ -25,23 +32,35 @@ from datetime import datetime
 
 import polars as pl
 
-from callframe.contract.columns import ColumnSpec, Kind, columns, parse_kind
+from callframe.contract.columns import (
+    ColumnSpec,
+    Kind,
+    columns,
+    id_column_of,
+    id_columns,
+    parse_kind,
+)
 from callframe.contract.rules import Rule, RuleContext, rule, rules_for
-from callframe.contract.text import dtype_problem, text_expr
+from callframe.contract.text import dtype_problem, normalise_expr, text_expr
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, ValidationReport, mask_value
 
 __all__ = ["FileIssue", "check_frame", "resolve_now"]
 
 _DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_\d+$")
+_SEVERITY = {r.id: r.severity for r in rules_for("calls") + rules_for("conversions")}
 
 
 @dataclass(frozen=True, slots=True)
 class FileIssue:
-    """A problem with the file itself (separator, BOM), found by the reader."""
+    """A problem with the file itself (separator, BOM, blank lines, malformed CSV), found by the
+    reader; ``value`` says where (``"line 3"``) when the rule's title does not; ``lines`` are
+    the file's lines the reader skipped (blank lines), so that line numbers stay exact."""
 
     rule: str
     hint: str
+    value: str | None = None
+    lines: tuple[int, ...] = ()
 
 
 def resolve_now(now: int | float | datetime | None) -> int:
@@ -60,7 +79,17 @@ def resolve_now(now: int | float | datetime | None) -> int:
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"[\s_\-]", "", name).lower()
+    """A header name as the server compares it: non-word characters removed, case ignored.
+
+    ``\\W`` as in Java's default (ASCII) regex: anything but ``[A-Za-z0-9_]``; ``_`` is a word
+    character, so ``Date_Time`` does not match ``DateTime``.
+    """
+    return re.sub(r"[^0-9A-Za-z_]", "", name).lower()
+
+
+def _loose(name: str) -> str:
+    """A looser comparison, for "did you mean" hints only."""
+    return re.sub(r"[^0-9A-Za-z]", "", name).lower()
 
 
 def _failure(
@@ -78,39 +107,57 @@ def _failure(
 
 
 def _header_failures(
-    frame_schema: pl.Schema, kind: Kind
-) -> tuple[list[dict[str, object]], set[str]]:
-    """Failures of the header, and the contract columns whose dtype makes them unusable."""
+    frame_schema: pl.Schema, kind: Kind, *, as_upload: bool = False, id_column: str | None = None
+) -> tuple[list[dict[str, object]], set[str], dict[str, str]]:
+    """Failures of the header, the contract columns whose dtype makes them unusable, and the
+    names read as a contract column (``{"clientid": "ClientId"}``)."""
     specs = {c.name: c for c in columns(kind)}
     by_norm = {_norm(n): n for n in specs}
+    by_loose = {_loose(n): n for n in specs}
     names = list(frame_schema.names())
     out: list[dict[str, object]] = []
     broken: set[str] = set()
-    case_variants: set[str] = set()
+    renamed: dict[str, str] = {}
     for name in names:
-        if name in specs:
-            problem = dtype_problem(specs[name], frame_schema[name])
-            if problem:
-                broken.add(name)
-                out.append(_failure(name, "*|dtype", value=str(frame_schema[name]), hint=problem))
-            continue
         dup = _DUPLICATE.match(name)
+        target = name if name in specs else by_norm.get(_norm(name))
         if dup and dup["base"] in names:
             out.append(_failure(dup["base"], "*|duplicate_column", value=name))
-        elif _norm(name) in by_norm:
-            target = by_norm[_norm(name)]
-            case_variants.add(target)
-            out.append(
-                _failure(name, "*|column_case", value=name, hint=f"did you mean {target!r}?")
+            continue
+        if target is None:
+            close = by_loose.get(_loose(name)) or next(
+                iter(difflib.get_close_matches(name, list(specs), n=1, cutoff=0.75)), None
             )
-        else:
-            close = difflib.get_close_matches(name, list(specs), n=1, cutoff=0.75)
-            hint = f"did you mean {close[0]!r}?" if close else ""
+            hint = f"did you mean {close!r}?" if close else ""
             out.append(_failure(name, "*|unknown_column", value=name, hint=hint))
+            continue
+        if target != name:
+            if target in names or target in renamed.values():
+                out.append(_failure(target, "*|duplicate_column", value=name))
+                continue
+            renamed[name] = target
+            out.append(
+                _failure(
+                    name,
+                    "*|column_case",
+                    value=name,
+                    hint=f"Metrica reads {name!r} as {target!r}; callframe writes {target!r}.",
+                )
+            )
+        problem = dtype_problem(specs[target], frame_schema[name])
+        if problem:
+            broken.add(target)
+            out.append(_failure(target, "*|dtype", value=str(frame_schema[name]), hint=problem))
+    present = {renamed.get(n, n) for n in names}
     for name, spec in specs.items():
-        if spec.required and name not in names and name not in case_variants:
+        if spec.required and name not in present:
             out.append(_failure(name, "*|missing_column"))
-    return out, broken
+    if id_column is not None and id_column not in present:
+        hint = f"client_id_type needs the {id_column} column; add it or change the type."
+        out.append(_failure(id_column, "*|missing_id_column", hint=hint))
+    elif as_upload and not present.intersection(id_columns(kind)):
+        out.append(_failure("*", "*|missing_id_column"))
+    return out, broken, renamed
 
 
 def _row_failures(
@@ -119,16 +166,26 @@ def _row_failures(
     ctx: RuleContext,
     specs: list[ColumnSpec],
     first_row: int,
+    source: pl.DataFrame,
+    dirty: frozenset[str],
 ) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame, pl.DataFrame]:
     """Evaluate every row rule in one query; return text view, invalid mask, errors, warnings.
 
-    The per-rule failure rows are cut from the (usually small) set of rows that broke anything,
-    so a clean 10M-row frame costs one pass and no per-rule scans.
+    ``base`` holds the text view as given; ``raw`` rules run on it, then the ``dirty`` columns
+    (those with a value to normalise, see :func:`_dirty_columns`) are normalised and the other
+    rules run. The per-rule failure rows are cut from the (usually small) set of rows that
+    broke anything, so a clean 10M-row frame costs one pass and no per-rule scans. The value of a
+    ``raw`` failure is taken from ``source`` (the frame, contract names), as given.
     """
     masks = {f"__rule:{r.id}": r for r in row_rules}
+    raw_masks = {name: r for name, r in masks.items() if r.raw}
     errors_cols = [name for name, r in masks.items() if r.severity == "error"]
     combined = (
-        base.with_columns(r.expression(ctx).alias(name) for name, r in masks.items())
+        base.with_columns(r.expression(ctx).alias(name) for name, r in raw_masks.items())
+        .with_columns(normalise_expr(c) for c in specs if c.name in dirty)
+        .with_columns(
+            r.expression(ctx).alias(name) for name, r in masks.items() if name not in raw_masks
+        )
         .with_row_index("__row", offset=first_row)
         .with_columns(
             _any(errors_cols).alias("__invalid"),
@@ -142,6 +199,7 @@ def _row_failures(
     failing = _columns(combined, ["__row", *masks, *text.columns]).filter(
         combined.get_column("__any")
     )
+    by_name = {c.name: c for c in specs}
     pieces: dict[str, list[pl.DataFrame]] = {"error": [], "warning": []}
     for name, r in masks.items():
         hit = failing.get_column(name)
@@ -150,6 +208,12 @@ def _row_failures(
         col = r.column
         # only the row number and the rule's own column are cut, not every failing column
         hits = _columns(failing, ["__row", *([col] if col in text.columns else [])]).filter(hit)
+        if r.raw and col in by_name:  # the value as given, not as normalised
+            at = hits.get_column("__row") - first_row
+            given = source.get_column(col).gather(at)
+            hits = hits.with_columns(
+                pl.DataFrame([given]).select(text_expr(by_name[col], given.dtype)).to_series()
+            )
         if col in text.columns:
             value = mask_value(pl.col(col), col)
         else:
@@ -179,6 +243,42 @@ def _any(names: list[str]) -> pl.Expr:
     return pl.any_horizontal(names) if names else pl.lit(False)
 
 
+_NEEDS_NORMALISING = r"^$|^[ \t\r\n]|[ \t\r\n]$"
+
+
+def _dirty_columns(
+    frame: pl.DataFrame, specs: list[ColumnSpec], broken: set[str]
+) -> frozenset[str]:
+    """The columns holding a value the normalisation changes (padded, whitespace-only or empty
+    text; a ``DateTime`` with a fraction, also a float one). One cheap scan: trimming every
+    column costs 3× more, and clean data (what callframe writes) has none."""
+    checks: list[pl.Expr] = []
+    for c in specs:
+        dtype = frame.schema[c.name]
+        if c.name in broken:
+            continue
+        if _is_text(dtype):
+            pattern = _NEEDS_NORMALISING + (r"|\." if c.role == "datetime" else "")
+            checks.append(pl.col(c.name).cast(pl.String).str.contains(pattern).any().alias(c.name))
+        elif c.role == "datetime" and dtype.is_float():
+            checks.append(text_expr(c, dtype).str.contains(".", literal=True).any().alias(c.name))
+    if not checks or frame.height == 0:
+        return frozenset()
+    found = frame.lazy().select(checks).collect().row(0, named=True)
+    return frozenset(name for name, hit in found.items() if hit)
+
+
+def _is_text(dtype: pl.DataType) -> bool:
+    return dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+
+
+def _whole_file(failure: dict[str, object]) -> bool:
+    """A header or file failure that makes every row invalid: an error Metrica answers by
+    refusing the file or by dropping every row (a warning never does)."""
+    r = rule(str(failure["rule"]))
+    return r.severity == "error"
+
+
 def check_frame(
     data: pl.DataFrame | pl.LazyFrame,
     kind: str = "calls",
@@ -187,13 +287,20 @@ def check_frame(
     source: str | None = None,
     file_issues: Iterable[FileIssue] = (),
     first_row: int = 1,
+    as_upload: bool = False,
+    client_id_type: str | None = None,
 ) -> ValidationReport:
     """Validate ``data`` against the contract of ``kind``; see the module docstring.
 
     ``first_row``: the number of ``data``'s first row in the report (for a batch of a longer
-    file, see :func:`callframe.convert_file`).
+    file, see :func:`callframe.convert_file`). ``as_upload``: ``data`` is one whole upload, so
+    a frame without rows (``*|no_rows``) or without any ID column (``*|missing_id_column``) is
+    an error: Metrica refuses such a file (a batch of a longer file is not checked for these).
+    ``client_id_type`` (``CLIENT_ID``, ``USER_ID``, ``YCLID``, ``PURCHASE_ID``): the upload's
+    type, when known; its column must be there, and only it counts as the row's ID.
     """
     k = parse_kind(kind)
+    id_column = id_column_of(client_id_type, k) if client_id_type else None
     when = resolve_now(now)
     frame = data.collect() if isinstance(data, pl.LazyFrame) else data
     if not isinstance(frame, pl.DataFrame):
@@ -201,42 +308,64 @@ def check_frame(
             f"validate() takes a polars DataFrame/LazyFrame or a path, not {type(data).__name__}"
         )
 
-    header, broken = _header_failures(frame.schema, k)
-    header += [_failure("*", i.rule, hint=i.hint) for i in file_issues]
+    header, broken, renamed = _header_failures(
+        frame.schema, k, as_upload=as_upload, id_column=id_column
+    )
+    issues = list(file_issues)
+    header += [_failure("*", i.rule, value=i.value, hint=i.hint) for i in issues]
+    said = {i.rule for i in issues}
+    if as_upload and frame.height == 0 and not said & {"*|no_rows", "*|malformed_csv"}:
+        header.append(_failure("*", "*|no_rows"))
+    named = frame.rename(renamed) if renamed else frame
 
-    specs = [c for c in columns(k) if c.name in frame.columns]
+    specs = [c for c in columns(k) if c.name in named.columns]
     text_exprs = [
-        text_expr(c, frame.schema[c.name])
+        text_expr(c, named.schema[c.name])
         if c.name not in broken
         else pl.col(c.name).cast(pl.String, strict=False)
         for c in specs
     ]
     present = frozenset(c.name for c in specs)
-    ctx = RuleContext(kind=k, now=when, present=present)
+    ctx = RuleContext(
+        kind=k, now=when, present=present, ids=(id_column,) if id_column in present else ()
+    )
+    dirty = _dirty_columns(named, specs, broken)
     row_rules = [
         r
         for r in rules_for(k, scope="row")
-        if r.applies(k, present) and not broken.intersection(r.needs)
+        if r.applies(k, present)
+        and not broken.intersection(r.needs)
+        and (not r.raw or r.column in dirty)  # a clean column breaks no raw rule
     ]
     if text_exprs:
-        base = frame.lazy().select(text_exprs)
-    elif frame.width:  # no contract column at all: keep the height for the row rules
-        base = frame.lazy().select(pl.first().is_null().alias("__pad"))
+        base = named.lazy().select(text_exprs)
+    elif named.width:  # no contract column at all: keep the height for the row rules
+        base = named.lazy().select(pl.first().is_null().alias("__pad"))
     else:
         base = pl.LazyFrame(schema={"__pad": pl.Boolean})
     text, invalid_rows, row_errors, row_warnings = _row_failures(
-        base, row_rules, ctx, specs, first_row
+        base, row_rules, ctx, specs, first_row, named, dirty
     )
     header_frame = pl.DataFrame(header, schema=FAILURE_SCHEMA)
+    header_errors = header_frame.filter(
+        pl.col("rule").replace_strict(_SEVERITY, return_dtype=pl.String) == "error"
+    )
+    header_warnings = header_frame.filter(
+        pl.col("rule").replace_strict(_SEVERITY, return_dtype=pl.String) == "warning"
+    )
     # stable sort: the file's own problems first, then by row, rules in registry order per row
-    errors = pl.concat([header_frame, row_errors.cast(FAILURE_SCHEMA)]).sort(  # type: ignore[arg-type]
+    errors = pl.concat([header_errors, row_errors.cast(FAILURE_SCHEMA)]).sort(  # type: ignore[arg-type]
         "row", nulls_last=False, maintain_order=True
     )
-    warnings = row_warnings.cast(FAILURE_SCHEMA).sort("row", maintain_order=True)  # type: ignore[arg-type]
+    warnings = pl.concat([header_warnings, row_warnings.cast(FAILURE_SCHEMA)]).sort(  # type: ignore[arg-type]
+        "row", nulls_last=False, maintain_order=True
+    )
 
-    # a problem with the header or the file rejects the whole file, hence every row
+    # an error with the header or the file rejects the whole file, hence every row
     invalid = (
-        pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True) if header else invalid_rows
+        pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+        if any(_whole_file(f) for f in header)
+        else invalid_rows
     )
     return ValidationReport(
         kind=k,
@@ -247,4 +376,5 @@ def check_frame(
         invalid_mask=invalid,
         errors=errors,
         warnings=warnings,
+        skipped_lines=tuple(n for i in issues for n in i.lines),
     )

@@ -46,7 +46,7 @@ step "Start the Metrica sandbox on a free loopback port (no network; a demo toke
 export METRICA_TOKEN=demo-token
 sandbox_url_file="$(mktemp)"
 callframe sandbox --port 0 --token "$METRICA_TOKEN" --processing-seconds 1 \
-  >"$sandbox_url_file" 2>/dev/null &
+  --fresh-counter 777 >"$sandbox_url_file" 2>/dev/null &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null; rm -rf "$sandbox_url_file" "${convert_out:-}"' EXIT
 for _ in $(seq 100); do [ -s "$sandbox_url_file" ] && break; sleep 0.1; done
@@ -60,15 +60,31 @@ upload() {  # title, file, extra options...: validate, upload, wait; prints the 
   step "$title"
   callframe upload "$@" --counter 12345 --wait --poll-interval 0.5 --quiet || exit 1
 }
-upload "Upload the calls fixture and wait until it is processed" fixtures/metrica/calls.csv
-upload "Upload the offline conversions" fixtures/metrica/conversions.csv --kind conversions
+upload "Upload calls of one ID type (ClientId) and wait until they are processed" \
+  fixtures/metrica/calls_client_ids.csv
+upload "A file mixing ClientId and Yclid rows goes as two uploads, one per client_id_type" \
+  fixtures/metrica/calls_mixed_ids.csv
+upload "Upload the offline conversions (ClientId, Yclid, UserId rows: three uploads)" \
+  fixtures/metrica/conversions.csv --kind conversions
 for name in calltouch comagic ringostat; do
   if [ -f "${convert_out:-}/$name.csv" ]; then
     upload "Upload the calls converted from $name" "$convert_out/$name.csv"
   fi
 done
-step "Run the calls upload again: found by its content hash, not sent a second time"
-callframe upload fixtures/metrica/calls.csv --counter 12345 || exit 1
+step "Run the mixed upload again: each part found by its content hash, none sent a second time"
+callframe upload fixtures/metrica/calls_mixed_ids.csv --counter 12345 || exit 1
+step "A fresh counter (777) refuses uploads until it has collected visits (exit 1 expected)"
+callframe upload fixtures/metrica/calls_client_ids.csv --counter 777
+code=$?
+if [ "$code" -ne 1 ]; then
+  echo "demo: expected exit 1 (visit_join_threshold_unmet) from a fresh counter, got $code" >&2
+  exit 1
+fi
+step "When the fresh counter takes uploads"
+callframe threshold --counter 777 || exit 1
+step "Send anyway with --ignore-visit-join-threshold"
+callframe upload fixtures/metrica/calls_client_ids.csv --counter 777 \
+  --ignore-visit-join-threshold || exit 1
 step "The counter's call uploads"
 callframe uploads --counter 12345 || exit 1
 step "Stop the sandbox"

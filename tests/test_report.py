@@ -68,9 +68,12 @@ def test_invalid_rows_carry_every_reason_and_original_values() -> None:
 
 
 def test_schema_errors_are_listed_on_every_rejected_row() -> None:
-    frame = pl.DataFrame({"clientid": ["1"], "DateTime": [str(NOW)]})
+    frame = pl.DataFrame({"ClientId": ["1", "x"], "Date_Time": [str(NOW)] * 2})
     inv = callframe.validate(frame, now=NOW).invalid()
-    assert inv["rule"].to_list() == ["*|column_case; *|id_required"]
+    assert inv["rule"].to_list() == [
+        "*|unknown_column; *|missing_column",
+        "*|unknown_column; *|missing_column; ClientId|digits",
+    ]
 
 
 def test_values_are_masked_in_every_text_output() -> None:
@@ -108,8 +111,22 @@ def test_raise_for_errors_returns_the_report_when_ok() -> None:
 
 def test_to_dict_document_shape() -> None:
     doc = json.loads(report().to_json())
-    assert set(doc) == {"path", "kind", "rows", "valid_rows", "invalid_rows", "errors", "warnings"}
-    assert set(doc["errors"][0]) == {"row", "column", "rule", "title", "value", "hint"}
+    assert set(doc) == {
+        "path",
+        "kind",
+        "rows",
+        "valid_rows",
+        "invalid_rows",
+        "errors",
+        "warnings",
+        # what Metrica would do (issue 12): added, the keys above unchanged
+        "refused",
+        "predicted_line_quantity",
+        "dropped_rows",
+        "wrong_value_rows",
+        "prediction",
+    }
+    assert set(doc["errors"][0]) == {"row", "column", "rule", "title", "value", "hint", "effect"}
     assert doc["errors"][0]["row"] == 2  # 1-based data rows, header not counted
 
 
@@ -146,3 +163,86 @@ def test_phone_shaped_values_are_masked_in_any_text_column(
     from callframe.report import mask_value
 
     assert pl.select(mask_value(pl.lit(value), column)).item() == shown
+
+
+# --- what Metrica would do ---------------------------------------------------------------------
+
+
+def predicted() -> callframe.ValidationReport:
+    """3 rows dropped (no ID, bad ClientId, empty DateTime), 2 kept with a wrong value."""
+    t = str(NOW - 60)
+    frame = pl.DataFrame(
+        {
+            "ClientId": [None, "x", "3", "4", "5", "6"],
+            "DateTime": [t, t, None, t, t, t],
+            "CallMissed": [None, "2", None, "2", None, None],
+            "TalkDuration": [None, None, None, None, "-1", None],
+        }
+    )
+    return callframe.validate(frame, now=NOW)
+
+
+def test_prediction_counts_rows_not_findings() -> None:
+    r = predicted()
+    assert (r.refused, r.dropped_rows, r.wrong_value_rows) == (False, 3, 2)
+    assert r.predicted_line_quantity == 3  # 6 rows, 3 dropped; row 2 is dropped, not "wrong"
+    assert r.prediction() == (
+        "Metrica would drop 3 rows and keep 2 rows with a wrong value; it would count 3 of 6 rows"
+    )
+    assert r.findings().select("rule", "effect").unique(maintain_order=True).rows() == [
+        ("*|id_required", "drop_row"),
+        ("ClientId|digits", "drop_row"),
+        ("CallMissed|flag", "keep_wrong_value"),
+        ("DateTime|required", "drop_row"),
+        ("TalkDuration|non_negative", "keep_wrong_value"),
+    ]
+
+
+def test_prediction_in_every_rendering() -> None:
+    r = predicted()
+    console = Console(record=True, width=200)
+    console.print(r)
+    for shown in (r.to_text(), r._repr_html_(), console.export_text()):
+        assert "Metrica would drop 3 rows and keep 2 rows with a wrong value" in shown
+        assert "Metrica drops the row" in shown  # each rule's effect
+        assert "Metrica keeps the row with a wrong value" in shown
+    doc = r.to_dict()
+    assert (doc["refused"], doc["predicted_line_quantity"]) == (False, 3)
+    assert {(e["rule"], e["effect"]) for e in doc["errors"]} >= {("ClientId|digits", "drop_row")}
+
+
+def test_a_refused_file_is_said_so() -> None:
+    r = callframe.validate(pl.DataFrame({"ClientId": ["1"], "Price": ["1"]}), now=NOW)
+    assert r.refused and r.predicted_line_quantity == 0 and r.dropped_rows == 0
+    console = Console(record=True, width=200)
+    console.print(r)
+    for shown in (r.to_text(), r._repr_html_(), console.export_text()):
+        assert "Metrica would refuse this file" in shown
+
+
+def test_a_clean_frame_is_counted_whole() -> None:
+    r = callframe.validate(pl.DataFrame({"ClientId": ["1", "2"], "DateTime": [NOW, NOW]}), now=NOW)
+    assert r.prediction() == "Metrica would count 2 of 2 rows"
+    assert r.predicted_line_quantity == 2 and not r.refused
+
+
+def test_a_tracker_rule_outside_the_contract_has_a_null_effect() -> None:
+    from callframe.report import ValidationReport
+
+    base = callframe.validate(pl.DataFrame({"ClientId": ["1"], "DateTime": [NOW]}), now=NOW)
+    errors = pl.DataFrame(
+        [{"row": 1, "column": "DateTime", "rule": "DateTime|unreadable", "title": "t"}],
+        schema=base.errors.schema,
+    )
+    r = ValidationReport(
+        kind="calls",
+        source=None,
+        now=NOW,
+        data=base.data,
+        text=base._text,
+        invalid_mask=pl.Series([True]),
+        errors=errors,
+        warnings=base.warnings,
+    )
+    assert r.to_dict()["errors"][0]["effect"] is None
+    assert r.predicted_line_quantity == 1 and not r.refused

@@ -91,12 +91,22 @@ def test_wrong_input_type_is_a_usage_error() -> None:
         callframe.validate({"DateTime": [NOW]})  # type: ignore[arg-type]
 
 
-def test_empty_frame_and_header_only() -> None:
+def test_a_frame_without_rows_is_refused_like_a_header_only_file() -> None:
+    """metrica-server.md: a header and no data rows → 400 invalid_uploading."""
     report = callframe.validate(
         pl.DataFrame(schema={"ClientId": pl.String, "DateTime": pl.String}), now=NOW
     )
-    assert report.ok and report.rows == 0 and report.valid().height == 0
-    assert report.invalid().height == 0
+    assert report.errors["rule"].to_list() == ["*|no_rows"]
+    assert report.refused and report.predicted_line_quantity == 0
+    assert report.rows == 0 and report.valid().height == 0 and report.invalid().height == 0
+
+
+def test_a_batch_without_rows_is_not_an_upload() -> None:
+    """check_frame on a batch of a longer file (as_upload=False) does not ask for rows."""
+    from callframe.validation import check_frame
+
+    report = check_frame(pl.DataFrame(schema={"ClientId": pl.String, "DateTime": pl.String}))
+    assert report.ok and not report.refused
 
 
 def test_rows_in_equal_valid_plus_invalid_with_many_failures() -> None:

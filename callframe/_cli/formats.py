@@ -5,6 +5,10 @@
 * :func:`junit_xml` — JUnit XML with one ``testsuite`` per file and one ``testcase`` per rule,
   failed cases carrying the count and the first rows, for GitLab, Jenkins, Azure and friends.
 
+Both say what Metrica would do: each annotation and failure names its rule's effect ("Metrica
+drops the row"); each file gets a notice (GitHub) or properties and ``system-out`` (JUnit) with
+the prediction ("Metrica would refuse this file", ``predicted_line_quantity``, ``refused``).
+
 Values are already masked by the report; nothing here sees a raw phone number.
 """
 
@@ -15,8 +19,8 @@ from collections.abc import Iterable, Iterator
 
 import polars as pl
 
-from callframe.contract.rules import rules_for
-from callframe.report import ValidationReport
+from callframe.contract.rules import effect_of, rules_for
+from callframe.report import EFFECT_WORDS, ValidationReport
 
 __all__ = ["JUNIT_EXAMPLES", "csv_lines", "github_annotations", "junit_xml"]
 
@@ -36,7 +40,8 @@ def csv_lines(report: ValidationReport) -> pl.Series:
     """The file line of each data row (header = line 1), exact even with quoted newlines.
 
     A row starts one line after the previous row ends; a cell with ``k`` embedded newlines makes
-    its row ``k`` lines longer. Computed with polars over all columns, no Python per row.
+    its row ``k`` lines longer; blank lines the reader skipped (``report.skipped_lines``) are
+    counted back in. Computed with polars over all columns, no Python per row.
     """
     data = report.data
     strings = [c for c, t in data.schema.items() if t == pl.String]
@@ -50,7 +55,16 @@ def csv_lines(report: ValidationReport) -> pl.Series:
         else pl.repeat(0, data.height, dtype=pl.UInt32, eager=True)
     )
     before = extra.cum_sum().shift(1, fill_value=0)
-    return (pl.int_range(2, data.height + 2, eager=True) + before).alias("line")
+    lines = pl.int_range(2, data.height + 2, eager=True) + before
+    if report.skipped_lines and data.height:
+        # blank lines the reader left out: the n-th line counted without them is the n-th line
+        # of the file that is not one of them
+        skipped = pl.Series(sorted(report.skipped_lines), dtype=pl.Int64)
+        total = int(lines.max()) + skipped.len()  # type: ignore[arg-type]
+        kept = pl.int_range(1, total + 1, dtype=pl.Int64, eager=True)
+        kept = kept.filter(~kept.is_in(skipped.implode()))
+        lines = kept.gather(lines.cast(pl.Int64) - 1)
+    return lines.alias("line")
 
 
 def github_annotations(reports: Iterable[ValidationReport]) -> Iterator[str]:
@@ -69,9 +83,15 @@ def github_annotations(reports: Iterable[ValidationReport]) -> Iterator[str]:
                 message += ")"
                 if failure["hint"]:
                     message += f". {failure['hint']}"
+                effect = EFFECT_WORDS.get(effect_of(failure["rule"]) or "")
+                if effect:
+                    message += f" [{effect}]"
                 title = _escape_property(failure["rule"])
                 props = f"file={_escape_property(path)},line={line},title={title}"
                 yield f"::{severity} {props}::{_escape_data(message)}"
+        if report.errors.height or report.warnings.height:  # after the file's annotations
+            props = f"file={_escape_property(path)},line=1,title=Metrica"
+            yield f"::notice {props}::{_escape_data(report.prediction())}"
 
 
 def junit_xml(reports: Iterable[ValidationReport]) -> str:
@@ -92,9 +112,13 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
             errors="0",
             skipped="0",
         )
-        ET.SubElement(
-            ET.SubElement(suite, "properties"), "property", name="rows", value=str(report.rows)
-        )
+        properties = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("rows", report.rows),
+            ("refused", str(report.refused).lower()),
+            ("predicted_line_quantity", report.predicted_line_quantity),
+        ):
+            ET.SubElement(properties, "property", name=name, value=str(value))
         for r in rules:
             case = ET.SubElement(suite, "testcase", classname=f"callframe.{report.kind}", name=r.id)
             count = counts.get(r.id)
@@ -108,13 +132,15 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
                 + (f": {e['value']!r}" if e["value"] is not None else "")
                 for e in examples.iter_rows(named=True)
             )
-            message = f"{count['rows']} rows: {r.title}"
+            effect = EFFECT_WORDS.get(r.effect or "")
+            message = f"{count['rows']} rows: {r.title}" + (f" [{effect}]" if effect else "")
             if count["severity"] == "error":
                 failure = ET.SubElement(case, "failure", message=message, type=r.id)
                 failure.text = body
             else:
                 out = ET.SubElement(case, "system-out")
                 out.text = f"warning: {message}\n{body}"
+        ET.SubElement(suite, "system-out").text = report.prediction()
         total_tests += len(rules)
         total_failures += int(suite.get("failures", "0"))
     root.set("tests", str(total_tests))

@@ -1,4 +1,4 @@
-"""``callframe upload``, ``callframe uploads``, ``callframe status`` and ``callframe sandbox``.
+"""``callframe upload``, ``uploads``, ``status``, ``threshold`` and ``sandbox``.
 
 The token comes from ``METRICA_TOKEN`` only (never a command-line option: those end up in shell
 history and process lists) and is never printed. Exit codes: 0 success; 1 the file was rejected
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
@@ -30,12 +30,24 @@ from callframe._cli.common import (
 from callframe.errors import ContractError, UsageError
 from callframe.metrica._policy import DEFAULT_BASE_URL, POLL_INTERVAL, WAIT_TIMEOUT
 from callframe.metrica.errors import MetricaError
-from callframe.metrica.models import Uploading, UploadOutcome, UploadResult, UploadStatus
+from callframe.metrica.models import (
+    Uploading,
+    UploadOutcome,
+    UploadPart,
+    UploadResult,
+    UploadStatus,
+)
 
 if TYPE_CHECKING:
     from callframe.metrica.client import MetricaClient
 
-__all__ = ["sandbox_command", "status_command", "upload_command", "uploads_command"]
+__all__ = [
+    "sandbox_command",
+    "status_command",
+    "threshold_command",
+    "upload_command",
+    "uploads_command",
+]
 
 BASE_URL_ENV = "METRICA_BASE_URL"
 
@@ -95,27 +107,43 @@ def _describe(upload: Uploading) -> str:
 
 
 def _print_result(path: Path, result: UploadResult) -> None:
+    """One line per part (type, rows, what happened, upload id and status), then its comment
+    and anything Metrica did not take."""
+    many = len(result.parts) > 1
+    if many:
+        types = sorted({p.client_id_type or "" for p in result.parts})
+        why = (
+            f"the rows use {len(types)} ID types: one upload per client_id_type"
+            if len(types) > 1
+            else "over the size limit: split"
+        )
+        typer.echo(f"{path}: {len(result.parts)} uploads ({why})")
     for part in result.parts:
-        name = part.filename if len(result.parts) > 1 else str(path)
         if part.outcome is UploadOutcome.SENT:
             verb = "sent as"
         elif part.outcome is UploadOutcome.FOUND:
             verb = "already uploaded (same content) as"
         else:
             verb = "stored (answer was lost, found by its content hash) as"
-        typer.echo(f"{name}: {verb} {_describe(part.upload)}")
-        details = f"  comment: {part.upload.comment or ''}"
-        if part.client_id_type:
-            details += f"; client_id_type={part.client_id_type} (the only ID column with values)"
+        head = f"  {part.filename}" if many else str(path)
+        typer.echo(
+            f"{head}: {part.client_id_type}, {part.rows} rows: {verb} {_describe(part.upload)}"
+        )
+        details = f"    comment: {part.upload.comment or ''}"
         if part.warnings:
             details += f"; {part.warnings} warnings (run `callframe validate` to see them)"
         typer.echo(details)
         if part.outcome is UploadOutcome.FOUND:
-            typer.echo("  not sent again; use --force to send it anyway")
+            typer.echo("    not sent again; use --force to send it anyway")
+        for shortfall in part.shortfalls:
+            typer.echo(f"    warning: {shortfall}")
 
 
-def _print_final(upload: Uploading) -> None:
+def _print_final(part: UploadPart) -> None:
+    upload = part.upload
     typer.echo(f"final: {_describe(upload)}")
+    for shortfall in part.shortfalls:
+        typer.echo(f"  warning: {shortfall}")
     if upload.status is UploadStatus.LINKAGE_FAILURE:
         typer.echo(
             "  LINKAGE_FAILURE: no call could be linked to a visit (static calls still "
@@ -160,7 +188,10 @@ def upload_command(
     counter: int = _COUNTER,
     kind: UploadKind = _KIND,
     comment: str | None = typer.Option(
-        None, "--comment", help="Upload comment; callframe appends [cf:<content hash>]."
+        None,
+        "--comment",
+        help="Upload comment: letters, digits, spaces and . , : - _ only; callframe appends "
+        "cf<content hash>.",
     ),
     goal_name: str | None = typer.Option(
         None, "--goal-name", help="calls: create a calls goal with this name if none exists."
@@ -177,11 +208,21 @@ def upload_command(
     now: int | None = typer.Option(
         None, "--now", help="Unix seconds to use as 'now' when validating (default: the clock)."
     ),
+    ignore_threshold: bool = typer.Option(
+        False,
+        "--ignore-visit-join-threshold",
+        help="Upload even if the counter has not collected enough visits yet "
+        "(Metrica refuses with VISIT_JOIN_THRESHOLD_UNMET otherwise).",
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 1 when Metrica did not take every row (a warning otherwise)."
+    ),
 ) -> None:
     """Validate a Metrica CSV and upload it exactly once (token from METRICA_TOKEN).
 
-    Exit 0: uploaded (or found uploaded before); 1: the file or the upload was rejected, or
-    the API failed; 2: bad usage or an unreadable file.
+    Rows using several ID columns go as one upload per client_id_type. Exit 0: uploaded (or
+    found uploaded before); 1: the file or the upload was rejected, the API failed, or (with
+    --strict) Metrica did not take every row; 2: bad usage or an unreadable file.
     """
     if goal_name is not None and kind is not UploadKind.calls:
         raise UsageError("--goal-name applies to --kind calls only")
@@ -197,10 +238,16 @@ def upload_command(
                         force=force,
                         now=now,
                         progress=progress,
+                        ignore_visit_join_threshold=ignore_threshold,
                     )
                 else:
                     result = client.upload_conversions(
-                        path, comment=comment, force=force, now=now, progress=progress
+                        path,
+                        comment=comment,
+                        force=force,
+                        now=now,
+                        progress=progress,
+                        ignore_visit_join_threshold=ignore_threshold,
                     )
         except ContractError as exc:
             if fmt is OutputFormat.json:
@@ -221,10 +268,21 @@ def upload_command(
             result = client.wait(result, timeout=wait_timeout, poll_interval=poll_interval)
             if fmt is OutputFormat.text:
                 for part in result.parts:
-                    _print_final(part.upload)
+                    _print_final(part)
         if fmt is OutputFormat.json:
-            doc = {"path": str(path), "kind": kind.value, **result.to_dict()}
+            doc = {
+                "path": str(path),
+                "kind": kind.value,
+                "partial": result.partial,
+                **result.to_dict(),
+            }
             typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    if strict and result.partial:
+        typer.echo(
+            "error: Metrica did not take every row (--strict): " + "; ".join(result.shortfalls),
+            err=True,
+        )
+        raise typer.Exit(EXIT_DATA)
     raise typer.Exit(EXIT_OK)
 
 
@@ -249,7 +307,7 @@ def _uploads_table(uploads: list[Uploading], kind: UploadKind) -> Any:
                 _num(getattr(u, "dynamic_calls_quantity", None)),
             ]
         row += [_num(u.linked_quantity), u.comment or ""]
-        table.add_row(*(Text(cell) for cell in row))  # text, not markup: "[cf:…]" is no style
+        table.add_row(*(Text(cell) for cell in row))  # text, not markup: a comment is no style
     return table
 
 
@@ -316,6 +374,53 @@ def status_command(
     raise typer.Exit(EXIT_OK)
 
 
+@app.command("threshold")
+@guarded
+def threshold_command(
+    counter: int = _COUNTER,
+    kind: UploadKind = _KIND,
+    base_url: str = _BASE_URL,
+    fmt: OutputFormat = _FORMAT,
+    enable_extended: bool = typer.Option(
+        False,
+        "--enable-extended",
+        help="Turn on the extended conversion window (calls_extended_threshold / "
+        "extended_threshold).",
+    ),
+    disable_extended: bool = typer.Option(
+        False, "--disable-extended", help="Turn the extended conversion window off."
+    ),
+) -> None:
+    """Show from when the counter takes uploads (its visit-join threshold); optionally turn
+    the extended conversion window on or off."""
+    if enable_extended and disable_extended:
+        raise UsageError("--enable-extended and --disable-extended exclude each other")
+    which: Literal["calls", "conversions"] = "calls" if kind is UploadKind.calls else "conversions"
+    extended: str | None = None
+    with _client(counter, base_url) as client, _api_errors():
+        if enable_extended or disable_extended:
+            if enable_extended:
+                client.enable_extended_threshold(which)
+            else:
+                client.disable_extended_threshold(which)
+            extended = "enabled" if enable_extended else "disabled"
+        threshold = client.visit_join_threshold(which)
+    if fmt is OutputFormat.json:
+        doc: dict[str, Any] = {"counter": counter, **threshold.to_dict()}
+        if extended is not None:
+            doc["extended_window"] = extended
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        if extended is not None:
+            typer.echo(f"extended {which} window {extended} for counter {counter}")
+        if threshold.date is not None:
+            when = threshold.date.isoformat(sep=" ")
+        else:
+            when = repr(threshold.raw) if threshold.raw else "no date given"
+        typer.echo(f"{which} uploads to counter {counter} possible from: {when}")
+    raise typer.Exit(EXIT_OK)
+
+
 @app.command("sandbox")
 @guarded
 def sandbox_command(
@@ -330,14 +435,28 @@ def sandbox_command(
     processing_seconds: float = typer.Option(
         2.0, "--processing-seconds", help="Time from upload to PROCESSED.", min=0
     ),
+    fresh_counter: list[int] = typer.Option(
+        [],
+        "--fresh-counter",
+        metavar="COUNTER",
+        help="A counter that has not collected enough visits yet: uploads without the "
+        "ignore-threshold parameter get 400 visit_join_threshold_unmet (repeatable).",
+        min=1,
+    ),
 ) -> None:
     """Run a local Metrica stand-in (no network): prints its base URL, then serves until Ctrl-C.
 
     Point the client at it: METRICA_BASE_URL=<url> METRICA_TOKEN=<token> callframe upload …
     """
+    _require_sandbox_extra()
     from callframe.metrica.sandbox import DEFAULT_TOKEN, Sandbox, run
 
-    app_ = Sandbox(token or DEFAULT_TOKEN, db=db, processing_seconds=processing_seconds)
+    app_ = Sandbox(
+        token or DEFAULT_TOKEN,
+        db=db,
+        processing_seconds=processing_seconds,
+        fresh_counters=fresh_counter,
+    )
 
     def ready(url: str) -> None:
         sys.stdout.write(url + "\n")
@@ -349,3 +468,15 @@ def sandbox_command(
     finally:
         app_.close()
     raise typer.Exit(EXIT_OK)
+
+
+def _require_sandbox_extra() -> None:
+    """The sandbox's HTTP server is an extra: say which command installs it (exit 2)."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(
+            f"`callframe sandbox` needs the sandbox extra ({exc.name} is not installed): "
+            "pip install 'callframe[sandbox]'"
+        ) from None

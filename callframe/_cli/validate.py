@@ -57,19 +57,36 @@ def validate_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the json/junit document to this file instead of stdout."
     ),
-    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Treat warnings as errors: exit 1 also when there are only warnings "
+        "(values Metrica accepts but callframe would write differently).",
+    ),
     now: int | None = typer.Option(
         None, "--now", help="Unix seconds to use as 'now' (default: the clock)."
     ),
+    client_id_type: str | None = typer.Option(
+        None,
+        "--client-id-type",
+        help="The upload's client_id_type (CLIENT_ID, USER_ID, YCLID; PURCHASE_ID for "
+        "conversions): its ID column must be in the file and is each row's ID.",
+    ),
 ) -> None:
-    """Check Metrica upload CSVs. Exit 0: valid; 1: errors found; 2: unreadable or bad usage."""
+    """Check Metrica upload CSVs and predict what Metrica would do with each.
+
+    Every finding says what Metrica does with it: refuse the file, drop the row, keep the row
+    with a wrong value (errors), or accept it (warnings); each file gets the number of rows
+    Metrica would count. Exit codes: 0 no errors (warnings allowed, unless --strict); 1 errors
+    found (or warnings with --strict); 2 a file unreadable, or bad usage.
+    """
     documents: list[dict[str, object]] = []
     reports: list[ValidationReport] = []
     code = EXIT_OK
     console = out_console()
     for path in paths:
         try:
-            report = validate(path, parse_kind(kind.value), now=now)
+            report = validate(path, parse_kind(kind.value), now=now, client_id_type=client_id_type)
         except CallframeError as exc:
             code = EXIT_USAGE
             documents.append({"path": str(path), "kind": kind.value, "error": str(exc)})

@@ -20,12 +20,14 @@ from callframe.errors import UsageError
 
 __all__ = [
     "CALLS",
+    "CLIENT_ID_TYPES",
     "CONVERSIONS",
     "ColumnSpec",
     "Kind",
     "Role",
     "column_names",
     "columns",
+    "id_column_of",
     "id_columns",
     "parse_kind",
     "spec",
@@ -116,3 +118,23 @@ def spec(kind: str, name: str) -> ColumnSpec:
         if c.name == name:
             return c
     raise UsageError(f"{name!r} is not a column of {kind!r} uploads")
+
+
+CLIENT_ID_TYPES: dict[str, str] = {
+    "CLIENT_ID": "ClientId",
+    "USER_ID": "UserId",
+    "YCLID": "Yclid",
+    "PURCHASE_ID": "PurchaseId",
+}
+"""Metrica's ``client_id_type`` values and the column each one names (``PURCHASE_ID``: the
+offline-conversion upload only)."""
+
+
+def id_column_of(client_id_type: str, kind: str) -> str:
+    """The ID column an upload of ``client_id_type`` must hold; :class:`UsageError` when the
+    type is not one Metrica knows for ``kind``."""
+    name = CLIENT_ID_TYPES.get(client_id_type.upper())
+    if name is None or name not in id_columns(kind):
+        allowed = ", ".join(t for t, c in CLIENT_ID_TYPES.items() if c in id_columns(kind))
+        raise UsageError(f"unknown client_id_type {client_id_type!r}: use one of {allowed}")
+    return name

@@ -6,6 +6,13 @@ integers; booleans in flag columns print as ``0``/``1``; nulls stay null (writte
 
 Columns whose dtype cannot be turned into the contract's text safely (a float ClientId, a polars
 ``Datetime`` in ``DateTime``) are reported by :func:`dtype_problem` instead.
+
+The view is *normalised* the way the Metrica server reads values (``metrica-server.md``,
+"Accepted as valid"), so that what callframe writes is the canonical form of what the server would
+accept: :func:`normalise_expr` trims spaces and tabs, turns a whitespace-only value into an empty
+one, and cuts the fraction off a ``DateTime`` (``1481718166.12345`` → ``1481718166``: truncated
+toward zero, not rounded, as the server presumably does). The validator reports each of these as a
+warning (rules ``<Column>|padded``, ``<Column>|not_blank``, ``DateTime|fraction``).
 """
 
 from __future__ import annotations
@@ -14,7 +21,10 @@ import polars as pl
 
 from callframe.contract.columns import ColumnSpec
 
-__all__ = ["dtype_problem", "text_expr"]
+__all__ = ["PAD_CHARS", "dtype_problem", "normalise_expr", "text_expr"]
+
+PAD_CHARS = " \t\r\n"
+"""What is trimmed from a value: spaces and tabs (and stray line-end characters)."""
 
 _EXACT_FLOAT = 2**53  # beyond this a float no longer holds every integer exactly
 
@@ -68,3 +78,13 @@ def text_expr(col: ColumnSpec, dtype: pl.DataType) -> pl.Expr:
             .otherwise(x.cast(pl.String))
         )
     return x.cast(pl.String)
+
+
+def normalise_expr(col: ColumnSpec) -> pl.Expr:
+    """Expression normalising the text column ``col`` (String, nulls kept): trimmed, empty when
+    only whitespace, and for ``DateTime`` whole seconds (a fraction truncated)."""
+    x = pl.col(col.name).str.strip_chars(PAD_CHARS)
+    x = pl.when(x == "").then(pl.lit(None, dtype=pl.String)).otherwise(x)
+    if col.role == "datetime":
+        x = pl.when(x.str.contains(r"^-?\d+\.\d+$")).then(x.str.replace(r"\.\d+$", "")).otherwise(x)
+    return x.alias(col.name)

@@ -1,8 +1,13 @@
 """Reading and writing the Metrica upload CSV itself.
 
 Reading keeps every column as text, so a bad cell becomes a row in the report instead of a polars
-parse exception. Writing follows decisions.md rule 11 exactly: contract column order (optional
-columns that are entirely empty left out), IDs as text, integers without ``.0``, empty cells for
+parse exception. What the Metrica server tolerates or refuses in the file itself becomes a
+:class:`~callframe.validation.FileIssue`: blank lines are skipped (a warning; rows are numbered
+without them), a file without data rows or with malformed quoting is reported so that the report
+says Metrica would refuse it.
+
+Writing follows decisions.md rule 11 exactly: contract column order (optional columns that are
+entirely empty left out), IDs as text, integers without ``.0``, empty cells for
 nulls, UTF-8 without BOM, ``,`` separator, ``"`` quoting only where needed, ``\\n`` line ends;
 atomically (temporary file + rename); split into ``name.part1.csv`` … when over ``max_bytes``.
 """
@@ -42,13 +47,19 @@ METRICA_MAX_BYTES = 1_000_000_000
 _SNIFF_BYTES = 64 * 1024
 
 
-def _sniff(path: Path) -> tuple[str, list[FileIssue]]:
+def _sniff(path: Path) -> tuple[str, list[FileIssue], int]:
+    """The separator, the issues of the file's start (BOM, separator), and how many blank lines
+    come before the header (Metrica skips blank lines anywhere)."""
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     issues: list[FileIssue] = []
     if head.startswith(b"\xef\xbb\xbf"):
         issues.append(FileIssue("*|bom", "File starts with a UTF-8 BOM; Metrica expects none."))
         head = head[3:]
+    lead = 0
+    while head.startswith((b"\n", b"\r\n")):
+        head = head[1:] if head.startswith(b"\n") else head[2:]
+        lead += 1
     first = head.split(b"\n", 1)[0]
     counts = {sep: first.count(sep.encode()) for sep in (",", ";", "\t")}
     sep = max(counts, key=lambda s: (counts[s], s == ","))
@@ -57,7 +68,7 @@ def _sniff(path: Path) -> tuple[str, list[FileIssue]]:
         issues.append(FileIssue("*|separator", f"The header is separated by {shown}, not ','."))
     else:
         sep = ","
-    return sep, issues
+    return sep, issues, lead
 
 
 def ragged_line(lines: Iterable[str], separator: str) -> int | None:
@@ -80,12 +91,79 @@ def ragged_line(lines: Iterable[str], separator: str) -> int | None:
     return None
 
 
+def _malformed_line(path: Path, separator: str) -> int | None:
+    """1-based line of the first record with a quote where CSV allows none (``"tes"t``), or
+    ``None``. Python's strict reader, for the message of a file polars already refused."""
+    csv.field_size_limit(2**31 - 1)
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=separator, strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error:
+            return reader.line_num
+    return None
+
+
+def _header_malformed(path: Path, separator: str, lead: int) -> bool:
+    """``True`` when the header line is not valid CSV (polars reads ``"tes"t`` as ``tes"``)."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        for _ in range(lead):
+            fh.readline()
+        first = fh.readline()
+    try:
+        next(csv.reader([first], delimiter=separator, strict=True), None)
+    except csv.Error:
+        return True
+    return False
+
+
+def _blank_lines(path: Path, frame: pl.DataFrame, lead: int) -> tuple[pl.Series, pl.Series]:
+    """Rows of ``frame`` that are blank lines of the file (polars reads them as rows of nulls).
+
+    Only rows with every field empty are candidates; each is a blank line when its line of the
+    file is empty. The lines are read by polars (one column, no quoting), only when candidates
+    exist, so a file without empty rows costs nothing more. Returns the mask and the file line
+    of each row.
+    """
+    empty = frame.select(pl.all_horizontal(pl.all().is_null()).alias("e")).to_series()
+    if not empty.any():
+        return empty, pl.Series("line", [], pl.Int64)
+    # the file line of each row: one after the previous row's end (quoted newlines counted)
+    extra = frame.select(
+        pl.sum_horizontal(
+            pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in frame.columns
+        )
+    ).to_series()
+    first = lead + 2
+    line = pl.int_range(first, frame.height + first, eager=True) + extra.cum_sum().shift(
+        1, fill_value=0
+    )
+    lines = pl.read_csv(
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        new_columns=["text"],
+        encoding="utf8-lossy",
+    ).with_row_index("n", offset=1)
+    blank = lines.filter(
+        pl.col("text").is_null() | (pl.col("text").str.strip_chars("\r") == "")
+    ).get_column("n")
+    return empty & line.is_in(blank.cast(pl.Int64).implode()), line
+
+
 def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
     """Read a Metrica upload CSV with every column as text.
 
-    Returns the frame and the problems of the file itself (BOM, separator), which the validator
-    reports as errors. Raises :class:`~callframe.ExportError` when the file cannot be read at all
-    (missing, not UTF-8, a line with more fields than the header), naming the file and line.
+    Returns the frame and the problems of the file itself (BOM, separator, blank lines, no data
+    rows, malformed quoting), which the validator reports. Blank lines are left out of the frame
+    (Metrica skips them). A file with malformed quoting comes back without rows, with a
+    ``*|malformed_csv`` issue (Metrica refuses the whole file). Raises
+    :class:`~callframe.ExportError` when the file cannot be read at all (missing, not UTF-8, a
+    line with more fields than the header), naming the file and line.
     """
     p = Path(path)
     if not p.is_file():
@@ -99,10 +177,22 @@ def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
             "first (or convert the tracker export inside with `callframe convert`)",
             path=p,
         )
-    separator, issues = _sniff(p)
+    separator, issues, lead = _sniff(p)
+    if _header_malformed(p, separator, lead):
+        issues.append(
+            FileIssue(
+                "*|malformed_csv", "The header is not valid CSV: quote the whole name.", "line 1"
+            )
+        )
+        return pl.DataFrame(), issues
     try:
         frame = pl.read_csv(
-            p, separator=separator, infer_schema=False, raise_if_empty=False, encoding="utf8"
+            p,
+            separator=separator,
+            infer_schema=False,
+            raise_if_empty=False,
+            encoding="utf8",
+            skip_lines=lead,
         )
     except pl.exceptions.ComputeError as exc:
         text = str(exc)
@@ -120,7 +210,38 @@ def read_metrica_csv(path: str | Path) -> tuple[pl.DataFrame, list[FileIssue]]:
                 f"{where} more fields than the header; quote values that contain '{separator}'",
                 path=p,
             ) from None
+        if "could not parse" in text:
+            bad_line = _malformed_line(p, separator)
+            issues.append(
+                FileIssue(
+                    "*|malformed_csv",
+                    "Quote the whole value and double the quotes inside it.",
+                    f"line {bad_line}" if bad_line else None,
+                )
+            )
+            header = pl.read_csv(
+                p, separator=separator, infer_schema=False, n_rows=0, skip_lines=lead
+            )
+            return header, issues
         raise ExportError(f"cannot be parsed as CSV ({text.splitlines()[0]})", path=p) from None
+    numbers = list(range(1, lead + 1))
+    if frame.height:
+        blank, at = _blank_lines(p, frame, lead)
+        if blank.any():
+            numbers += at.filter(blank).to_list()
+            frame = frame.filter(~blank)
+    if numbers:
+        shown = ", ".join(str(n) for n in numbers[:5]) + (", …" if len(numbers) > 5 else "")
+        issues.append(
+            FileIssue(
+                "*|blank_line",
+                f"Blank lines skipped: {len(numbers)}; rows are numbered without them.",
+                f"line {shown}" if len(numbers) == 1 else f"lines {shown}",
+                tuple(numbers),
+            )
+        )
+    if frame.height == 0:
+        issues.append(FileIssue("*|no_rows", "The file has a header and no data rows."))
     return frame, issues
 
 

@@ -14,10 +14,14 @@ from callframe.metrica.errors import (
     MetricaAuthError,
     MetricaBadRequestError,
     MetricaError,
+    MetricaInvalidCommentError,
+    MetricaInvalidParameterError,
     MetricaInvalidUploadError,
     MetricaNotFoundError,
     MetricaQuotaError,
+    MetricaResponseError,
     MetricaServerError,
+    MetricaThresholdUnmetError,
     MetricaTimeoutError,
     MetricaTransportError,
     MetricaWaitTimeoutError,
@@ -30,6 +34,7 @@ from callframe.metrica.models import (
     UploadPart,
     UploadResult,
     UploadStatus,
+    VisitJoinThreshold,
 )
 
 if TYPE_CHECKING:
@@ -44,10 +49,14 @@ __all__ = [
     "MetricaBadRequestError",
     "MetricaClient",
     "MetricaError",
+    "MetricaInvalidCommentError",
+    "MetricaInvalidParameterError",
     "MetricaInvalidUploadError",
     "MetricaNotFoundError",
     "MetricaQuotaError",
+    "MetricaResponseError",
     "MetricaServerError",
+    "MetricaThresholdUnmetError",
     "MetricaTimeoutError",
     "MetricaTransportError",
     "MetricaWaitTimeoutError",
@@ -59,6 +68,7 @@ __all__ = [
     "UploadResult",
     "UploadStatus",
     "Uploading",
+    "VisitJoinThreshold",
 ]
 
 _LAZY = {

@@ -14,12 +14,19 @@ The sync driver runs these with ``httpx.Client`` and ``time.sleep``, the async o
 ``httpx.AsyncClient`` and ``anyio.sleep``; both hold one of ``MAX_IN_FLIGHT`` slots around each
 request. Nothing here imports httpx.
 
-Exactly once: the comment of every upload ends with ``[cf:<12 hex>]``, the start of the SHA-256
-of the file's bytes. Before sending, the uploads listed for the counter are searched for that
-marker: a match means this data was uploaded before (``FOUND``, not sent again unless
-``force``). When an attempt ends without a clear answer (timeout, dropped connection, 5xx) the
-list is searched again before the next attempt: a new match means the server stored it
-(``RECOVERED``).
+Exactly once: the comment of every upload ends with the word ``cf<12 hex>`` (letters and digits
+only, as Metrica allows), the start of the SHA-256 of the part's bytes. Before sending, the
+uploads listed for the counter (every page, until an empty one) are searched for that marker: a
+match means this data was uploaded before (``FOUND``, not sent again unless ``force``). When an
+attempt ends without a clear answer (timeout, dropped connection, 5xx) the list is searched
+again, and again with backoff over :data:`~callframe.metrica._policy.LOST_ANSWER_WINDOW`
+(a large file may be listed only once the server has parsed it), before the next attempt: a
+new match means the server stored it (``RECOVERED``).
+
+One upload per ID type (decisions.md rule 3): ``client_id_type`` is always sent; data whose rows
+use several ID columns is split into one part per type, each its own exactly-once unit. A file
+with one ID type goes byte for byte. Data Metrica would refuse whole (no data row, no column for
+the type) raises :class:`~callframe.ContractError` before any request.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import unicodedata
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,9 +45,18 @@ import polars as pl
 
 from callframe.contract.columns import Kind
 from callframe.errors import UsageError
-from callframe.metrica._files import FileFacts, check_file
+from callframe.metrica._files import (
+    ID_TYPES,
+    FileFacts,
+    check_data,
+    check_file,
+    read_checked,
+    split_by_id_type,
+    type_order,
+)
 from callframe.metrica._policy import (
     LIST_PAGE_SIZE,
+    LookPolicy,
     PollPolicy,
     RetryPolicy,
     parse_retry_after,
@@ -47,6 +64,7 @@ from callframe.metrica._policy import (
 )
 from callframe.metrica.errors import (
     MetricaError,
+    MetricaResponseError,
     MetricaTimeoutError,
     MetricaTransportError,
     MetricaWaitTimeoutError,
@@ -60,11 +78,16 @@ from callframe.metrica.models import (
     UploadOutcome,
     UploadPart,
     UploadResult,
+    VisitJoinThreshold,
+    marker,
+    parse_metrica_time,
 )
+from callframe.validation import resolve_now
 
 __all__ = [
     "CLIENT_ID_TYPES",
     "COMMENT_MAX",
+    "COMMENT_PUNCTUATION",
     "CONVERSION_TYPES",
     "Core",
     "FileBody",
@@ -77,16 +100,19 @@ __all__ = [
     "Send",
     "Sleep",
     "TransportFailure",
+    "check_comment",
     "conversion_type",
 ]
 
 logger = logging.getLogger("callframe.metrica")
 
 COMMENT_MAX = 255
+COMMENT_PUNCTUATION = " .,:-_"
+"""Besides letters (Latin, Cyrillic) and digits, what a comment may hold (decisions.md)."""
 CLIENT_ID_TYPES = ("CLIENT_ID", "USER_ID", "YCLID")
 CONVERSION_TYPES = ("BASIC", "CALLS", "CHATS")
-_ID_COLUMN_TYPE = {"ClientId": "CLIENT_ID", "UserId": "USER_ID", "Yclid": "YCLID"}
-_MARKER_LEN = len(" [cf:000000000000]")
+_ID_COLUMN_TYPE = {column: cid for cid, column in ID_TYPES}
+_MARKER_LEN = len(" " + marker("0" * 12))
 _PREFIX = "/management/v1/counter/{counter}/offline_conversions"
 
 U = TypeVar("U", bound=Uploading)
@@ -138,7 +164,7 @@ class FileBody:
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
-    method: Literal["GET", "POST"]
+    method: Literal["GET", "POST", "DELETE"]
     path: str
     params: tuple[tuple[str, str], ...] = ()
     body: FileBody | None = None
@@ -195,6 +221,7 @@ class _Prepared:
     path: Path
     filename: str
     facts: FileFacts
+    client_id_type: str
 
 
 @dataclass(slots=True)
@@ -226,6 +253,7 @@ class Core:
         wall_clock: Callable[[], float],
         rand: Callable[[], float],
         max_file_bytes: int,
+        look: LookPolicy | None = None,
     ) -> None:
         self.counter_id = counter_id
         self.secret = secret
@@ -236,6 +264,7 @@ class Core:
         self.wall_clock = wall_clock
         self.rand = rand
         self.max_file_bytes = max_file_bytes
+        self.look = look or LookPolicy()
         self.prefix = _PREFIX.format(counter=counter_id)
 
     # --- paths --------------------------------------------------------------------------------
@@ -309,20 +338,20 @@ class Core:
         except ValueError:
             body = None
         if not isinstance(body, Mapping):
-            raise MetricaError(
+            raise MetricaResponseError(
                 "the answer is not a JSON object", method=req.method, path=req.path
             ) from None
         return body
 
     def _model(self, model: type[U], data: object, req: HttpRequest) -> U:
         if not isinstance(data, Mapping):
-            raise MetricaError(
+            raise MetricaResponseError(
                 "the answer has no upload object", method=req.method, path=req.path
             ) from None
         try:
             return model.from_api(data)
         except ValueError as exc:
-            raise MetricaError(str(exc), method=req.method, path=req.path) from None
+            raise MetricaResponseError(str(exc), method=req.method, path=req.path) from None
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -354,34 +383,68 @@ class Core:
         req = HttpRequest("GET", self._list_path(model), tuple(params))
         reply = yield from self.call(req)
         items = self._json(reply, req).get("uploadings")
-        if items is None:
-            return []
         if not isinstance(items, list):
-            raise MetricaError("'uploadings' is not a list", method="GET", path=req.path)
+            # never read as "no uploads": the exactly-once lookup would find nothing and send
+            what = "has no 'uploadings' list" if items is None else "has 'uploadings' not a list"
+            raise MetricaResponseError(f"the answer {what}", method="GET", path=req.path)
         return [self._model(model, item, req) for item in items]
+
+    def iter_pages(
+        self, model: type[U], *, page_size: int = LIST_PAGE_SIZE, type: str | None = None
+    ) -> Flow[list[U]]:
+        """Every upload, page after page by ``offset`` until an empty page (not merely a
+        short one: a server may cap ``limit`` below what was asked). A page that brings no
+        new id also ends it, so a server ignoring ``offset`` cannot loop forever."""
+        out: list[U] = []
+        seen: set[int] = set()
+        offset = 0
+        while True:
+            page = yield from self.list_page(model, limit=page_size, offset=offset, type=type)
+            new = [u for u in page if u.id not in seen]
+            if not new:
+                return out
+            seen.update(u.id for u in new)
+            out.extend(new)
+            offset += len(page)
 
     def find_by_hash(
         self, model: type[U], content_hash: str, *, type: str | None = None
     ) -> Flow[list[U]]:
-        """Every listed upload whose comment carries ``[cf:<content_hash>]``, oldest first.
-
-        Reads pages until one brings nothing new (not merely a short page: a server that caps
-        ``limit`` lower must not hide an earlier upload), so exactly-once never rests on a guess
-        about page sizes.
-        """
-        found: list[U] = []
-        seen: set[int] = set()
-        offset = 0
-        while True:
-            page = yield from self.list_page(model, limit=LIST_PAGE_SIZE, offset=offset, type=type)
-            new = [u for u in page if u.id not in seen]
-            if not new:
-                break
-            seen.update(u.id for u in new)
-            found.extend(u for u in new if u.content_hash == content_hash)
-            offset += len(page)
+        """Every listed upload whose comment carries the marker of ``content_hash``, oldest
+        first; every page is read (:meth:`iter_pages`), so exactly-once never rests on a guess
+        about page sizes."""
+        every = yield from self.iter_pages(model, type=type)
+        found = [u for u in every if u.content_hash == content_hash]
         found.sort(key=lambda u: u.id)
         return found
+
+    # --- thresholds -------------------------------------------------------------------------
+
+    def visit_join_threshold(
+        self, kind: Literal["calls", "conversions"]
+    ) -> Flow[VisitJoinThreshold]:
+        name = "calls_visit_join_threshold" if kind == "calls" else "visit_join_threshold"
+        req = HttpRequest("GET", f"{self.prefix}/{name}")
+        reply = yield from self.call(req)
+        body = self._json(reply, req)
+        if "date" not in body:
+            raise MetricaResponseError("the answer has no 'date'", method="GET", path=req.path)
+        raw = body["date"]
+        text = raw if isinstance(raw, str) else None if raw is None else str(raw)
+        return VisitJoinThreshold(kind, parse_metrica_time(text), text)
+
+    def extended_threshold(self, kind: Literal["calls", "conversions"], enable: bool) -> Flow[bool]:
+        name = "calls_extended_threshold" if kind == "calls" else "extended_threshold"
+        req = HttpRequest("POST" if enable else "DELETE", f"{self.prefix}/{name}")
+        reply = yield from self.call(req)
+        success = self._json(reply, req).get("success")
+        if success is not True:
+            raise MetricaResponseError(
+                f"the answer does not say success (success={success!r})",
+                method=req.method,
+                path=req.path,
+            )
+        return True
 
     # --- uploading ------------------------------------------------------------------------------
 
@@ -398,21 +461,39 @@ class Core:
         force: bool,
         now: int | float | datetime | None,
         progress: Callable[[int, int], None] | None,
+        ignore_threshold: bool = False,
+        window_days: int | None = None,
     ) -> Flow[UploadResult]:
-        base = _comment_base(comment)
-        chosen_type = _client_id_type(client_id_type)
-        batch = cast(_Batch, (yield Offload(lambda: self._prepare(data, contract_kind, now))))
+        base = check_comment(comment)
+        preferred = _client_id_type(client_id_type)
+        if window_days is not None and (
+            isinstance(window_days, bool) or not isinstance(window_days, int) or window_days <= 0
+        ):
+            raise UsageError(f"window_days must be a positive number of days, not {window_days!r}")
+        if ignore_threshold:
+            name = (
+                "ignore_calls_visit_join_threshold"
+                if model.kind == "calls"
+                else "ignore_visit_join_threshold"
+            )
+            params = (*params, (name, "1"))
+        batch = cast(
+            _Batch,
+            (
+                yield Offload(
+                    lambda: self._prepare(data, contract_kind, now, preferred, window_days)
+                )
+            ),
+        )
         try:
             parts: list[UploadPart] = []
             for item in batch.files:
-                cid = chosen_type or _auto_client_id_type(item.facts)
-                extra = (("client_id_type", cid),) if cid else ()
                 part = yield from self._upload_one(
                     model,
                     item,
-                    comment=f"{base} [cf:{item.facts.content_hash}]",
-                    params=params + extra,
-                    client_id_type=cid,
+                    comment=f"{base} {marker(item.facts.content_hash)}",
+                    params=(*params, ("client_id_type", item.client_id_type)),
+                    client_id_type=item.client_id_type,
                     list_type=list_type,
                     force=force,
                     progress=progress,
@@ -422,33 +503,60 @@ class Core:
             batch.cleanup()
         return UploadResult(tuple(parts))
 
-    def _prepare(self, data: object, kind: Kind, now: int | float | datetime | None) -> _Batch:
+    def _prepare(
+        self,
+        data: object,
+        kind: Kind,
+        now: int | float | datetime | None,
+        preferred: str | None,
+        window_days: int | None,
+    ) -> _Batch:
+        when = resolve_now(now)
         if isinstance(data, str | Path):
             path = Path(data)
-            facts = check_file(path, kind, now=now)
-            if facts.size > self.max_file_bytes:
-                raise UsageError(
-                    f"{path} is {facts.size} bytes, over Metrica's limit of "
-                    f"{self.max_file_bytes}: upload it as a polars frame (callframe splits it) "
-                    "or split the file"
+            facts = check_file(path, kind, now=when, window_days=window_days)
+            cid = _as_is_type(facts, preferred)
+            if cid is not None:  # one ID type: sent byte for byte
+                if facts.size > self.max_file_bytes:
+                    raise UsageError(
+                        f"{path} is {facts.size} bytes, over Metrica's limit of "
+                        f"{self.max_file_bytes}: upload it as a polars frame (callframe splits "
+                        "it) or split the file"
+                    )
+                return _Batch([_Prepared(path, path.name, facts, cid)])
+            report = read_checked(path, kind, when, window_days)
+            stem = path.stem
+        elif isinstance(data, pl.DataFrame | pl.LazyFrame):
+            report = check_data(data, kind, when, window_days)
+            stem = kind
+        else:
+            raise UsageError(
+                "data must be a polars DataFrame/LazyFrame or the path of a Metrica CSV, "
+                f"not {type(data).__name__}"
+            )
+        tmp = tempfile.TemporaryDirectory(prefix="callframe-upload-")
+        try:
+            pieces = split_by_id_type(
+                report,
+                Path(tmp.name),
+                stem,
+                preferred=preferred,
+                max_bytes=self.max_file_bytes,
+            )
+            files = [
+                _Prepared(
+                    p,
+                    p.name,
+                    check_file(p, kind, now=when, window_days=window_days),
+                    piece.client_id_type,
                 )
-            return _Batch([_Prepared(path, path.name, facts)])
-        if isinstance(data, pl.DataFrame | pl.LazyFrame):
-            from callframe.io.metrica_csv import write_csv
-
-            tmp = tempfile.TemporaryDirectory(prefix="callframe-upload-")
-            try:
-                target = Path(tmp.name) / f"{kind}.csv"
-                written = write_csv(data, target, kind, max_bytes=self.max_file_bytes, now=now)
-                files = [_Prepared(p, p.name, check_file(p, kind, now=now)) for p in written]
-            except BaseException:
-                tmp.cleanup()
-                raise
-            return _Batch(files, tmp)
-        raise UsageError(
-            "data must be a polars DataFrame/LazyFrame or the path of a Metrica CSV, "
-            f"not {type(data).__name__}"
-        )
+                for piece in pieces
+                for p in piece.paths
+            ]
+        except BaseException:
+            tmp.cleanup()
+            raise
+        return _Batch(files, tmp)
 
     def _upload_one(
         self,
@@ -502,23 +610,15 @@ class Core:
                 logger.info("%s: sent as upload %d [cf:%s]", item.filename, upload.id, digest)
                 return part(upload, UploadOutcome.SENT)
             if result.ambiguous:
-                try:
-                    stored = yield from self.find_by_hash(model, digest, type=list_type)
-                except MetricaError as exc:
-                    raise exc.with_hint(
-                        f"the answer to the upload was lost ({_short(result.error)}) and the "
-                        "check for it failed; re-running is safe: the re-run finds the upload "
-                        "by its content hash if Metrica stored it"
-                    ) from None
-                new = [u for u in stored if u.id not in known]
-                if new:
+                stored = yield from self._look_for(model, digest, known, list_type, result)
+                if stored is not None:
                     logger.info(
                         "%s: answer lost (%s) but stored as upload %d; not sent again",
                         item.filename,
                         _short(result.error),
-                        new[-1].id,
+                        stored.id,
                     )
-                    return part(new[-1], UploadOutcome.RECOVERED)
+                    return part(stored, UploadOutcome.RECOVERED)
             delay = self._delay(result, retry)
             if delay is None:
                 if result.ambiguous:
@@ -536,6 +636,36 @@ class Core:
             )
             yield Sleep(delay)
             retry += 1
+
+    def _look_for(
+        self,
+        model: type[Uploading],
+        digest: str,
+        known: set[int],
+        list_type: str | None,
+        failure: _Failure,
+    ) -> Flow[Uploading | None]:
+        """After a lost answer: the upload carrying ``digest`` that was not in ``known``, looked
+        for at once and then with backoff over :attr:`look` ``.window``; ``None`` if it never
+        showed."""
+        delays = self.look.delays()
+        while True:
+            try:
+                stored = yield from self.find_by_hash(model, digest, type=list_type)
+            except MetricaError as exc:
+                raise exc.with_hint(
+                    f"the answer to the upload was lost ({_short(failure.error)}) and the "
+                    "check for it failed; re-running is safe: the re-run finds the upload "
+                    "by its content hash if Metrica stored it"
+                ) from None
+            new = [u for u in stored if u.id not in known]
+            if new:
+                return new[-1]
+            delay = next(delays, None)
+            if delay is None:
+                return None
+            logger.info("cf%s not listed yet; looking again in %.1f s", digest, delay)
+            yield Sleep(delay)
 
     # --- waiting ----------------------------------------------------------------------------------
 
@@ -596,15 +726,43 @@ def _check_id(upload_id: object) -> None:
         raise UsageError(f"an upload id is a positive integer, not {upload_id!r}")
 
 
-def _comment_base(comment: str | None) -> str:
-    base = "callframe" if comment is None else comment.strip()
-    if HASH_PATTERN.search(base) or "[cf:" in base:
-        raise UsageError("the comment must not contain '[cf:…]': callframe adds the marker")
+def _allowed(ch: str) -> bool:
+    if ch.isascii():
+        return ch.isalnum() or ch in COMMENT_PUNCTUATION
+    return "\u0400" <= ch <= "\u04ff" and ch.isalpha()  # Cyrillic letters
+
+
+def check_comment(comment: str | None) -> str:
+    """The comment callframe sends before its marker, checked before any request.
+
+    Metrica refuses comments with other characters than digits, Latin and Cyrillic letters
+    (``NOT_ALLOWED_SYMBOLS_IN_COMMENT``); callframe allows those plus spaces and ``. , : - _``
+    (decisions.md) and raises :class:`UsageError` naming the first other character and its
+    position (1-based). With the marker, at most ``COMMENT_MAX`` characters. ``None`` or blank:
+    ``"callframe"``.
+    """
+    if comment is None:
+        return "callframe"
+    for position, ch in enumerate(comment, start=1):
+        if not _allowed(ch):
+            shown = repr(ch) if ch.isprintable() else f"{ord(ch):#06x}"
+            name = unicodedata.name(ch, "a control character").lower()
+            raise UsageError(
+                f"the comment has {shown} (U+{ord(ch):04X}, {name}) at position {position}: "
+                "Metrica accepts only letters (Latin, Cyrillic), digits, spaces and . , : - _ "
+                "in a comment"
+            )
+    base = comment.strip()
+    if HASH_PATTERN.search(base):
+        raise UsageError(
+            "the comment must not contain a 'cf' + 12 hex digits word: callframe adds that "
+            "marker itself"
+        )
     room = COMMENT_MAX - _MARKER_LEN
     if len(base) > room:
         raise UsageError(
             f"the comment is {len(base)} characters; at most {room} fit beside the content "
-            f"hash (Metrica allows {COMMENT_MAX} in all)"
+            f"hash marker (Metrica allows {COMMENT_MAX} in all)"
         )
     return base or "callframe"
 
@@ -620,11 +778,18 @@ def _client_id_type(value: str | None) -> str | None:
     return upper
 
 
-def _auto_client_id_type(facts: FileFacts) -> str | None:
-    """decisions.md rule 3: exactly one ID column with values → its type; otherwise none."""
-    if len(facts.id_columns) == 1:
-        return _ID_COLUMN_TYPE.get(facts.id_columns[0])
-    return None
+def _as_is_type(facts: FileFacts, preferred: str | None) -> str | None:
+    """The ``client_id_type`` of a file that can go byte for byte: it has data rows and its
+    rows use one ID type (or none, with that type's column in the header); ``None`` when it
+    must be split or refused (:func:`split_by_id_type` says which)."""
+    if facts.rows == 0:
+        return None
+    used = [_ID_COLUMN_TYPE[c] for c in facts.id_columns if c in _ID_COLUMN_TYPE]
+    if not used:
+        used = [cid for cid in type_order(preferred) if dict(ID_TYPES)[cid] in facts.header][:1]
+    if len(used) != 1 or preferred not in (None, used[0]):
+        return None
+    return used[0]
 
 
 def conversion_type(value: str) -> str:

@@ -31,6 +31,10 @@ __all__ = [
     "INITIAL_RETRY_DELAY",
     "JITTER",
     "LIST_PAGE_SIZE",
+    "LOOK_BACKOFF",
+    "LOOK_FIRST_DELAY",
+    "LOOK_MAX_DELAY",
+    "LOST_ANSWER_WINDOW",
     "MAX_IN_FLIGHT",
     "MAX_POLL_INTERVAL",
     "MAX_RETRY_AFTER",
@@ -38,6 +42,7 @@ __all__ = [
     "POLL_BACKOFF",
     "POLL_INTERVAL",
     "WAIT_TIMEOUT",
+    "LookPolicy",
     "PollPolicy",
     "RetryPolicy",
     "check_base_url",
@@ -64,6 +69,13 @@ MAX_POLL_INTERVAL = 60.0
 WAIT_TIMEOUT = 3 * 3600.0
 """Metrica documents up to two hours of processing; ``wait()`` gives it three."""
 LIST_PAGE_SIZE = 1000
+LOST_ANSWER_WINDOW = 180.0
+"""Seconds an upload whose answer was lost (timeout, dropped connection, 5xx) is looked for
+among the listed uploads before it is sent again: a large file may be listed only once the
+server has parsed it, so one look right after the failure is not enough."""
+LOOK_FIRST_DELAY = 2.0
+LOOK_BACKOFF = 2.0
+LOOK_MAX_DELAY = 30.0
 
 
 def retryable_status(status: int) -> bool:
@@ -143,6 +155,32 @@ class PollPolicy:
         while True:
             yield current
             current = min(current * self.backoff, max(self.max_interval, self.interval))
+
+
+@dataclass(frozen=True, slots=True)
+class LookPolicy:
+    """When to look again for an upload whose answer was lost: right away, then after
+    ``first_delay`` seconds growing by ``backoff`` up to ``max_delay``, until the delays add
+    up to ``window`` (the last one cut to fit). ``window=0``: one look only."""
+
+    window: float = LOST_ANSWER_WINDOW
+    first_delay: float = LOOK_FIRST_DELAY
+    backoff: float = LOOK_BACKOFF
+    max_delay: float = LOOK_MAX_DELAY
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.window) and self.window >= 0):
+            raise UsageError(f"the lost-answer window must be 0 or more seconds, not {self.window}")
+
+    def delays(self) -> Iterator[float]:
+        """The sleeps between looks (after the first look); their sum is ``window``."""
+        left = self.window
+        current = max(self.first_delay, 0.001)
+        while left > 1e-9:
+            step = min(current, left)
+            yield step
+            left -= step
+            current = min(current * self.backoff, max(self.max_delay, self.first_delay))
 
 
 def is_loopback_host(host: str) -> bool:

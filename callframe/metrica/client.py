@@ -7,8 +7,10 @@ request, the parsing and the policy once (see that module for how exactly-once w
 Example:
     >>> with callframe.MetricaClient(counter_id=12345) as client:       # doctest: +SKIP
     ...     result = client.upload_calls("calls.csv", comment="nightly")
-    ...     print(result.outcome, result.upload.id)                     # sent / found / recovered
+    ...     for part in result.parts:                   # one upload per ID type of the rows
+    ...         print(part.client_id_type, part.outcome, part.upload.id)  # sent/found/recovered
     ...     done = client.wait(result)              # until PROCESSED or LINKAGE_FAILURE
+    ...     print(done.shortfalls)                  # rows Metrica did not take, if any
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ from callframe.metrica._policy import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     LIST_PAGE_SIZE,
+    LOST_ANSWER_WINDOW,
     MAX_IN_FLIGHT,
     WAIT_TIMEOUT,
+    LookPolicy,
     PollPolicy,
     RetryPolicy,
     check_base_url,
@@ -56,6 +60,7 @@ from callframe.metrica.models import (
     OfflineConversionUploading,
     Uploading,
     UploadResult,
+    VisitJoinThreshold,
 )
 
 __all__ = ["TOKEN_ENV", "AsyncMetricaClient", "MetricaClient", "UploadData"]
@@ -72,6 +77,7 @@ Progress = Callable[[int, int], None]
 
 T = TypeVar("T")
 U = TypeVar("U", bound=Uploading)
+ThresholdKind = Literal["calls", "conversions"]
 
 
 def _secret(token: str | None) -> Secret:
@@ -84,6 +90,12 @@ def _secret(token: str | None) -> Secret:
     if value.lower().startswith(("oauth ", "bearer ")):
         raise UsageError("pass the token alone, without the 'OAuth ' prefix")
     return Secret(value)
+
+
+def _threshold_kind(kind: object) -> ThresholdKind:
+    if kind == "calls" or kind == "conversions":
+        return kind
+    raise UsageError(f"kind must be 'calls' or 'conversions', not {kind!r}")
 
 
 def _counter(counter_id: object) -> int:
@@ -108,6 +120,7 @@ class _Base:
         clock: Callable[[], float],
         random: Callable[[], float],
         max_file_bytes: int,
+        lost_answer_window: float,
     ) -> None:
         if timeout <= 0:
             raise UsageError(f"timeout must be positive seconds, not {timeout}")
@@ -123,6 +136,7 @@ class _Base:
             wall_clock=time.time,
             rand=random,
             max_file_bytes=max_file_bytes,
+            look=LookPolicy(window=lost_answer_window),
         )
         self.timeout = timeout
 
@@ -155,6 +169,8 @@ class _Base:
         force: bool,
         now: int | float | datetime | None,
         progress: Progress | None,
+        ignore_visit_join_threshold: bool,
+        window_days: int | None,
     ) -> Flow[UploadResult]:
         params: tuple[tuple[str, str], ...] = ()
         if new_goal_name is not None:
@@ -172,6 +188,8 @@ class _Base:
             force=force,
             now=now,
             progress=progress,
+            ignore_threshold=ignore_visit_join_threshold,
+            window_days=window_days,
         )
 
     def _upload_conversions_flow(
@@ -183,6 +201,8 @@ class _Base:
         force: bool,
         now: int | float | datetime | None,
         progress: Progress | None,
+        ignore_visit_join_threshold: bool,
+        window_days: int | None,
     ) -> Flow[UploadResult]:
         kind = conversion_type(type)
         if kind == "CHATS":
@@ -190,17 +210,23 @@ class _Base:
                 "type='CHATS' is not supported: callframe has no contract for chat files and "
                 "never sends a file it cannot validate"
             )
+        params: tuple[tuple[str, str], ...] = (("type", kind),)
+        if ignore_visit_join_threshold and kind == "CALLS":
+            # which name Metrica reads for calls sent to …/upload is not documented: send both
+            params = (*params, ("ignore_calls_visit_join_threshold", "1"))
         return self._core.upload(
             OfflineConversionUploading,
             data,
             contract_kind="calls" if kind == "CALLS" else "conversions",
             comment=comment,
-            params=(("type", kind),),
+            params=params,
             client_id_type=client_id_type,
             list_type=None if kind == "BASIC" else kind,
             force=force,
             now=now,
             progress=progress,
+            ignore_threshold=ignore_visit_join_threshold,
+            window_days=window_days,
         )
 
 
@@ -221,6 +247,9 @@ class MetricaClient(_Base):
             ``random.random``).
         max_file_bytes: the largest file sent in one upload (Metrica's limit is 1 GB); larger
             frames go as several uploads.
+        lost_answer_window: seconds an upload whose answer was lost (timeout, dropped
+            connection, 5xx) is looked for among the listed uploads, with backoff, before it is
+            sent again (default three minutes; 0: one look).
     """
 
     def __init__(
@@ -236,6 +265,7 @@ class MetricaClient(_Base):
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = random.random,
         max_file_bytes: int = METRICA_MAX_BYTES,
+        lost_answer_window: float = LOST_ANSWER_WINDOW,
     ) -> None:
         super().__init__(
             counter_id,
@@ -246,6 +276,7 @@ class MetricaClient(_Base):
             clock=clock,
             random=random,
             max_file_bytes=max_file_bytes,
+            lost_answer_window=lost_answer_window,
         )
         self._sleep = sleep
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
@@ -289,19 +320,41 @@ class MetricaClient(_Base):
         force: bool = False,
         now: int | float | datetime | None = None,
         progress: Progress | None = None,
+        ignore_visit_join_threshold: bool = False,
+        window_days: int | None = None,
     ) -> UploadResult:
-        """Validate and upload calls (``POST …/upload_calls``), exactly once.
+        """Validate and upload calls (``POST …/upload_calls``), exactly once per part.
 
         ``data`` is a contract frame or the path of a calls CSV. An invalid file raises
-        :class:`~callframe.ContractError` carrying the report, and nothing is sent. The comment
-        gets `` [cf:<hash>]`` appended (at most 237 characters of your own). When an upload
-        with the same content hash exists, it is returned (``outcome == "found"``) and nothing
-        is sent, unless ``force=True``. ``client_id_type`` defaults to the type of the only ID
-        column with values, or none. ``now`` anchors the time rules (default: the clock).
+        :class:`~callframe.ContractError` carrying the report, and nothing is sent; so does
+        data Metrica would refuse whole (no data row, no ID column). ``client_id_type`` is
+        always sent: rows using several ID columns go as one upload per type (a row with
+        several IDs to the first of ClientId, Yclid, UserId it has — ``client_id_type`` puts
+        that type first; rows without an ID with the first part), each its own part of the
+        result; a file with one ID type goes byte for byte.
+
+        The comment (letters, digits, spaces and ``. , : - _`` only, checked before any
+        request; at most 240 characters) gets the marker `` cf<12 hex>`` of the part's
+        content hash appended. When an upload with the same marker exists, it is returned
+        (``outcome == "found"``) and nothing is sent, unless ``force=True``.
+        ``ignore_visit_join_threshold`` sends ``ignore_calls_visit_join_threshold=1``: a
+        counter that has not yet collected enough visits takes the upload anyway (otherwise
+        :class:`~callframe.metrica.MetricaThresholdUnmetError`). ``window_days``: the
+        counter's link window for the ``DateTime|older_than_21_days`` warning. ``now``
+        anchors the time rules (default: the clock). ``result.partial`` says when Metrica did
+        not take every row.
         """
         return self._run(
             self._upload_calls_flow(
-                data, comment, new_goal_name, client_id_type, force, now, progress
+                data,
+                comment,
+                new_goal_name,
+                client_id_type,
+                force,
+                now,
+                progress,
+                ignore_visit_join_threshold,
+                window_days,
             )
         )
 
@@ -315,15 +368,45 @@ class MetricaClient(_Base):
         force: bool = False,
         now: int | float | datetime | None = None,
         progress: Progress | None = None,
+        ignore_visit_join_threshold: bool = False,
+        window_days: int | None = None,
     ) -> UploadResult:
-        """Validate and upload offline conversions (``POST …/upload``), exactly once.
+        """Validate and upload offline conversions (``POST …/upload``), exactly once per part.
 
         ``type`` is ``BASIC`` (the conversions contract) or ``CALLS`` (the calls contract);
-        otherwise as :meth:`upload_calls`.
+        ``ignore_visit_join_threshold`` sends ``ignore_visit_join_threshold=1``; otherwise as
+        :meth:`upload_calls` (a row with only a ``PurchaseId`` goes with the first part).
         """
         return self._run(
-            self._upload_conversions_flow(data, comment, type, client_id_type, force, now, progress)
+            self._upload_conversions_flow(
+                data,
+                comment,
+                type,
+                client_id_type,
+                force,
+                now,
+                progress,
+                ignore_visit_join_threshold,
+                window_days,
+            )
         )
+
+    # --- thresholds ------------------------------------------------------------------------------
+
+    def visit_join_threshold(self, kind: ThresholdKind = "calls") -> VisitJoinThreshold:
+        """When the counter starts taking uploads of ``kind`` (``GET …/calls_visit_join_threshold``
+        or ``…/visit_join_threshold``)."""
+        return self._run(self._core.visit_join_threshold(_threshold_kind(kind)))
+
+    def enable_extended_threshold(self, kind: ThresholdKind = "calls") -> bool:
+        """Turn on the extended conversion window (``POST …/calls_extended_threshold`` or
+        ``…/extended_threshold``): sessions count for linking up to 21 days, growing from the
+        day after. Returns ``True``; a refusal raises."""
+        return self._run(self._core.extended_threshold(_threshold_kind(kind), True))
+
+    def disable_extended_threshold(self, kind: ThresholdKind = "calls") -> bool:
+        """Turn the extended conversion window off (``DELETE`` of the same path)."""
+        return self._run(self._core.extended_threshold(_threshold_kind(kind), False))
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -363,13 +446,8 @@ class MetricaClient(_Base):
         return self._run(self._core.get_upload(OfflineConversionUploading, upload_id))
 
     def _iterate(self, model: type[U], page_size: int, type: str | None) -> Iterator[U]:
-        offset = 0
-        while True:
-            page = self._run(self._core.list_page(model, limit=page_size, offset=offset, type=type))
-            yield from page
-            if len(page) < page_size:
-                return
-            offset += len(page)
+        # every page until an empty one (a server may cap the page below page_size)
+        yield from self._run(self._core.iter_pages(model, page_size=page_size, type=type))
 
     # --- waiting ---------------------------------------------------------------------------------
 
@@ -445,6 +523,7 @@ class AsyncMetricaClient(_Base):
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = random.random,
         max_file_bytes: int = METRICA_MAX_BYTES,
+        lost_answer_window: float = LOST_ANSWER_WINDOW,
     ) -> None:
         super().__init__(
             counter_id,
@@ -455,6 +534,7 @@ class AsyncMetricaClient(_Base):
             clock=clock,
             random=random,
             max_file_bytes=max_file_bytes,
+            lost_answer_window=lost_answer_window,
         )
         self._sleep = sleep
         self._slots = anyio.Semaphore(MAX_IN_FLIGHT)
@@ -496,11 +576,21 @@ class AsyncMetricaClient(_Base):
         force: bool = False,
         now: int | float | datetime | None = None,
         progress: Progress | None = None,
+        ignore_visit_join_threshold: bool = False,
+        window_days: int | None = None,
     ) -> UploadResult:
         """See :meth:`MetricaClient.upload_calls`."""
         return await self._run(
             self._upload_calls_flow(
-                data, comment, new_goal_name, client_id_type, force, now, progress
+                data,
+                comment,
+                new_goal_name,
+                client_id_type,
+                force,
+                now,
+                progress,
+                ignore_visit_join_threshold,
+                window_days,
             )
         )
 
@@ -514,11 +604,35 @@ class AsyncMetricaClient(_Base):
         force: bool = False,
         now: int | float | datetime | None = None,
         progress: Progress | None = None,
+        ignore_visit_join_threshold: bool = False,
+        window_days: int | None = None,
     ) -> UploadResult:
         """See :meth:`MetricaClient.upload_conversions`."""
         return await self._run(
-            self._upload_conversions_flow(data, comment, type, client_id_type, force, now, progress)
+            self._upload_conversions_flow(
+                data,
+                comment,
+                type,
+                client_id_type,
+                force,
+                now,
+                progress,
+                ignore_visit_join_threshold,
+                window_days,
+            )
         )
+
+    async def visit_join_threshold(self, kind: ThresholdKind = "calls") -> VisitJoinThreshold:
+        """See :meth:`MetricaClient.visit_join_threshold`."""
+        return await self._run(self._core.visit_join_threshold(_threshold_kind(kind)))
+
+    async def enable_extended_threshold(self, kind: ThresholdKind = "calls") -> bool:
+        """See :meth:`MetricaClient.enable_extended_threshold`."""
+        return await self._run(self._core.extended_threshold(_threshold_kind(kind), True))
+
+    async def disable_extended_threshold(self, kind: ThresholdKind = "calls") -> bool:
+        """See :meth:`MetricaClient.disable_extended_threshold`."""
+        return await self._run(self._core.extended_threshold(_threshold_kind(kind), False))
 
     async def call_uploads(
         self, limit: int | None = None, offset: int | None = None
@@ -551,16 +665,9 @@ class AsyncMetricaClient(_Base):
         return await self._run(self._core.get_upload(OfflineConversionUploading, upload_id))
 
     async def _iterate(self, model: type[U], page_size: int, type: str | None) -> AsyncIterator[U]:
-        offset = 0
-        while True:
-            page = await self._run(
-                self._core.list_page(model, limit=page_size, offset=offset, type=type)
-            )
-            for item in page:
-                yield item
-            if len(page) < page_size:
-                return
-            offset += len(page)
+        # every page until an empty one (a server may cap the page below page_size)
+        for item in await self._run(self._core.iter_pages(model, page_size=page_size, type=type)):
+            yield item
 
     @overload
     async def wait(

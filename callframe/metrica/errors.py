@@ -6,15 +6,21 @@
     ├── MetricaAuthError                401/403: missing, wrong or expired token, no access
     ├── MetricaNotFoundError            404: no such counter or upload
     ├── MetricaBadRequestError          400 (and other 4xx): the request is wrong; never retried
-    │   └── MetricaInvalidUploadError   400 on an upload (``invalid_uploading``): file rejected
+    │   ├── MetricaInvalidUploadError   the file was refused (``invalid_uploading``, multipart)
+    │   ├── MetricaInvalidCommentError  the comment was refused (``not_allowed_symbols_in_comment``)
+    │   ├── MetricaInvalidParameterError  a parameter was refused (``wrong_parameter_value`` …)
+    │   └── MetricaThresholdUnmetError  ``visit_join_threshold_unmet``; ``available_from``
     ├── MetricaQuotaError               429: a quota is exhausted; ``retry_after`` in seconds
     ├── MetricaServerError              5xx: Metrica failed; retried before it reaches you
+    ├── MetricaResponseError            a 2xx answer that is not what the API documents
     ├── MetricaTransportError           no HTTP answer (connection refused or dropped, timeout)
     │   └── MetricaTimeoutError         the answer did not come in time
     └── MetricaWaitTimeoutError(TimeoutError)  ``wait()`` gave up; ``upload`` is the last state seen
 
 Metrica answers errors as ``{"errors": [{"error_type", "message", "location"}], "code",
-"message"}``; :func:`error_from_response` maps that body and the status to the classes above.
+"message"}``; :func:`error_from_response` maps that body and the status to the classes above. A
+400 is classified by its ``error_type`` (any letter case) and, as the exact strings of the real
+server are not all confirmed, also by the start of its Russian message.
 Messages name the method, the path and Metrica's own words; they never contain the token (the
 client scrubs it from anything the server echoes) nor any file content.
 """
@@ -24,9 +30,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
 from callframe.errors import CallframeError
+from callframe.metrica.models import parse_metrica_time
 
 if TYPE_CHECKING:
     from callframe.metrica.models import Uploading
@@ -36,10 +44,14 @@ __all__ = [
     "MetricaAuthError",
     "MetricaBadRequestError",
     "MetricaError",
+    "MetricaInvalidCommentError",
+    "MetricaInvalidParameterError",
     "MetricaInvalidUploadError",
     "MetricaNotFoundError",
     "MetricaQuotaError",
+    "MetricaResponseError",
     "MetricaServerError",
+    "MetricaThresholdUnmetError",
     "MetricaTimeoutError",
     "MetricaTransportError",
     "MetricaWaitTimeoutError",
@@ -139,7 +151,30 @@ class MetricaBadRequestError(MetricaError):
 
 
 class MetricaInvalidUploadError(MetricaBadRequestError):
-    """The uploaded file was rejected (``invalid_uploading``); nothing was stored."""
+    """The uploaded file was refused (``invalid_uploading``, or the multipart request was not
+    read: ``invalid_multipart_request``, ``missing_request_part``); nothing was stored."""
+
+
+class MetricaInvalidCommentError(MetricaBadRequestError):
+    """The upload's comment was refused (``not_allowed_symbols_in_comment``); nothing was
+    stored. callframe checks comments before sending, so this means Metrica's rule is stricter
+    than documented."""
+
+
+class MetricaInvalidParameterError(MetricaBadRequestError):
+    """A parameter of the request was refused (``wrong_parameter_value``,
+    ``invalid_parameter``); ``location`` names it when Metrica does."""
+
+
+class MetricaThresholdUnmetError(MetricaBadRequestError):
+    """``visit_join_threshold_unmet``: the counter has not yet collected enough visits, and
+    Metrica takes no upload before ``available_from`` (parsed from its message; ``None`` when
+    the message gives no date). Send with ``ignore_visit_join_threshold=True``
+    (``--ignore-visit-join-threshold``) to upload now anyway."""
+
+    @property
+    def available_from(self) -> datetime | None:
+        return parse_metrica_time(self.message)
 
 
 class MetricaQuotaError(MetricaError):
@@ -173,6 +208,12 @@ class MetricaQuotaError(MetricaError):
 
 class MetricaServerError(MetricaError):
     """5xx: Metrica failed. The client retried before raising this."""
+
+
+class MetricaResponseError(MetricaError):
+    """A successful answer that is not what the API documents (not JSON, no ``uploadings``
+    list, an upload without an id). Never read as "nothing there": an empty list would switch
+    the exactly-once lookup off silently."""
 
 
 class MetricaTransportError(MetricaError):
@@ -220,7 +261,44 @@ def _parse_body(content: bytes) -> tuple[str | None, tuple[ApiErrorDetail, ...]]
     return _text(body.get("message")), tuple(details)
 
 
-def _status_class(status: int, error_type: str | None, is_upload: bool) -> type[MetricaError]:
+_BAD_REQUESTS: tuple[tuple[type[MetricaBadRequestError], frozenset[str], str | None], ...] = (
+    (
+        MetricaThresholdUnmetError,
+        frozenset({"visit_join_threshold_unmet"}),
+        "загрузить данные сейчас невозможно",
+    ),
+    (
+        MetricaInvalidCommentError,
+        frozenset({"not_allowed_symbols_in_comment"}),
+        "комментарий содержит недопустимые символы",
+    ),
+    (
+        MetricaInvalidParameterError,
+        frozenset({"wrong_parameter_value", "invalid_parameter"}),
+        None,
+    ),
+    (
+        MetricaInvalidUploadError,
+        frozenset({"invalid_uploading", "invalid_multipart_request", "missing_request_part"}),
+        "неверный формат данных",
+    ),
+)
+
+
+def _bad_request_class(
+    error_type: str | None, message: str | None, is_upload: bool
+) -> type[MetricaBadRequestError]:
+    kind = (error_type or "").strip().lower()
+    text = (message or "").strip().lower()
+    for cls, types, prefix in _BAD_REQUESTS:
+        if kind in types or (prefix is not None and text.startswith(prefix)):
+            return cls
+    return MetricaInvalidUploadError if is_upload else MetricaBadRequestError
+
+
+def _status_class(
+    status: int, error_type: str | None, message: str | None, is_upload: bool
+) -> type[MetricaError]:
     if status in (401, 403):
         return MetricaAuthError
     if status == 404:
@@ -229,8 +307,8 @@ def _status_class(status: int, error_type: str | None, is_upload: bool) -> type[
         return MetricaQuotaError
     if status >= 500:
         return MetricaServerError
-    if status == 400 and (error_type == "invalid_uploading" or is_upload):
-        return MetricaInvalidUploadError
+    if status == 400:
+        return _bad_request_class(error_type, message, is_upload)
     if 400 <= status < 500:
         return MetricaBadRequestError
     return MetricaError
@@ -242,7 +320,20 @@ _HINTS: dict[type[MetricaError], str] = {
         "metrika:offline_data scope and edit access to the counter"
     ),
     MetricaNotFoundError: "check the counter id and the upload id",
+    MetricaInvalidCommentError: (
+        "use only letters, digits, spaces and . , : - _ in the comment (--comment / comment=)"
+    ),
 }
+
+
+def _threshold_hint(message: str) -> str:
+    when = parse_metrica_time(message)
+    since = f"from {when.isoformat(sep=' ')}" if when is not None else "later"
+    return (
+        f"the counter has not collected enough visits yet; uploads become possible {since}. "
+        "To upload now anyway, pass ignore_visit_join_threshold=True "
+        "(CLI: --ignore-visit-join-threshold)"
+    )
 
 
 def error_from_response(
@@ -277,7 +368,7 @@ def error_from_response(
         # scrub the whole body, then cut: a cut first could keep the start of a secret
         snippet = clean(content.decode("utf-8", "replace"))[:_MAX_BODY_CHARS].strip()
         message = snippet or "(no error body)"
-    cls = _status_class(status, first.error_type, is_upload)
+    cls = _status_class(status, first.error_type, message, is_upload)
     if cls is MetricaQuotaError:
         return MetricaQuotaError(
             message,
@@ -297,5 +388,5 @@ def error_from_response(
         errors=details,
         method=method,
         path=path,
-        hint=_HINTS.get(cls),
+        hint=_threshold_hint(message) if cls is MetricaThresholdUnmetError else _HINTS.get(cls),
     )

@@ -6,7 +6,8 @@ an unknown status becomes a non-canonical :class:`UploadStatus` member with its 
 new status Metrica adds never breaks a caller (``is_final`` is ``False`` for it).
 
 :class:`UploadResult` is what ``upload_calls`` / ``upload_conversions`` return: one
-:class:`UploadPart` per file (several only when a frame was over 1 GB), each saying whether it was
+:class:`UploadPart` per upload (several when the rows use several ID types or the data was over
+1 GB), each saying whether it was
 sent now (``SENT``), found among earlier uploads by its content hash and not sent again
 (``FOUND``), or found after an attempt whose answer was lost (``RECOVERED``).
 """
@@ -24,6 +25,7 @@ from callframe.errors import UsageError
 
 __all__ = [
     "HASH_PATTERN",
+    "MARKER_PREFIX",
     "OfflineCallsUploading",
     "OfflineConversionUploading",
     "UploadOutcome",
@@ -31,10 +33,32 @@ __all__ = [
     "UploadResult",
     "UploadStatus",
     "Uploading",
+    "VisitJoinThreshold",
+    "find_hash",
+    "marker",
+    "parse_metrica_time",
 ]
 
-HASH_PATTERN = re.compile(r"\[cf:([0-9a-f]{12})\]")
-"""The content-hash marker callframe puts in every upload's comment."""
+MARKER_PREFIX = "cf"
+HASH_PATTERN = re.compile(r"(?<!\w)cf([0-9a-fA-F]{12})(?!\w)|\[cf:([0-9a-fA-F]{12})\]")
+"""The content-hash marker in an upload's comment: the word ``cf`` + 12 hex digits (letters
+and digits only, as Metrica allows in comments), or ``[cf:<12 hex>]`` as earlier versions wrote it
+(still recognised, so that a re-run after an upgrade finds those uploads)."""
+
+
+def marker(content_hash: str) -> str:
+    """The word callframe appends to a comment: ``cf`` + the 12 hex digits of the hash."""
+    return f"{MARKER_PREFIX}{content_hash}"
+
+
+def find_hash(comment: str | None) -> str | None:
+    """The content hash of the last marker in ``comment`` (lower case), or ``None``."""
+    if not comment:
+        return None
+    found = None
+    for match in HASH_PATTERN.finditer(comment):
+        found = (match.group(1) or match.group(2)).lower()
+    return found
 
 
 class UploadStatus(StrEnum):
@@ -75,6 +99,43 @@ class UploadStatus(StrEnum):
 
 
 _FINAL = frozenset({UploadStatus.PROCESSED, UploadStatus.LINKAGE_FAILURE})
+
+
+_ISO_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_RU_TIME = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?:,?\s+(\d{2}:\d{2}(?::\d{2})?))?")
+
+
+def parse_metrica_time(text: object) -> datetime | None:
+    """The first date or time in ``text``, as Metrica may write it; ``None`` when there is none.
+
+    Accepts ``2026-11-25``, ``2026-11-25T10:00:00Z``, ``…+03:00`` / ``…+0300``,
+    ``2026-11-25 10:00:00`` (also inside a sentence) and ``25.11.2026 10:00``. A time without an
+    offset stays naive: Metrica does not say which time zone it means, and callframe never
+    guesses one. Metrica's threshold answers and messages are not documented precisely, hence
+    the tolerance.
+    """
+    if not isinstance(text, str):
+        return None
+    match = _ISO_TIME.search(text)
+    if match:
+        day, clock, zone = match.groups()
+        iso = day + (f"T{clock}" if clock else "")
+        if zone:
+            iso += "+00:00" if zone == "Z" else zone
+        try:
+            return datetime.fromisoformat(iso)
+        except ValueError:
+            return None
+    ru = _RU_TIME.search(text)
+    if ru:
+        dd, mm, yyyy, clock = ru.groups()
+        try:
+            return datetime.fromisoformat(f"{yyyy}-{mm}-{dd}" + (f"T{clock}" if clock else ""))
+        except ValueError:
+            return None
+    return None
 
 
 def _int(value: object) -> int | None:
@@ -156,11 +217,9 @@ class Uploading:
 
     @property
     def content_hash(self) -> str | None:
-        """The ``[cf:…]`` content hash in the comment, if callframe made this upload."""
-        if self.comment is None:
-            return None
-        match = HASH_PATTERN.search(self.comment)
-        return match.group(1) if match else None
+        """The content hash of the comment's marker (``cf<12 hex>``), if callframe made this
+        upload."""
+        return find_hash(self.comment)
 
     @property
     def is_final(self) -> bool:
@@ -217,6 +276,24 @@ class UploadOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class VisitJoinThreshold:
+    """When a counter starts taking uploads (``GET …/calls_visit_join_threshold`` or
+    ``…/visit_join_threshold``): ``date`` parsed from Metrica's answer (naive when it gives no
+    offset; ``None`` when it gives no date it could read), ``raw`` as Metrica wrote it."""
+
+    kind: Literal["calls", "conversions"]
+    date: datetime | None
+    raw: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "date": self.date.isoformat() if self.date else None,
+            "raw": self.raw,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class UploadPart:
     """One file of an upload call and what happened to it."""
 
@@ -233,6 +310,29 @@ class UploadPart:
     @property
     def sent(self) -> bool:
         return self.outcome is not UploadOutcome.FOUND
+
+    @property
+    def shortfalls(self) -> tuple[str, ...]:
+        """What Metrica did not take of this part, in words: rows it did not count
+        (``line_quantity`` below the rows sent), rows whose goal or visitor it could not find
+        (``goal_not_found_quantity``, ``user_not_found_quantity``; known once processed)."""
+        u = self.upload
+        out = []
+        if u.line_quantity is not None and u.line_quantity < self.rows:
+            out.append(
+                f"Metrica counted {u.line_quantity} of {self.rows} rows sent: "
+                f"{self.rows - u.line_quantity} dropped"
+            )
+        if u.goal_not_found_quantity:
+            out.append(f"{u.goal_not_found_quantity} rows whose goal Metrica did not find")
+        if u.user_not_found_quantity:
+            out.append(f"{u.user_not_found_quantity} rows whose visitor Metrica did not find")
+        return tuple(out)
+
+    @property
+    def partial(self) -> bool:
+        """``True`` when Metrica did not take all of this part (see :attr:`shortfalls`)."""
+        return bool(self.shortfalls)
 
     def with_upload(self, upload: Uploading) -> UploadPart:
         return UploadPart(
@@ -255,6 +355,8 @@ class UploadPart:
             "rows": self.rows,
             "warnings": self.warnings,
             "client_id_type": self.client_id_type,
+            "partial": self.partial,
+            "shortfalls": list(self.shortfalls),
             "upload": self.upload.to_dict(),
         }
 
@@ -263,8 +365,10 @@ class UploadPart:
 class UploadResult:
     """The result of ``upload_calls`` / ``upload_conversions``.
 
-    ``parts`` has one entry per file; more than one only when a frame was over 1 GB and went
-    as several uploads. ``upload`` and ``outcome`` are shortcuts for the usual single file.
+    ``parts`` has one entry per upload: more than one when the rows use several ID types (one
+    upload per ``client_id_type``, decisions.md rule 3) or the data was over 1 GB. ``upload``
+    and ``outcome`` are shortcuts for the usual single part. ``partial`` / ``shortfalls`` say
+    when Metrica did not take every row.
     """
 
     parts: tuple[UploadPart, ...]
@@ -292,10 +396,23 @@ class UploadResult:
     def is_final(self) -> bool:
         return all(p.upload.is_final for p in self.parts)
 
+    @property
+    def partial(self) -> bool:
+        """``True`` when Metrica did not take all rows of some part (see ``shortfalls``)."""
+        return any(p.partial for p in self.parts)
+
+    @property
+    def shortfalls(self) -> tuple[str, ...]:
+        """Every part's :attr:`UploadPart.shortfalls`, prefixed with its file name when
+        there are several parts."""
+        many = len(self.parts) > 1
+        return tuple(f"{p.filename}: {s}" if many else s for p in self.parts for s in p.shortfalls)
+
     def _single(self) -> UploadPart:
         if len(self.parts) != 1:
             raise UsageError(
-                f"this data went as {len(self.parts)} uploads (over 1 GB); use .parts or .uploads"
+                f"this data went as {len(self.parts)} uploads (several ID types or over 1 GB); "
+                "use .parts or .uploads"
             )
         return self.parts[0]
 

@@ -33,7 +33,7 @@ from callframe.metrica.sandbox import Fault, Sandbox, serve
 from ..conftest import FIXTURES, NOW
 
 METRICA = FIXTURES / "metrica"
-CALLS = METRICA / "calls.csv"
+CALLS = METRICA / "calls_client_ids.csv"  # one ID type: one upload
 TOKEN = "cli-secret-token-7d8e9f0a1b2c"
 WRONG = "cli-wrong-token-3e4f5a6b7c8d"
 runner = CliRunner()
@@ -114,7 +114,7 @@ def _file(path: Path) -> Setup:
 
 
 def _metrica_rejects(box: Sandbox, mp: pytest.MonkeyPatch) -> None:
-    box.clock = lambda: float(NOW - 365 * 86400)  # its calls are "in the future" there
+    box.set_fresh(5)  # the server refuses uploads to a fresh counter
 
 
 def _unreachable(box: Sandbox, mp: pytest.MonkeyPatch) -> None:
@@ -134,7 +134,7 @@ CASES = {
     "rejected by the contract": Case(
         1, "PhoneNumber|e164", _file(METRICA / "defects" / "calls_defects.csv"), ("upload",)
     ),
-    "rejected by metrica": Case(1, "invalid_uploading", _metrica_rejects, ("upload",)),
+    "rejected by metrica": Case(1, "visit_join_threshold_unmet", _metrica_rejects, ("upload",)),
     "unreadable file": Case(
         2, "not UTF-8", _file(METRICA / "defects" / "calls_cp1251.csv"), ("upload",)
     ),

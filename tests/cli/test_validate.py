@@ -71,9 +71,17 @@ def test_json_document_for_several_files() -> None:
     doc = json.loads(out)
     ok, bad, unreadable = doc["files"]
     assert (ok["rows"], ok["valid_rows"], ok["invalid_rows"], ok["errors"]) == (10, 10, 0, [])
-    assert bad["invalid_rows"] == 25 and len(bad["warnings"]) == 5
+    assert bad["invalid_rows"] == 27 and len(bad["warnings"]) == 9
     first = bad["errors"][0]
-    assert set(first) >= {"row", "column", "rule", "title", "value"}
+    assert set(first) >= {"row", "column", "rule", "title", "value", "effect"}
+    assert (first["rule"], first["effect"]) == ("*|id_required", "drop_row")
+    # what Metrica would do: 11 rows dropped, 16 kept with a wrong value, 25 of 36 counted
+    assert (bad["refused"], bad["predicted_line_quantity"], bad["rows"]) == (False, 25, 36)
+    assert (ok["refused"], ok["predicted_line_quantity"]) == (False, 10)
+    assert bad["prediction"] == (
+        "Metrica would drop 11 rows and keep 16 rows with a wrong value; "
+        "it would count 25 of 36 rows"
+    )
     assert "error" in unreadable and unreadable["path"].endswith("calls_cp1251.csv")
     assert "8 (495) 123-45-67" not in out
 
@@ -115,3 +123,35 @@ def test_entry_point_runs_as_a_program() -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_what_the_server_accepts_is_a_warning_unless_strict(tmp_path: Path) -> None:
+    """metrica-server.md, Accepted as valid: exit 0 with warnings; --strict makes them errors."""
+    path = tmp_path / "accepted.csv"
+    path.write_text(f"clientid,Date Time\n\n 1795012345678901234 ,{NOW - 60}.5\n")
+    code, out, _ = run("validate", str(path), "--now", str(NOW), "--format", "json")
+    assert code == 0
+    (doc,) = json.loads(out)["files"]
+    assert doc["errors"] == [] and {w["effect"] for w in doc["warnings"]} == {"accept"}
+    assert {w["rule"] for w in doc["warnings"]} == {
+        "*|column_case",
+        "*|blank_line",
+        "ClientId|padded",
+        "DateTime|fraction",
+    }
+    assert (doc["refused"], doc["predicted_line_quantity"]) == (False, 1)
+    assert run("validate", str(path), "--now", str(NOW), "--strict")[0] == 1
+
+
+def test_a_header_only_file_exits_1_and_says_metrica_would_refuse_it(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("ClientId,DateTime\n")
+    code, out, _ = run("validate", str(path), "--now", str(NOW))
+    assert code == 1
+    assert "Metrica would refuse this file" in out and "*|no_rows" in out
+
+
+def test_help_documents_exit_codes_and_strict() -> None:
+    code, out, _ = run("validate", "--help")
+    assert code == 0
+    assert "Exit codes" in out and "--strict" in out and "--client-id-type" in out

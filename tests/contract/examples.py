@@ -55,12 +55,15 @@ EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
     ),
     "Yclid|digits": ("calls", {"Yclid": "7312345678901234567"}, {"Yclid": "7312345678901234567x"}),
     "Yclid|uint64": ("calls", {"Yclid": "09999999999999999999"}, {"Yclid": "99999999999999999999"}),
-    "UserId|not_blank": ("calls", {"UserId": " crm-1 "}, {"UserId": "   "}),
     "UserId|max_length": ("calls", {"UserId": "u" * 1024}, {"UserId": LONG}),
-    "PurchaseId|not_blank": ("conversions", {"PurchaseId": "ORD-1"}, {"PurchaseId": "\t"}),
     "PurchaseId|max_length": ("conversions", {"PurchaseId": "p" * 1024}, {"PurchaseId": LONG}),
     "DateTime|required": ("calls", {"DateTime": str(NOW)}, {"DateTime": None}),
     "DateTime|integer": ("calls", {"DateTime": str(NOW)}, {"DateTime": "2026-11-23 12:00:00"}),
+    "DateTime|fraction": (
+        "calls",
+        {"DateTime": str(NOW - 3600)},
+        {"DateTime": f"{NOW - 3600}.12345"},  # accepted by Metrica; written as whole seconds
+    ),
     "DateTime|milliseconds": ("calls", {"DateTime": str(NOW)}, {"DateTime": str(NOW * 1000)}),
     "DateTime|not_before_2000": ("calls", {"DateTime": "946684800"}, {"DateTime": "946684799"}),
     "DateTime|not_future": ("calls", {"DateTime": str(NOW + 300)}, {"DateTime": str(NOW + 301)}),
@@ -76,6 +79,16 @@ EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
     "TalkDuration|non_negative": ("calls", {"TalkDuration": "3600"}, {"TalkDuration": "-1"}),
     "HoldDuration|whole_seconds": ("calls", {"HoldDuration": "12"}, {"HoldDuration": "7.5"}),
     "HoldDuration|non_negative": ("calls", {"HoldDuration": "0"}, {"HoldDuration": "-7"}),
+    "TalkDuration|uint32": (
+        "calls",
+        {"TalkDuration": "4294967295"},
+        {"TalkDuration": "4294967296"},
+    ),
+    "HoldDuration|uint32": (
+        "calls",
+        {"HoldDuration": "0004294967295"},
+        {"HoldDuration": "99999999999"},
+    ),
     "Price|decimal": (
         "calls",
         {"Price": "1500.50", "Currency": "RUB"},
@@ -114,6 +127,39 @@ EXAMPLES: dict[str, tuple[str, Cells, Cells]] = {
     "Target|identifier": ("conversions", {"Target": "lead.form-2_b"}, {"Target": "lead form"}),
     "Target|goal_name": ("conversions", {"Target": "lead_2"}, {"Target": "Заявка с сайта"}),
 }
+
+
+EXAMPLES["*|empty_row"] = (
+    "calls",
+    {},
+    dict.fromkeys(GOOD_CALL),
+)
+
+# Padded and whitespace-only values (Metrica trims them): one example per column, generated.
+# Each column's own valid value; columns empty in the good rows get one (with what it needs).
+_VALUE: dict[str, Cells] = {
+    "UserId": {"UserId": "crm-1"},
+    "Yclid": {"Yclid": "7312345678901234567"},
+    "Price": {"Price": "10", "Currency": "RUB"},
+    "Currency": {"Price": "10", "Currency": "RUB"},
+    "PurchaseId": {"PurchaseId": "ORD-1"},
+}
+# a whitespace-only value is empty: what else the row needs so that nothing else breaks
+_BLANK_NEEDS: dict[str, Cells] = {
+    "ClientId": {"UserId": "crm-1"},
+    "Price": {"Currency": None},
+    "Currency": {"Price": None},
+}
+for _kind, _good in (("calls", GOOD_CALL), ("conversions", GOOD_CONVERSION)):
+    for _name, _value in _good.items():
+        if f"{_name}|padded" in EXAMPLES:
+            continue
+        _cells = _VALUE.get(_name, {_name: _value})
+        _padded = {**_cells, _name: f" {_cells[_name]}\t"}
+        EXAMPLES[f"{_name}|padded"] = (_kind, _cells, _padded)
+        if _name not in ("DateTime", "Target"):  # required: whitespace only is simply empty
+            _blank = {**_BLANK_NEEDS.get(_name, {}), _name: " \t "}
+            EXAMPLES[f"{_name}|not_blank"] = (_kind, {}, _blank)
 
 
 def row(kind: str, cells: Cells) -> dict[str, str | None]:

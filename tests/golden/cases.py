@@ -228,6 +228,8 @@ def real_cases(real: Path = REAL) -> list[Case]:
         if options.get("tracker") == "none":  # no adapter may take it: detection must refuse
             del options["tracker"]
         now = merged.get("now", NOW)
+        if "tracker_options" in merged and "tracker" in options:  # the adapter's own options
+            options["tracker"] = f"{options['tracker']}:{merged['tracker_options']}"
         if "mapping" in options:
             options["mapping"] = _under_fixtures(real / options["mapping"])
         export = _under_fixtures(real / path)

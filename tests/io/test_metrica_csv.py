@@ -132,12 +132,16 @@ def test_missing_file_is_an_export_error(tmp_path: Path) -> None:
         callframe.validate(tmp_path / "nope.csv")
 
 
-def test_empty_file_reports_the_missing_column(tmp_path: Path) -> None:
+def test_empty_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
     report = callframe.validate(path, now=NOW)
-    assert report.errors["rule"].to_list() == ["*|missing_column"]
-    assert report.rows == 0
+    assert report.errors["rule"].to_list() == [
+        "*|missing_column",
+        "*|missing_id_column",
+        "*|no_rows",
+    ]
+    assert report.rows == 0 and report.refused
 
 
 @pytest.mark.parametrize("slice_rows", [1, 2, 3, 1000])

@@ -27,7 +27,7 @@ from callframe.metrica.sandbox import Fault, Sandbox
 from ..conftest import FIXTURES, NOW
 from .conftest import Api, MakeApi
 
-CALLS = FIXTURES / "metrica" / "calls.csv"
+CALLS = FIXTURES / "metrica" / "calls_client_ids.csv"  # one ID type: one upload
 HALF = 0.5  # random() → jitter factor 1 - 0.25 * 0.5 = 0.875
 
 
@@ -65,9 +65,9 @@ def test_5xx_is_retried_with_jittered_backoff_and_stored_once(
     make_api: MakeApi, sandbox: Sandbox, sleeps: list[float]
 ) -> None:
     sandbox.inject(Fault("error", status=503, times=2))
-    result = make_api(random=lambda: HALF).upload_calls(CALLS, now=NOW)
+    result = make_api(random=lambda: HALF, lost_answer_window=0).upload_calls(CALLS, now=NOW)
     assert result.outcome is UploadOutcome.SENT
-    # a 503 is ambiguous: the list is checked before each new attempt, then backoff
+    # a 503 is ambiguous: the list is checked once (window 0) before each new attempt, then backoff
     assert sleeps == [0.5 * 0.875, 1.0 * 0.875]
     assert sandbox.requests["upload"] == 3
     stored_once(sandbox)
@@ -152,7 +152,7 @@ def test_when_every_attempt_fails_the_error_says_a_rerun_is_safe(
 ) -> None:
     sandbox.inject(Fault("error", status=502, times=10))
     with pytest.raises(MetricaServerError) as caught:
-        make_api(max_retries=2).upload_calls(CALLS, now=NOW)
+        make_api(max_retries=2, lost_answer_window=0).upload_calls(CALLS, now=NOW)
     assert caught.value.status_code == 502
     assert "re-running is safe" in str(caught.value)
     assert sandbox.requests["upload"] == 3 and len(sleeps) == 2
@@ -264,3 +264,45 @@ def test_a_file_changed_after_validation_is_not_sent(
     with pytest.raises(UsageError, match="changed while it was being uploaded"):
         make_api().upload_calls(path, now=NOW, progress=tamper)
     assert sandbox.stored() == []
+
+
+def _shared_clock(sandbox: Sandbox, flavour: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A clock the sandbox reads and the client's sleeper moves: "seconds" pass only as the
+    client sleeps, so the look-again schedule is exact and nothing is slept for real."""
+    clock = {"t": float(NOW)}
+    sandbox.clock = lambda: clock["t"]
+
+    def sleep(seconds: float) -> None:
+        clock["t"] += seconds
+
+    async def asleep(seconds: float) -> None:
+        sleep(seconds)
+
+    return clock, {"sleep": asleep if flavour == "async" else sleep}
+
+
+def test_an_upload_listed_only_later_than_the_first_look_is_found_and_stored_once(
+    make_api: MakeApi, sandbox: Sandbox, flavour: str
+) -> None:
+    clock, sleeper = _shared_clock(sandbox, flavour)
+    # stored, the connection dropped, and listed only 10 s later: the look right after the
+    # drop finds nothing; the looks after 2 and 4 s neither; the one after 8 s more does
+    sandbox.inject(Fault("drop", on="upload", list_after=10))
+    api = make_api(lost_answer_window=30, **sleeper)
+    result = api.upload_calls(CALLS, now=NOW)
+    assert result.outcome is UploadOutcome.RECOVERED
+    assert sandbox.requests["upload"] == 1
+    stored_once(sandbox)
+    assert result.upload.id == sandbox.stored()[0]["id"]
+    assert clock["t"] - NOW == 2 + 4 + 8
+
+
+def test_a_window_shorter_than_the_delay_would_store_a_second_copy(
+    make_api: MakeApi, sandbox: Sandbox, flavour: str
+) -> None:
+    # the oracle above is not vacuous: looking for 6 s only, the file is sent again
+    _, sleeper = _shared_clock(sandbox, flavour)
+    sandbox.inject(Fault("drop", on="upload", list_after=10))
+    result = make_api(lost_answer_window=6, **sleeper).upload_calls(CALLS, now=NOW)
+    assert result.outcome is UploadOutcome.SENT
+    assert len(sandbox.stored()) == 2

@@ -63,7 +63,8 @@ def test_calls_facts() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["calls_defects.csv", "calls_bom.csv", "calls_semicolon.csv", "calls_header_defects.csv"],
+    # calls_bom.csv is no bad file any more: Metrica accepts a BOM (a warning, issue 12)
+    ["calls_defects.csv", "calls_semicolon.csv", "calls_header_defects.csv"],
 )
 def test_a_bad_file_gives_the_complete_report_either_way(name: str) -> None:
     path = METRICA / "defects" / name

@@ -3,6 +3,7 @@ Metrica said."""
 
 from __future__ import annotations
 
+import json
 import pickle
 from datetime import UTC, datetime
 
@@ -13,10 +14,13 @@ from callframe.metrica import (
     MetricaAuthError,
     MetricaBadRequestError,
     MetricaError,
+    MetricaInvalidCommentError,
+    MetricaInvalidParameterError,
     MetricaInvalidUploadError,
     MetricaNotFoundError,
     MetricaQuotaError,
     MetricaServerError,
+    MetricaThresholdUnmetError,
     OfflineCallsUploading,
     OfflineConversionUploading,
     UploadOutcome,
@@ -25,6 +29,7 @@ from callframe.metrica import (
     UploadStatus,
 )
 from callframe.metrica.errors import error_from_response
+from callframe.metrica.models import find_hash, marker, parse_metrica_time
 
 # the example of the newest OfflineCallsUploading page, verbatim
 CALLS_EXAMPLE = {
@@ -85,10 +90,66 @@ def test_an_upload_without_id_is_refused() -> None:
         OfflineCallsUploading.from_api({"status": "PROCESSED"})
 
 
-def test_content_hash_from_comment() -> None:
-    upload = OfflineCallsUploading.from_api({"id": 1, "comment": "nightly [cf:0123456789ab]"})
-    assert upload.content_hash == "0123456789ab"
-    assert OfflineCallsUploading.from_api({"id": 1, "comment": "x"}).content_hash is None
+def test_the_marker_is_letters_and_digits_only() -> None:
+    assert marker("0123456789ab") == "cf0123456789ab"
+    assert marker("0123456789ab").isalnum()
+
+
+@pytest.mark.parametrize(
+    ("comment", "found"),
+    [
+        ("nightly cf0123456789ab", "0123456789ab"),
+        ("cf0123456789ab", "0123456789ab"),
+        ("ночной cf0123456789ab", "0123456789ab"),
+        ("nightly CF0123456789AB", None),  # the word is "cf", lower case
+        ("nightly cf0123456789AB", "0123456789ab"),  # hex read in any case
+        ("nightly [cf:0123456789ab]", "0123456789ab"),  # as earlier versions wrote it
+        ("a cf0123456789ab b cfba9876543210", "ba9876543210"),  # the last one
+        ("xcf0123456789ab", None),  # not a word of its own
+        ("cf0123456789abc", None),  # 13 hex digits
+        ("cf0123456789a", None),  # 11
+        ("cf0123456789ag", None),
+        ("", None),
+    ],
+)
+def test_content_hash_from_comment(comment: str, found: str | None) -> None:
+    assert find_hash(comment) == found
+    upload = OfflineCallsUploading.from_api({"id": 1, "comment": comment})
+    assert upload.content_hash == found
+    assert OfflineCallsUploading.from_api({"id": 1}).content_hash is None
+
+
+def _part(upload: OfflineCallsUploading, rows: int) -> UploadPart:
+    return UploadPart(upload, UploadOutcome.SENT, "0" * 12, 10, "f.csv", rows)
+
+
+def test_a_part_metrica_took_whole_is_not_partial() -> None:
+    full = _part(OfflineCallsUploading(id=1, line_quantity=3, goal_not_found_quantity=0), 3)
+    assert not full.partial and full.shortfalls == ()
+    assert not _part(OfflineCallsUploading(id=1), 3).partial  # counts not known yet
+
+
+def test_dropped_rows_and_unknown_goals_or_visitors_make_a_part_partial() -> None:
+    upload = OfflineCallsUploading(
+        id=1, line_quantity=8, goal_not_found_quantity=2, user_not_found_quantity=1
+    )
+    part = _part(upload, 10)
+    assert part.partial
+    assert part.shortfalls == (
+        "Metrica counted 8 of 10 rows sent: 2 dropped",
+        "2 rows whose goal Metrica did not find",
+        "1 rows whose visitor Metrica did not find",
+    )
+    other = UploadPart(
+        OfflineCallsUploading(id=2, line_quantity=5), UploadOutcome.SENT, "1" * 12, 9, "g.csv", 5
+    )
+    result = UploadResult((part, other))
+    assert (
+        result.partial
+        and result.shortfalls[0] == "f.csv: Metrica counted 8 of 10 rows sent: 2 dropped"
+    )
+    assert len(result.shortfalls) == 3
+    assert part.to_dict()["partial"] is True and not UploadResult((other,)).partial
 
 
 def test_result_shortcuts() -> None:
@@ -109,9 +170,19 @@ def test_result_shortcuts() -> None:
         (403, "invalid_token", False, MetricaAuthError),
         (403, "access_denied", False, MetricaAuthError),
         (404, "not_found", False, MetricaNotFoundError),
-        (400, "invalid_parameter", False, MetricaBadRequestError),
+        (400, "invalid_parameter", False, MetricaInvalidParameterError),
+        (400, "wrong_parameter_value", True, MetricaInvalidParameterError),
+        (400, "WRONG_PARAMETER_VALUE", True, MetricaInvalidParameterError),
         (400, "invalid_uploading", False, MetricaInvalidUploadError),
-        (400, "invalid_parameter", True, MetricaInvalidUploadError),
+        (400, "INVALID_UPLOADING", False, MetricaInvalidUploadError),
+        (400, "invalid_multipart_request", True, MetricaInvalidUploadError),
+        (400, "missing_request_part", True, MetricaInvalidUploadError),
+        (400, "something_new", True, MetricaInvalidUploadError),  # on an upload: the file
+        (400, "something_new", False, MetricaBadRequestError),
+        (400, "not_allowed_symbols_in_comment", True, MetricaInvalidCommentError),
+        (400, "NOT_ALLOWED_SYMBOLS_IN_COMMENT", True, MetricaInvalidCommentError),
+        (400, "visit_join_threshold_unmet", True, MetricaThresholdUnmetError),
+        (400, "VISIT_JOIN_THRESHOLD_UNMET", True, MetricaThresholdUnmetError),
         (429, "quota_requests_by_uid", False, MetricaQuotaError),
         (503, "backend_error", False, MetricaServerError),
         (504, "timeout", False, MetricaServerError),
@@ -133,6 +204,69 @@ def test_status_and_type_map_to_classes(
         "file",
     )
     assert str(err).startswith(f"Metrica {status} {error_type}: Oops (at file) [POST /p]")
+
+
+@pytest.mark.parametrize(
+    ("message", "cls"),
+    [
+        ("Комментарий содержит недопустимые символы.", MetricaInvalidCommentError),
+        (
+            "Загрузить данные сейчас невозможно. Загрузка станет доступна 2026-11-25",
+            MetricaThresholdUnmetError,
+        ),
+        ("Неверный формат данных, ошибка в строке номер 1", MetricaInvalidUploadError),
+    ],
+)
+def test_a_400_is_also_classified_by_its_russian_message(message: str, cls: type) -> None:
+    # the real error_type strings are not all confirmed: the message decides when they differ
+    body = json.dumps({"errors": [{"error_type": "other", "message": message}], "code": 400})
+    err = error_from_response(400, body.encode(), method="POST", path="/p", is_upload=False)
+    assert type(err) is cls and err.error_type == "other" and err.message == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-25", datetime(2026, 11, 25)),
+        ("2026-11-25T10:30:00Z", datetime(2026, 11, 25, 10, 30, tzinfo=UTC)),
+        ("2026-11-25T10:30:00+03:00", datetime.fromisoformat("2026-11-25T10:30:00+03:00")),
+        ("2026-11-25T10:30:00+0300", datetime.fromisoformat("2026-11-25T10:30:00+03:00")),
+        ("2026-11-25 10:30:00", datetime(2026, 11, 25, 10, 30)),  # no offset: stays naive
+        ("2026-11-25T10:30:00.250Z", datetime(2026, 11, 25, 10, 30, 0, 250000, tzinfo=UTC)),
+        ("Загрузка станет доступна 2026-11-25 10:30:00.", datetime(2026, 11, 25, 10, 30)),
+        ("Загрузка станет доступна 25.11.2026 10:30", datetime(2026, 11, 25, 10, 30)),
+        ("Загрузка станет доступна 25.11.2026", datetime(2026, 11, 25)),
+        ("Загрузка станет доступна позже", None),
+        ("2026-13-45", None),
+        (None, None),
+    ],
+)
+def test_threshold_dates_are_read_in_every_form_seen(
+    text: str | None, expected: datetime | None
+) -> None:
+    assert parse_metrica_time(text) == expected
+
+
+def test_the_threshold_error_says_when_and_how_to_override() -> None:
+    message = "Загрузить данные сейчас невозможно. Загрузка станет доступна 2026-11-25 10:30:00"
+    body = json.dumps(
+        {"errors": [{"error_type": "visit_join_threshold_unmet", "message": message}]}
+    ).encode()
+    err = error_from_response(400, body, method="POST", path="/p", is_upload=True)
+    assert isinstance(err, MetricaThresholdUnmetError)
+    assert isinstance(err, MetricaBadRequestError)  # still a 400 to code that catches those
+    assert err.available_from == datetime(2026, 11, 25, 10, 30)
+    text = str(err)
+    assert "uploads become possible from 2026-11-25 10:30:00" in text
+    assert "ignore_visit_join_threshold=True" in text and "--ignore-visit-join-threshold" in text
+    vague = error_from_response(
+        400,
+        b'{"errors":[{"error_type":"visit_join_threshold_unmet","message":"later"}]}',
+        method="POST",
+        path="/p",
+    )
+    assert isinstance(vague, MetricaThresholdUnmetError) and vague.available_from is None
+    assert "become possible later" in str(vague)
 
 
 def test_a_body_that_is_not_json_still_gives_a_message() -> None:

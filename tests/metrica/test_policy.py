@@ -3,6 +3,7 @@ not, checked with ``httpx.MockTransport`` and a recording sleeper."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -202,17 +203,23 @@ def test_unknown_fields_and_statuses_are_tolerated() -> None:
     assert upload.extra == {"new_field": [1, 2]}
 
 
-def test_the_hash_lookup_reads_pages_until_nothing_new() -> None:
+def test_the_hash_lookup_reads_pages_until_an_empty_one() -> None:
     # a server that caps the page at 2 whatever the limit: the third upload is on page two
-    def upload(i: int, digest: str) -> dict[str, object]:
-        return {"id": i, "comment": f"callframe [cf:{digest}]", "status": "PROCESSED"}
+    path = FIXTURES / "metrica" / "calls_client_ids.csv"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
-    uploads = [upload(1, "a" * 12), upload(2, "b" * 12), upload(3, "bae7669ee55f")]
+    def upload(i: int, digest: str) -> dict[str, object]:
+        return {"id": i, "comment": f"callframe cf{digest}", "status": "PROCESSED"}
+
+    uploads = [upload(1, "a" * 12), upload(2, "b" * 12), upload(3, digest)]
+    offsets: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         offset = int(request.url.params.get("offset", "0"))
+        offsets.append(offset)
         return httpx.Response(200, json={"uploadings": uploads[offset : offset + 2]})
 
     with client(handler, []) as c:
-        result = c.upload_calls(FIXTURES / "metrica" / "calls.csv", now=NOW)
+        result = c.upload_calls(path, now=NOW)
     assert result.outcome.value == "found" and result.upload.id == 3
+    assert offsets == [0, 2, 3]  # on to the empty page

@@ -1,10 +1,15 @@
 """The sandbox speaks Metrica's HTTP: paths, parameters, JSON shapes, error bodies, auth,
-server-side validation, statuses over time, SQLite state, and faults on request."""
+the server's own reading of the file (its own code: the import graph is checked), fresh
+counters and the threshold endpoints, statuses over time, the 1 GB limit, SQLite state, and
+faults on request. Every line of ``metrica-server.md`` is also a case of
+``tests/conformance``."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +17,18 @@ import anyio.from_thread
 import httpx
 import pytest
 
-from callframe.metrica.sandbox import Sandbox
+import callframe
+from callframe.errors import UsageError
+from callframe.metrica.sandbox import Fault, Sandbox
 
 from ..conftest import FIXTURES, NOW
 from .conftest import TOKEN, SyncASGITransport
 
 CALLS = FIXTURES / "metrica" / "calls.csv"
+"""Ten calls: 2 rows with only ``UserId``, 1 static row without an ID, 7 with ``ClientId``."""
 CONVERSIONS = FIXTURES / "metrica" / "conversions.csv"
-DEFECTS = FIXTURES / "metrica" / "defects" / "calls_defects.csv"
 P = "/management/v1/counter/77/offline_conversions"
+CLIENT_ID = "1795012345678901234"
 AUTH = {"Authorization": f"OAuth {TOKEN}"}
 
 
@@ -45,10 +53,17 @@ def http(box: Sandbox, portal: anyio.from_thread.BlockingPortal) -> Iterator[htt
 
 
 def upload(
-    http: httpx.Client, path: Path, endpoint: str = "upload_calls", **params: str
+    http: httpx.Client, path: Path | str, endpoint: str = "upload_calls", **params: str
 ) -> httpx.Response:
-    files = {"file": (path.name, path.read_bytes(), "text/csv")}
+    """Upload a file (or CSV text); ``client_id_type`` defaults to ``CLIENT_ID``."""
+    params.setdefault("client_id_type", "CLIENT_ID")
+    body = path.read_bytes() if isinstance(path, Path) else path.encode()
+    files = {"file": ("data.csv", body, "text/csv")}
     return http.post(f"{P}/{endpoint}", params=params, files=files, headers=AUTH)
+
+
+def one_call(at: int = NOW - 60) -> str:
+    return f"ClientId,DateTime\n{CLIENT_ID},{at}\n"
 
 
 def assert_error(response: httpx.Response, status: int, error_type: str) -> dict[str, Any]:
@@ -109,15 +124,20 @@ def test_upload_answers_the_documented_shape(http: httpx.Client, box: Sandbox) -
         "dynamic_calls_quantity",
         "linked_quantity",
     }
-    assert body["uploading"]["create_time"] == "2026-11-23T12:00:00Z"
-    assert body["uploading"]["status"] == "UPLOADED"
+    got = body["uploading"]
+    assert got["create_time"] == "2026-11-23T12:00:00Z"
+    assert got["status"] == "UPLOADED"
+    # CLIENT_ID: the two UserId-only rows and the static row without an ID are dropped
+    assert (got["source_quantity"], got["line_quantity"]) == (10, 7)
+    assert (got["static_calls_quantity"], got["dynamic_calls_quantity"]) == (0, 7)
     listed = http.get(f"{P}/calls_uploadings", headers=AUTH).json()
-    assert listed == {"uploadings": [body["uploading"]]}
+    assert listed == {"uploadings": [got]}
 
 
 def test_statuses_move_over_the_processing_time(
-    http: httpx.Client, clock: dict[str, float]
+    box: Sandbox, http: httpx.Client, clock: dict[str, float]
 ) -> None:
+    box.prepared_seconds = 2
     upload_id = upload(http, CALLS).json()["uploading"]["id"]
 
     def status() -> str:
@@ -125,40 +145,109 @@ def test_statuses_move_over_the_processing_time(
         return str(got["uploading"]["status"])
 
     seen = [status()]
-    for step in (5, 5):
+    for step in (2, 5, 2.5, 2.5):
         clock["t"] += step
         seen.append(status())
-    assert seen == ["UPLOADED", "MATCHED", "PROCESSED"]
+    assert seen == ["PREPARED", "UPLOADED", "EXPORTED", "MATCHED", "PROCESSED"]
 
 
-def test_no_row_with_an_id_ends_in_linkage_failure(
-    http: httpx.Client, clock: dict[str, float], tmp_path: Path
+def test_no_counted_row_ends_in_linkage_failure(
+    http: httpx.Client, clock: dict[str, float]
 ) -> None:
-    static = tmp_path / "static.csv"
-    static.write_text(f"DateTime,StaticCall\n{NOW - 60},1\n{NOW - 30},1\n")
+    # the file is accepted, but every row is dropped (no ClientId): nothing to link
+    static = f"ClientId,DateTime,StaticCall\n,{NOW - 60},1\n,{NOW - 30},1\n"
     body = upload(http, static).json()["uploading"]
-    assert (body["static_calls_quantity"], body["dynamic_calls_quantity"]) == (2, 0)
+    assert (body["source_quantity"], body["line_quantity"]) == (2, 0)
     clock["t"] += 10
     got = http.get(f"{P}/calls_uploading/{body['id']}", headers=AUTH).json()["uploading"]
     assert got["status"] == "LINKAGE_FAILURE" and got["linked_quantity"] == 0
+    counted = upload(http, f"ClientId,DateTime,StaticCall\n{CLIENT_ID},{NOW - 60},1\n")
+    assert counted.json()["uploading"]["static_calls_quantity"] == 1
+    clock["t"] += 10
+    upload_id = counted.json()["uploading"]["id"]
+    got = http.get(f"{P}/calls_uploading/{upload_id}", headers=AUTH).json()["uploading"]
+    assert got["status"] == "PROCESSED" and got["linked_quantity"] == 1
 
 
-def test_an_invalid_file_is_rejected_with_rule_ids_and_no_values(
+def test_the_server_drops_bad_rows_where_callframe_would_refuse_the_file(
     http: httpx.Client, box: Sandbox
 ) -> None:
-    body = assert_error(upload(http, DEFECTS), 400, "invalid_uploading")
-    message = body["message"]
-    assert "PhoneNumber|e164" in message and "*|id_required" in message
-    assert "495" not in message  # the defects file holds "8 (495) 123-45-67"
+    # callframe's validator rejects this file (a bad phone, durations over uint32, a flag 2);
+    # the server keeps every row whose ID and DateTime are good, and counts wrong values
+    text = (
+        "ClientId,DateTime,PhoneNumber,TalkDuration,CallMissed\n"
+        f"{CLIENT_ID},{NOW - 60},8 (495) 123-45-67,4294967296,2\n"
+        f"17950123456789O1234,{NOW - 60},,,\n"
+        f"{CLIENT_ID},{NOW + 3600},,,\n"
+    )
+    got = upload(http, text).json()["uploading"]
+    assert (got["source_quantity"], got["line_quantity"]) == (3, 1)
+    assert box.stored()[0]["wrong_values"] == 2  # the duration and the flag (phones unchecked)
+    # a short row reads its missing fields as empty; fields beyond the header are ignored
+    ragged = f"ClientId,DateTime,Price\n{CLIENT_ID},{NOW - 60}\n{CLIENT_ID},{NOW - 60},1,x\n"
+    got = upload(http, ragged).json()["uploading"]
+    assert (got["source_quantity"], got["line_quantity"]) == (2, 2)
+
+
+def test_a_refused_file_carries_the_servers_message_and_no_values(
+    http: httpx.Client, box: Sandbox
+) -> None:
+    body = assert_error(upload(http, 'ClientId,DateTime\n"8 (495)"x,1\n'), 400, "invalid_uploading")
+    assert body["message"].startswith("Неверный формат данных, ошибка в строке номер 2")
+    assert body["errors"][0]["location"] == "file"
+    assert "495" not in body["message"]
+    header_only = assert_error(upload(http, "ClientId,DateTime\n"), 400, "invalid_uploading")
+    assert header_only["message"].startswith("Неверный формат данных, ошибка в строке номер")
+    not_utf8 = upload(http, "ClientId,DateTime\n1,2\n".encode("utf-16").decode("latin-1"))
+    assert_error(not_utf8, 400, "invalid_uploading")
+    twice = upload(http, f"ClientId,Client Id,DateTime\n1,1,{NOW - 60}\n")
+    assert_error(twice, 400, "invalid_uploading")
     assert box.stored() == []
 
 
-def test_the_file_part_is_required(http: httpx.Client) -> None:
+def test_multipart_problems(http: httpx.Client) -> None:
     no_file = http.post(f"{P}/upload_calls", files={"other": ("a.csv", b"x")}, headers=AUTH)
-    assert_error(no_file, 400, "missing_parameter")
+    body = assert_error(no_file, 400, "missing_request_part")
+    assert body["message"].startswith("Не найден параметр запроса.")
     not_multipart = http.post(f"{P}/upload_calls", content=b"DateTime\n1", headers=AUTH)
-    assert_error(not_multipart, 400, "invalid_parameter")
-    too_long = upload(http, CALLS, comment="x" * 256)
+    body = assert_error(not_multipart, 400, "invalid_multipart_request")
+    assert body["message"].startswith("Некорректный формат multipart запроса.")
+    broken = http.post(
+        f"{P}/upload_calls",
+        content=b"--b\r\nno headers end",
+        headers={**AUTH, "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert_error(broken, 400, "invalid_multipart_request")
+
+
+@pytest.mark.parametrize(
+    ("comment", "ok"),
+    [
+        ("calls2026", True),
+        ("Звонки за ноябрь 2026", True),
+        ("ЁЖИК ёжик", True),
+        ("nightly 2026-11-23, part_1: ok. cf1a2b3c4d5e6f", True),
+        ("", True),
+        ("calls \U0001f4de", False),
+        ("nightly [cf:1a2b3c4d5e6f]", False),
+        ("a/b", False),
+        ("50%", False),
+        ("tab\there", False),
+        ("Ωmega", False),  # a letter, but neither Latin nor Cyrillic
+    ],
+)
+def test_comments_are_checked_for_allowed_characters(
+    http: httpx.Client, box: Sandbox, comment: str, ok: bool
+) -> None:
+    response = upload(http, one_call(), comment=comment)
+    if ok:
+        assert response.status_code == 200, response.text
+        assert response.json()["uploading"]["comment"] == comment  # exactly as sent
+    else:
+        body = assert_error(response, 400, "not_allowed_symbols_in_comment")
+        assert body["message"] == "Комментарий содержит недопустимые символы."
+        assert box.stored() == []
+    too_long = upload(http, one_call(), comment="x" * 256)
     assert_error(too_long, 400, "invalid_parameter")
 
 
@@ -167,21 +256,53 @@ def test_conversion_types(http: httpx.Client, box: Sandbox) -> None:
     assert basic["type"] == "BASIC" and "static_calls_quantity" not in basic
     calls_as_type = upload(http, CALLS, "upload", type="CALLS").json()["uploading"]
     assert calls_as_type["type"] == "CALLS"
-    # the calls contract for type=CALLS: a conversions file is rejected
-    assert_error(upload(http, CONVERSIONS, "upload", type="CALLS"), 400, "invalid_uploading")
+    # type=CALLS reads the calls columns: a conversions file has them (Target is ignored)
+    assert upload(http, CONVERSIONS, "upload", type="CALLS").status_code == 200
     assert_error(upload(http, CONVERSIONS, "upload", type="SMS"), 400, "invalid_parameter")
     listed = http.get(f"{P}/uploadings", headers=AUTH).json()["uploadings"]
     assert [u["id"] for u in listed] == [basic["id"]]  # type defaults to BASIC
     listed = http.get(f"{P}/uploadings", params={"type": "CALLS"}, headers=AUTH).json()
-    assert [u["id"] for u in listed["uploadings"]] == [calls_as_type["id"]]
+    assert listed["uploadings"][0]["id"] == calls_as_type["id"]
 
 
-def test_client_id_type_is_kept_or_inferred(http: httpx.Client, tmp_path: Path) -> None:
-    only_client = tmp_path / "c.csv"
-    only_client.write_text(f"ClientId,DateTime\n1795012345678901234,{NOW - 60}\n")
-    assert upload(http, only_client).json()["uploading"]["client_id_type"] == "CLIENT_ID"
+def test_basic_uploads_need_target(http: httpx.Client) -> None:
+    no_target = upload(http, one_call(), "upload")
+    assert "Target" in assert_error(no_target, 400, "invalid_uploading")["message"]
+    text = f"ClientId,Target,DateTime\n{CLIENT_ID},,{NOW - 60}\n{CLIENT_ID},paid,{NOW - 60}\n"
+    got = upload(http, text, "upload").json()["uploading"]
+    assert (got["source_quantity"], got["line_quantity"]) == (2, 1)
+    purchase = f"PurchaseId,Target,DateTime\nP-1,paid,{NOW - 60}\n"
+    assert upload(http, purchase, "upload", client_id_type="PURCHASE_ID").status_code == 200
+    # PURCHASE_ID is not a calls type
+    refused = upload(http, purchase, client_id_type="PURCHASE_ID")
+    assert_error(refused, 400, "wrong_parameter_value")
+
+
+def test_chats_are_counted_only(http: httpx.Client) -> None:
+    got = upload(http, "anything,at all\n1,2\n3,4\n", "upload", type="CHATS").json()
+    assert (got["uploading"]["source_quantity"], got["uploading"]["line_quantity"]) == (2, 2)
+
+
+def test_client_id_type_is_kept_or_inferred_from_the_one_id_column(http: httpx.Client) -> None:
+    inferred = upload(http, one_call(), client_id_type="")
+    assert inferred.json()["uploading"]["client_id_type"] == "CLIENT_ID"
     given = upload(http, CALLS, client_id_type="user_id").json()["uploading"]
-    assert given["client_id_type"] == "USER_ID"
+    assert given["client_id_type"] == "USER_ID" and given["line_quantity"] == 2
+    several = upload(http, CALLS, client_id_type="")
+    assert_error(several, 400, "wrong_parameter_value")
+    assert_error(upload(http, one_call(), client_id_type="PHONE"), 400, "wrong_parameter_value")
+
+
+def test_a_file_over_the_size_limit_is_refused(clock: dict[str, float], portal: Any) -> None:
+    box = Sandbox(TOKEN, clock=lambda: clock["t"], max_file_bytes=64)
+    with httpx.Client(transport=SyncASGITransport(box, portal), base_url="http://x") as http:
+        assert upload(http, one_call()).status_code == 200  # 40 bytes
+        big = one_call() + f"{CLIENT_ID},{NOW - 30}\n"  # 70 bytes
+        body = assert_error(upload(http, big), 400, "invalid_uploading")
+        assert "64" in body["message"]
+        assert len(box.stored()) == 1
+    box.close()
+    assert Sandbox().max_file_bytes == 10**9  # Metrica's limit, 1 GB
 
 
 def test_multipart_is_parsed_across_any_chunking(box: Sandbox, portal: Any, tmp_path: Path) -> None:
@@ -210,6 +331,7 @@ def test_multipart_is_parsed_across_any_chunking(box: Sandbox, portal: Any, tmp_
         for size in (1, 7, 4096):
             response = http.post(
                 f"{P}/upload_calls",
+                params={"client_id_type": "CLIENT_ID"},
                 content=b"".join(pieces(size)),
                 headers={**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"},
             )
@@ -249,3 +371,166 @@ def test_faults_over_http(http: httpx.Client) -> None:
     assert http.delete("/_sandbox/faults", headers=AUTH).status_code == 204
     assert http.get(f"{P}/uploadings", headers=AUTH).status_code == 200
     assert http.get("/_sandbox/uploads", headers=AUTH).json() == {"stored": []}
+
+
+def test_list_after_hides_an_upload_until_the_server_has_parsed_it(
+    box: Sandbox, http: httpx.Client, clock: dict[str, float]
+) -> None:
+    box.inject(Fault("error", after_store=True, list_after=30))
+    assert upload(http, one_call()).status_code == 503
+    [stored] = box.stored()  # stored, though the answer said otherwise
+    assert stored["visible_at"] == NOW + 30
+    assert http.get(f"{P}/calls_uploadings", headers=AUTH).json() == {"uploadings": []}
+    assert http.get(f"{P}/calls_uploading/{stored['id']}", headers=AUTH).status_code == 404
+    clock["t"] += 29
+    assert http.get(f"{P}/calls_uploadings", headers=AUTH).json() == {"uploadings": []}
+    clock["t"] += 1
+    listed = http.get(f"{P}/calls_uploadings", headers=AUTH).json()["uploadings"]
+    assert [u["id"] for u in listed] == [stored["id"]]
+    assert http.get(f"{P}/calls_uploading/{stored['id']}", headers=AUTH).status_code == 200
+    # over HTTP too, and only for uploads made under the fault
+    fault = {"faults": [{"kind": "delay", "seconds": 0, "list_after": 5}]}
+    assert (
+        http.post("/_sandbox/faults", json=fault, headers=AUTH).json()["faults"][0]["list_after"]
+        == 5
+    )
+    upload(http, one_call(NOW - 1))
+    upload(http, one_call(NOW - 2))
+    assert len(http.get(f"{P}/calls_uploadings", headers=AUTH).json()["uploadings"]) == 2
+    with pytest.raises(UsageError):
+        Fault("delay", list_after=-1)
+
+
+def test_a_fresh_counter_needs_the_ignore_parameter_of_its_endpoint(
+    clock: dict[str, float], portal: Any
+) -> None:
+    box = Sandbox(TOKEN, clock=lambda: clock["t"], fresh_counters=[77])
+    with httpx.Client(transport=SyncASGITransport(box, portal), base_url="http://x") as http:
+        calls = upload(http, one_call())
+        body = assert_error(calls, 400, "visit_join_threshold_unmet")
+        assert body["message"] == (
+            "Загрузить данные сейчас невозможно. Загрузка станет доступна 2026-11-24 12:00:00"
+        )
+        basic = f"ClientId,Target,DateTime\n{CLIENT_ID},paid,{NOW - 60}\n"
+        assert_error(upload(http, basic, "upload"), 400, "visit_join_threshold_unmet")
+        # each endpoint reads its own parameter
+        wrong = upload(http, one_call(), ignore_visit_join_threshold="1")
+        assert_error(wrong, 400, "visit_join_threshold_unmet")
+        wrong = upload(http, basic, "upload", ignore_calls_visit_join_threshold="1")
+        assert_error(wrong, 400, "visit_join_threshold_unmet")
+        as_type = upload(http, one_call(), "upload", type="CALLS", ignore_visit_join_threshold="1")
+        assert_error(as_type, 400, "visit_join_threshold_unmet")
+        assert box.stored() == []
+        ok = [
+            upload(http, one_call(), ignore_calls_visit_join_threshold="1"),
+            upload(http, basic, "upload", ignore_visit_join_threshold="1"),
+            upload(http, one_call(), "upload", type="CALLS", ignore_calls_visit_join_threshold="1"),
+            upload(http, "a\n1\n", "upload", type="CHATS", ignore_visit_join_threshold="1"),
+        ]
+        assert [r.status_code for r in ok] == [200, 200, 200, 200]
+        # other counters are not fresh; a fresh one opens at its date
+        other = "/management/v1/counter/78/offline_conversions/upload_calls"
+        files = {"file": ("data.csv", one_call().encode(), "text/csv")}
+        assert http.post(other, files=files, headers=AUTH).status_code == 200
+        clock["t"] += 86400
+        assert upload(http, one_call()).status_code == 200
+    box.close()
+
+
+def test_fresh_counters_over_http_and_by_date(clock: dict[str, float], http: httpx.Client) -> None:
+    mark = {"fresh": True, "until": NOW + 600}
+    assert http.post("/_sandbox/counters/77", json=mark).status_code == 401
+    answer = http.post("/_sandbox/counters/77", json=mark, headers=AUTH).json()
+    assert answer == {"counter": 77, "fresh": True, "available_at": "2026-11-23 12:10:00"}
+    assert_error(upload(http, one_call()), 400, "visit_join_threshold_unmet")
+    unmark = http.post("/_sandbox/counters/77", json={"fresh": False}, headers=AUTH)
+    assert unmark.json() == {"counter": 77, "fresh": False}
+    assert upload(http, one_call()).status_code == 200
+    bad = http.post("/_sandbox/counters/77", json={"fresh": "yes"}, headers=AUTH)
+    assert bad.status_code == 400
+    box = Sandbox(fresh_counters=[1], threshold_date=datetime(2027, 1, 1, tzinfo=UTC))
+    assert box.counter_state(1)["available_at"] == datetime(2027, 1, 1, tzinfo=UTC).timestamp()
+    box.close()
+
+
+def test_threshold_endpoints(http: httpx.Client, box: Sandbox) -> None:
+    def date(name: str) -> str:
+        response = http.get(f"{P}/{name}", headers=AUTH)
+        assert response.status_code == 200 and list(response.json()) == ["date"]
+        return str(response.json()["date"])
+
+    # a counter with enough visits: the start of the 21-day window
+    assert date("calls_visit_join_threshold") == "2026-11-02 12:00:00"
+    assert date("visit_join_threshold") == "2026-11-02 12:00:00"
+    # the extended window (90 days), per kind, switched on and off
+    on = http.post(f"{P}/calls_extended_threshold", headers=AUTH)
+    assert on.status_code == 200 and on.json() == {"success": True}
+    assert date("calls_visit_join_threshold") == "2026-08-25 12:00:00"
+    assert date("visit_join_threshold") == "2026-11-02 12:00:00"
+    assert box.counter_state(77)["calls_extended"] == 1
+    assert http.post(f"{P}/extended_threshold", headers=AUTH).json() == {"success": True}
+    assert box.counter_state(77)["basic_extended"] == 1
+    assert http.delete(f"{P}/calls_extended_threshold", headers=AUTH).json() == {"success": True}
+    assert date("calls_visit_join_threshold") == "2026-11-02 12:00:00"
+    # a fresh counter: the time uploads become possible
+    box.set_fresh(77)
+    assert date("calls_visit_join_threshold") == "2026-11-24 12:00:00"
+    assert http.get(f"{P}/visit_join_threshold").status_code == 401
+
+
+def test_the_sandbox_imports_none_of_callframes_contract_or_client() -> None:
+    """The sandbox reads files with its own code: follow its imports of callframe modules
+    (those that run: not under ``TYPE_CHECKING``) and find none of the client's checks."""
+    root = Path(callframe.__file__).parent.parent
+    forbidden = (
+        "callframe.contract",
+        "callframe.validation",
+        "callframe.report",
+        "callframe.io",
+        "callframe.trackers",
+        "callframe._api",
+        "callframe.metrica.client",
+        "callframe.metrica._core",
+        "callframe.metrica._files",
+        "callframe.metrica._http",
+    )
+
+    def imports(module: str) -> set[str]:
+        path = root / (module.replace(".", "/") + ".py")
+        if not path.exists():
+            path = root / module.replace(".", "/") / "__init__.py"
+        tree = ast.parse(path.read_text())
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                node.body = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                found |= {f"{node.module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+        return {
+            m
+            for m in found
+            if m.startswith("callframe")
+            and (
+                (root / (m.replace(".", "/") + ".py")).exists()
+                or (root / m.replace(".", "/")).is_dir()
+            )
+        }
+
+    seen: set[str] = set()
+    todo = ["callframe.metrica.sandbox"] + [
+        f"callframe.metrica.sandbox.{p.stem}"
+        for p in (root / "callframe/metrica/sandbox").glob("_*.py")
+        if p.stem != "__init__"
+    ]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(imports(module) - seen)
+    assert "callframe.metrica.sandbox._csv" in seen and "callframe.errors" in seen
+    assert [m for m in sorted(seen) if m.startswith(forbidden)] == []

@@ -32,7 +32,7 @@ from callframe.metrica.sandbox import Fault, Sandbox
 from ..conftest import FIXTURES, NOW
 from .conftest import COUNTER, TOKEN, MakeApi
 
-CALLS = FIXTURES / "metrica" / "calls.csv"
+CALLS = FIXTURES / "metrica" / "calls_client_ids.csv"  # one ID type: one upload
 DEFECTS = FIXTURES / "metrica" / "defects" / "calls_defects.csv"
 
 
@@ -106,9 +106,9 @@ def test_every_error_path_is_clean(make_api: MakeApi, sandbox: Sandbox, caplog: 
 
     collect(MetricaNotFoundError, lambda: api.call_upload(123456))
     collect(ContractError, lambda: api.upload_calls(DEFECTS, now=NOW))
-    sandbox.clock = lambda: float(NOW - 365 * 86400)
+    sandbox.max_file_bytes = 64  # over the server's size limit: refused whole
     collect(MetricaInvalidUploadError, lambda: api.upload_calls(CALLS, now=NOW))
-    sandbox.clock = lambda: float(NOW)
+    sandbox.max_file_bytes = 1 << 30
     sandbox.inject(Fault("error", on="list", status=503, times=10))
     collect(MetricaServerError, api.call_uploads)
     sandbox.clear_faults()

@@ -8,7 +8,7 @@ tests/soak``).
 One run:
 
 1. makes ``files`` distinct valid files (calls, and every fourth one offline conversions), each a
-   fixture with one cell changed;
+   fixture of one ID type (one upload per file) with one cell changed;
 2. draws ``uploads`` jobs with a seeded RNG: a counter, a file, the sync or the async client, a
    comment. Files repeat — on the same counter (a re-run that must find the earlier upload and
    send nothing, whatever its comment) and on other counters (a new upload there). Jobs for the
@@ -19,12 +19,13 @@ One run:
 3. before each job, with probability ``fault_rate``, queues one random fault in the sandbox, on
    the upload or on the lookup: a 5xx (before or after storing), 429 with ``Retry-After``,
    store-then-drop, a drop before storing, a slow answer, one slower than the client's timeout
-   (before or after storing), or a burst of 5xx longer than the client's retries. A fault hits
-   whichever matching request comes next;
+   (before or after storing), store-then-drop of an upload listed only ``list_after`` seconds
+   later (the client must keep looking rather than send again), or a burst of 5xx longer than
+   the client's retries. A fault hits whichever matching request comes next;
 4. a job whose retries run out is run again, as a scheduler would, up to ``max_reruns`` times;
 5. counts, from the sandbox's store: (counter, file) pairs stored once, duplicates, lost ones,
    uploads nobody asked for, jobs that reported another upload than the stored one, comments
-   without their ``[cf:<hash>]``, and errors in the server's log.
+   without their `` cf<hash>`` marker, and errors in the server's log.
 
 Backoff and ``Retry-After`` are slept at ``sleep_scale`` of their length so the run stays short;
 timeouts are real (the client gives up after ``client_timeout`` seconds of silence). The fault
@@ -77,6 +78,7 @@ FAULT_KINDS = (
     "dropped connection",
     "slow answer",
     "client timeout",
+    "listed late",
 )
 """How :attr:`SoakResult.faults` names the faults the sandbox applied."""
 
@@ -101,8 +103,15 @@ class SoakConfig:
     max_reruns: int = 6
     sleep_scale: float = 0.02
     time_limit: float = 300.0
+    lost_answer_window: float = 20.0
+    """Seconds a lost answer is looked for (slept at ``sleep_scale``: 0.4 s by default)."""
+    list_after: float = 0.2
+    """A "listed late" upload appears in the list this many real seconds after it was stored:
+    longer than the client's first looks, shorter than its whole (scaled) window."""
     force: bool = False
     """Upload with ``force=True`` (no lookup): only to check that the count catches duplicates."""
+    only_fault: str | None = None
+    """Draw only this kind of fault (one of :data:`FAULT_KINDS`); for the oracle's own tests."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +212,8 @@ class SoakResult:
 
 
 def _make_files(folder: Path, n: int) -> list[_File]:
-    calls = (METRICA / "calls.csv").read_text(encoding="utf-8")
-    conversions = (METRICA / "conversions.csv").read_text(encoding="utf-8")
+    calls = (METRICA / "calls_client_ids.csv").read_text(encoding="utf-8")
+    conversions = (METRICA / "conversions_client_ids.csv").read_text(encoding="utf-8")
     out = []
     for i in range(n):
         kind: Kind = "conversions" if i % 4 == 3 else "calls"
@@ -232,6 +241,7 @@ def _draw_jobs(cfg: SoakConfig, files: list[_File], rng: random.Random) -> list[
 
 def _draw_fault(cfg: SoakConfig, rng: random.Random) -> Fault:
     kind = rng.choices((*FAULT_KINDS, "5xx burst"), weights=(3,) * len(FAULT_KINDS) + (1,))[0]
+    kind = cfg.only_fault or kind
     on: Any = rng.choice(["upload", "list"])
     status = rng.choice([500, 502, 503, 504])
     if kind == "5xx":
@@ -246,6 +256,8 @@ def _draw_fault(cfg: SoakConfig, rng: random.Random) -> Fault:
         return Fault("rate_limit", on=on, retry_after=rng.choice([0.2, 0.5, 1.0, 2.0, 5.0]))
     if kind == "store-then-drop":
         return Fault("drop", on="upload", after_store=True)
+    if kind == "listed late":
+        return Fault("drop", on="upload", after_store=True, list_after=cfg.list_after)
     if kind == "dropped connection":
         return Fault("drop", on=on, after_store=False)
     seconds = cfg.slow_seconds if kind == "slow answer" else cfg.stall_seconds
@@ -259,6 +271,8 @@ def _label(fault: Fault, cfg: SoakConfig) -> str:
     if fault.kind == "rate_limit":
         return "429 + Retry-After"
     if fault.kind == "drop":
+        if stored and fault.list_after > 0:
+            return "listed late"
         return "store-then-drop" if stored else "dropped connection"
     return "client timeout" if fault.seconds > cfg.client_timeout else "slow answer"
 
@@ -309,6 +323,7 @@ class _Runner:
             "base_url": url,
             "timeout": cfg.client_timeout,
             "max_retries": cfg.max_retries,
+            "lost_answer_window": cfg.lost_answer_window,
         }
         self.sync = {
             c: MetricaClient(c, sleep=sleep, random=random.Random(c).random, **options)
@@ -424,7 +439,8 @@ def run_soak(cfg: SoakConfig, *, log: Callable[[str], None] | None = None) -> So
         chains: dict[tuple[int, str, str], list[_Job]] = {}
         for job in jobs:
             chains.setdefault(job.key, []).append(job)
-        box = Sandbox(TOKEN, processing_seconds=0, clock=lambda: float(NOW))
+        # the sandbox's time runs from the fixtures' "now" at the real pace ("listed late")
+        box = Sandbox(TOKEN, processing_seconds=0, clock=lambda: NOW + (time.monotonic() - started))
         server_errors = _ServerErrors()
         try:
             with (
@@ -460,7 +476,7 @@ def run_soak(cfg: SoakConfig, *, log: Callable[[str], None] | None = None) -> So
             1 for d in done if d.upload_id is not None and ids.get(d.job.key) != d.upload_id
         ),
         bad_comments=sum(
-            1 for r in stored if not str(r["comment"] or "").endswith(f"[cf:{r['sha256'][:12]}]")
+            1 for r in stored if not str(r["comment"] or "").endswith(f" cf{r['sha256'][:12]}")
         ),
         server_errors=len(server_errors.records),
         seconds=seconds,

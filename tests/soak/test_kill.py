@@ -30,7 +30,7 @@ from callframe.metrica.sandbox import Fault, Sandbox, serve
 
 from ..conftest import FIXTURES, NOW
 
-CALLS = FIXTURES / "metrica" / "calls.csv"
+CALLS = FIXTURES / "metrica" / "calls_client_ids.csv"  # one ID type: one upload
 TOKEN = "kill-test-token-1a2b3c4d5e6f"
 COUNTER = 7
 WAIT = 60.0

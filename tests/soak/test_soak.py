@@ -41,3 +41,20 @@ def test_the_count_would_catch_a_duplicate() -> None:
     result = run_soak(SoakConfig(uploads=12, files=3, fault_rate=0.0, force=True, time_limit=25))
     assert result.duplicates > 0 and result.lost == 0
     assert not result.ok and "result: FAILED" in result.figures()
+
+
+def test_without_the_look_window_an_upload_listed_late_is_stored_twice() -> None:
+    """…and the look window is what keeps "listed late" uploads single: looking once only
+    (window 0), a drop whose upload is listed later makes the client send it again."""
+    cfg = SoakConfig(
+        uploads=8,
+        files=8,
+        fault_rate=1.0,
+        only_fault="listed late",
+        lost_answer_window=0,
+        workers=2,
+        time_limit=25,
+    )
+    result = run_soak(cfg)
+    assert result.faults["listed late"] > 0 and result.duplicates > 0
+    assert not result.ok

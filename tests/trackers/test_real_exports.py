@@ -39,7 +39,10 @@ def _params(test: str) -> list[Any]:
 
 
 def _convert(entry: dict[str, Any]) -> callframe.Conversion:
-    return callframe.convert(REAL / entry["file"], tracker=entry["tracker"], **entry["options"])
+    tracker = entry["tracker"]
+    if "tracker_options" in entry:
+        tracker = f"{tracker}:{entry['tracker_options']}"
+    return callframe.convert(REAL / entry["file"], tracker=tracker, **entry["options"])
 
 
 def _issues(conversion: callframe.Conversion) -> list[tuple[int, str, str]]:

@@ -1,22 +1,22 @@
 """The sandbox's ASGI app: Metrica's offline-conversion endpoints, faults, and state.
 
-See :mod:`callframe.metrica.sandbox` for what it emulates and how to serve it.
+See :mod:`callframe.metrica.sandbox` for what it models and how to serve it. The CSV is read by
+:mod:`._csv` with the checks of :mod:`._rules`; thresholds live in :mod:`._thresholds`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import anyio
 from starlette.applications import Starlette
@@ -26,83 +26,39 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from callframe.contract.columns import Kind
-from callframe.errors import ContractError, ExportError, UsageError
-from callframe.metrica._files import FileFacts, check_file
+from callframe.errors import UsageError
+from callframe.metrica.sandbox._csv import Facts, RefusedError, count_lines, read_upload
+from callframe.metrica.sandbox._faults import (
+    DropResponse,
+    Endpoint,
+    Fault,
+    Receive,
+    Scope,
+    Send,
+)
 from callframe.metrica.sandbox._multipart import read_multipart as _read_multipart
 from callframe.metrica.sandbox._problems import ProblemError as _ProblemError
 from callframe.metrica.sandbox._problems import drain as _drain
 from callframe.metrica.sandbox._problems import error as _error
+from callframe.metrica.sandbox._rules import CLIENT_ID_TYPES, COMMENT_OK
+from callframe.metrica.sandbox._rules import Kind as _Kind
 from callframe.metrica.sandbox._store import Store as _Store
+from callframe.metrica.sandbox._thresholds import (
+    DEFAULT_WAIT,
+    flag_name,
+    format_date,
+    threshold_date,
+    unmet_message,
+)
 
 __all__ = ["DEFAULT_TOKEN", "Fault", "Sandbox"]
 
 DEFAULT_TOKEN = "sandbox-token"
 _PREFIX = "/management/v1/counter/{counter}/offline_conversions"
-_CLIENT_ID_TYPES = ("CLIENT_ID", "USER_ID", "YCLID")
+MAX_FILE_BYTES = 1_000_000_000
+"""Metrica's limit on one uploaded file, "1 GB", read as 10^9 bytes: the smaller reading, so a
+client that keeps under it keeps under 2^30 too (callframe's writer splits at 10^9)."""
 _TYPES = ("BASIC", "CALLS", "CHATS")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Endpoint = Literal["upload", "list", "get", "any"]
-
-
-@dataclass
-class Fault:
-    """A failure the sandbox produces for the next ``times`` matching requests.
-
-    ``kind``:
-        ``"error"`` — answer ``status`` (5xx) with Metrica's ``backend_error`` body;
-        ``"rate_limit"`` — answer 429 ``quota_requests_by_ip`` with ``Retry-After: retry_after``
-        (never stores);
-        ``"delay"`` — wait ``seconds`` before answering (a slow response);
-        ``"drop"`` — close the connection without a complete answer.
-    ``on``: which requests: ``"upload"``, ``"list"``, ``"get"`` or ``"any"``.
-    ``after_store``: for uploads, whether the file is stored first (so the client cannot know it
-    was). Default: ``False`` for ``error``, ``True`` for ``delay`` and ``drop``.
-    ``skip``: let that many matching requests through first.
-    """
-
-    kind: Literal["error", "rate_limit", "delay", "drop"]
-    on: Endpoint = "upload"
-    times: int = 1
-    status: int = 503
-    retry_after: float | None = 1.0
-    seconds: float = 1.0
-    after_store: bool | None = None
-    skip: int = 0
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("error", "rate_limit", "delay", "drop"):
-            raise UsageError(f"unknown fault kind {self.kind!r}")
-        if self.on not in ("upload", "list", "get", "any"):
-            raise UsageError(f"unknown fault target {self.on!r}")
-        if self.after_store is None:
-            self.after_store = self.kind in ("delay", "drop")
-        if self.kind == "rate_limit":
-            self.after_store = False
-
-    @classmethod
-    def from_dict(cls, data: object) -> Fault:
-        if not isinstance(data, dict):
-            raise UsageError("a fault is a JSON object")
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise UsageError(f"unknown fault fields: {', '.join(sorted(unknown))}")
-        return cls(**data)
-
-
-class _DroppedError(Exception):
-    """Raised after the response started, so the server closes the connection mid-answer."""
-
-
-class _DropResponse(Response):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        raise _DroppedError("sandbox fault: connection dropped")
 
 
 class Sandbox:
@@ -111,10 +67,22 @@ class Sandbox:
     Args:
         token: the only OAuth token accepted.
         db: a SQLite file for the state (created if missing); ``None`` keeps it in memory.
-        processing_seconds: how long an upload takes to reach its final status (half of it
-            ``UPLOADED``, then ``MATCHED``); ``0`` makes uploads final at once.
-        clock: Unix seconds; drives ``create_time``, statuses and the contract's "now".
+        processing_seconds: how long an upload takes to reach its final status after
+            ``UPLOADED``: ``UPLOADED`` for the first half, ``EXPORTED`` to three quarters,
+            ``MATCHED`` to the end, then ``PROCESSED`` (``LINKAGE_FAILURE`` when no row was
+            counted); ``0`` makes uploads final at once.
+        prepared_seconds: how long a new upload shows ``PREPARED`` before ``UPLOADED``. Default
+            ``0``: Yandex's tests see ``UPLOADED`` in the list at once.
+        clock: Unix seconds; drives ``create_time``, statuses, the future-``DateTime`` check
+            and thresholds.
         counters: the counters the token may use; ``None`` allows any.
+        fresh_counters: counters that have not collected enough visits: an upload without
+            ``ignore_calls_visit_join_threshold=1`` (calls) / ``ignore_visit_join_threshold=1``
+            (BASIC, CHATS) gets 400 ``visit_join_threshold_unmet`` until ``threshold_date``.
+        threshold_date: when fresh counters accept uploads (a ``datetime`` or Unix seconds);
+            default a day after the sandbox starts (Metrica: "about 24 hours").
+        max_file_bytes: larger files are refused (400 ``invalid_uploading``); Metrica's limit
+            is 1 GB (10^9 bytes here).
     """
 
     def __init__(
@@ -125,6 +93,10 @@ class Sandbox:
         processing_seconds: float = 2.0,
         clock: Callable[[], float] = time.time,
         counters: set[int] | frozenset[int] | None = None,
+        fresh_counters: Iterable[int] = (),
+        threshold_date: datetime | float | None = None,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        prepared_seconds: float = 0.0,
     ) -> None:
         if not token or any(ch.isspace() for ch in token):
             raise UsageError("the sandbox token must be non-empty, without spaces")
@@ -132,7 +104,14 @@ class Sandbox:
         self.processing_seconds = processing_seconds
         self.clock = clock
         self.counters = None if counters is None else frozenset(counters)
+        self.max_file_bytes = max_file_bytes
+        self.prepared_seconds = prepared_seconds
+        if isinstance(threshold_date, datetime):
+            threshold_date = threshold_date.timestamp()
+        self.threshold_date = threshold_date
         self._store = _Store(db)
+        for counter in fresh_counters:
+            self.set_fresh(counter)
         self._faults: list[Fault] = []
         self._faults_lock = threading.Lock()
         self.requests: Counter[str] = Counter()
@@ -149,6 +128,15 @@ class Sandbox:
             Route(f"{p}/calls_uploading/{{upload_id}}", self._get_call, methods=["GET"]),
             Route(f"{p}/uploadings", self._list_conversions, methods=["GET"]),
             Route(f"{p}/uploading/{{upload_id}}", self._get_conversion, methods=["GET"]),
+            Route(f"{p}/calls_visit_join_threshold", self._calls_threshold, methods=["GET"]),
+            Route(f"{p}/visit_join_threshold", self._basic_threshold, methods=["GET"]),
+            Route(
+                f"{p}/calls_extended_threshold",
+                self._calls_extended,
+                methods=["POST", "DELETE"],
+            ),
+            Route(f"{p}/extended_threshold", self._basic_extended, methods=["POST", "DELETE"]),
+            Route("/_sandbox/counters/{counter}", self._counters_endpoint, methods=["POST"]),
             Route("/_sandbox/faults", self._faults_endpoint, methods=["POST", "DELETE"]),
             Route("/_sandbox/uploads", self._uploads_endpoint, methods=["GET"]),
         ]
@@ -182,8 +170,28 @@ class Sandbox:
         with self._faults_lock:
             self._faults.clear()
 
+    def set_fresh(
+        self, counter: int, fresh: bool = True, *, until: datetime | float | None = None
+    ) -> None:
+        """Mark a counter fresh (uploads need the ignore-threshold parameter until ``until``,
+        default the sandbox's ``threshold_date``, else a day from now) or not fresh."""
+        if isinstance(until, datetime):
+            until = until.timestamp()
+        if until is None:
+            until = self.threshold_date
+        if until is None:
+            until = self.clock() + DEFAULT_WAIT
+        self._store.set_counter(counter, fresh=int(fresh), available_at=until if fresh else None)
+
+    def counter_state(self, counter: int) -> dict[str, Any]:
+        """A counter's threshold state: ``fresh``, ``available_at``, ``calls_extended``,
+        ``basic_extended``."""
+        return self._store.counter(counter)
+
     def stored(self) -> list[dict[str, Any]]:
-        """Every stored upload as a row (with ``sha256`` of the file), oldest first."""
+        """Every stored upload as a row, oldest first: with ``sha256`` and ``size`` of the file,
+        ``columns`` (the header names matched, canonical, comma-separated), ``wrong_values``
+        (wrong optional values in counted rows) and ``visible_at`` (see ``Fault.list_after``)."""
         return self._store.all()
 
     def reset_stats(self) -> None:
@@ -254,9 +262,15 @@ class Sandbox:
 
     def _status(self, row: dict[str, Any]) -> str:
         age = self.clock() - float(row["created"])
-        if self.processing_seconds <= 0 or age >= self.processing_seconds:
+        if age < self.prepared_seconds:
+            return "PREPARED"
+        age -= self.prepared_seconds
+        p = self.processing_seconds
+        if p <= 0 or age >= p:
             return "LINKAGE_FAILURE" if row["rows_with_id"] == 0 else "PROCESSED"
-        return "MATCHED" if age >= self.processing_seconds / 2 else "UPLOADED"
+        if age >= p * 3 / 4:
+            return "MATCHED"
+        return "EXPORTED" if age >= p / 2 else "UPLOADED"
 
     def _json(self, row: dict[str, Any]) -> dict[str, Any]:
         status = self._status(row)
@@ -276,12 +290,15 @@ class Sandbox:
         }
         if row["kind"] == "calls":
             out["static_calls_quantity"] = row["static_calls"]
-            out["dynamic_calls_quantity"] = row["source_quantity"] - row["static_calls"]
+            out["dynamic_calls_quantity"] = row["line_quantity"] - row["static_calls"]
         out["linked_quantity"] = linked
         return out
 
     async def _guard(
-        self, request: Request, endpoint: str, handler: Callable[[int], Awaitable[Response]]
+        self,
+        request: Request,
+        endpoint: str,
+        handler: Callable[[int, Fault | None], Awaitable[Response]],
     ) -> Response:
         try:
             self._authorize(request)
@@ -301,15 +318,15 @@ class Sandbox:
                 if fault.kind == "delay":
                     await anyio.sleep(fault.seconds)
                 elif fault.kind == "drop":
-                    return _DropResponse()
-            response = await handler(counter)
+                    return DropResponse()
+            response = await handler(counter, fault)
             if fault is not None and fault.after_store and response.status_code == 200:
                 if fault.kind == "error":
                     return _error(fault.status, "backend_error", "Internal error")
                 if fault.kind == "delay":
                     await anyio.sleep(fault.seconds)
                 elif fault.kind == "drop":
-                    return _DropResponse()
+                    return DropResponse()
             return response
         except _ProblemError as problem:
             await _drain(request)
@@ -322,98 +339,110 @@ class Sandbox:
     # --- endpoints ------------------------------------------------------------------------------
 
     async def _upload_calls(self, request: Request) -> Response:
-        async def handle(counter: int) -> Response:
-            cid = self._enum_param(request, "client_id_type", _CLIENT_ID_TYPES)
-            return await self._store_upload(request, counter, "calls", "CALLS", "calls", cid)
+        async def handle(counter: int, fault: Fault | None) -> Response:
+            return await self._store_upload(request, counter, fault, "calls", "CALLS")
 
         return await self._guard(request, "upload", handle)
 
     async def _upload_conversions(self, request: Request) -> Response:
-        async def handle(counter: int) -> Response:
+        async def handle(counter: int, fault: Fault | None) -> Response:
             type_ = self._enum_param(request, "type", _TYPES) or "BASIC"
-            cid = self._enum_param(request, "client_id_type", _CLIENT_ID_TYPES)
-            contract: Kind | None = {"BASIC": "conversions", "CALLS": "calls"}.get(type_)  # type: ignore[assignment]
-            return await self._store_upload(request, counter, "conversions", type_, contract, cid)
+            return await self._store_upload(request, counter, fault, "conversions", type_)
 
         return await self._guard(request, "upload", handle)
 
-    async def _store_upload(
-        self,
-        request: Request,
-        counter: int,
-        kind: str,
-        type_: str,
-        contract: Kind | None,
-        client_id_type: str | None,
-    ) -> Response:
+    def _check_request(self, request: Request, counter: int, kind: str, type_: str) -> str | None:
+        """The parameters, the comment and the threshold: refused before the body is read."""
+        model: _Kind = "calls" if type_ == "CALLS" else "basic"
+        raw = request.query_params.get("client_id_type")
+        cid = None if raw is None or raw == "" else raw.upper()
+        if cid is not None and cid not in CLIENT_ID_TYPES[model]:
+            message = f"Wrong parameter value: client_id_type={raw!r}"
+            raise _ProblemError(_error(400, "wrong_parameter_value", message, "client_id_type"))
         comment = request.query_params.get("comment")
         if comment is not None and len(comment) > 255:
             raise _ProblemError(
                 _error(400, "invalid_parameter", "Comment is longer than 255", "comment")
             )
+        if comment is not None and COMMENT_OK.fullmatch(comment) is None:
+            message = "Комментарий содержит недопустимые символы."
+            raise _ProblemError(_error(400, "not_allowed_symbols_in_comment", message, "comment"))
+        state = self._store.counter(counter)
+        now = self.clock()
+        if state["fresh"] and state["available_at"] is not None and state["available_at"] > now:
+            flag = request.query_params.get(flag_name(kind, type_), "")
+            if flag.strip().lower() not in ("1", "true"):
+                message = unmet_message(float(state["available_at"]))
+                raise _ProblemError(_error(400, "visit_join_threshold_unmet", message))
+        return cid
+
+    async def _store_upload(
+        self, request: Request, counter: int, fault: Fault | None, kind: str, type_: str
+    ) -> Response:
+        cid = self._check_request(request, counter, kind, type_)
+        comment = request.query_params.get("comment")
         goal = request.query_params.get("new_goal_name") if kind == "calls" else None
+        now = self.clock()
         with tempfile.TemporaryDirectory(prefix="callframe-sandbox-") as folder:
-            parts = await _read_multipart(request, Path(folder))
+            parts = await _read_multipart(request, Path(folder), self.max_file_bytes)
             part = next((p for p in parts if p.name == "file" and p.path is not None), None)
             if part is None or part.path is None:
-                raise _ProblemError(
-                    _error(400, "missing_parameter", "Required part 'file' is missing", "file")
-                )
+                message = "Не найден параметр запроса. Required request part 'file' is not present"
+                raise _ProblemError(_error(400, "missing_request_part", message, "file"))
             filename = part.filename or "file"
-            facts = await run_in_threadpool(self._check, part.path, contract, filename)
-        if client_id_type is None and len(facts.id_columns) == 1:
-            client_id_type = {"ClientId": "CLIENT_ID", "UserId": "USER_ID", "Yclid": "YCLID"}.get(
-                facts.id_columns[0]
-            )
+            facts = await run_in_threadpool(self._read, part.path, type_, cid, now)
+        created = self.clock()
         row: dict[str, object] = {
             "counter_id": counter,
             "kind": kind,
             "type": type_,
-            "created": self.clock(),
+            "created": created,
             "comment": comment,
-            "client_id_type": client_id_type,
+            "client_id_type": facts.client_id_type or cid,
             "new_goal_name": goal,
-            "source_quantity": facts.rows,
-            "line_quantity": facts.rows,
+            "source_quantity": facts.source_quantity,
+            "line_quantity": facts.line_quantity,
             "static_calls": facts.static_calls,
-            "rows_with_id": facts.rows_with_id,
+            "rows_with_id": facts.line_quantity,
             "filename": filename,
             "size": facts.size,
             "sha256": facts.sha256,
+            "visible_at": created + (fault.list_after if fault is not None else 0.0),
+            "wrong_values": facts.wrong_values,
+            "columns": ",".join(facts.columns),
         }
         row["id"] = await run_in_threadpool(self._store.add, row)
         return JSONResponse({"uploading": self._json(row)})
 
-    def _check(self, path: Path, contract: Kind | None, filename: str) -> FileFacts:
+    @staticmethod
+    def _read(path: Path, type_: str, cid: str | None, now: float) -> Facts:
+        if type_ == "CHATS":  # no model of the chats contract yet: count lines only
+            return count_lines(path)
         try:
-            if contract is None:  # CHATS: no contract, count lines only
-                return _count_only(path)
-            return check_file(path, contract, now=self.clock())
-        except ContractError as exc:
-            message = exc.report.summary_line(filename)
-            raise _ProblemError(_error(400, "invalid_uploading", message, "file")) from None
-        except ExportError as exc:
-            message = str(exc).replace(str(path), filename)
-            raise _ProblemError(_error(400, "invalid_uploading", message, "file")) from None
+            return read_upload(path, "calls" if type_ == "CALLS" else "basic", cid, now)
+        except RefusedError as refused:
+            raise _ProblemError(_error(400, refused.error_type, refused.message, "file")) from None
 
     async def _list(self, request: Request, kind: str) -> Response:
-        async def handle(counter: int) -> Response:
+        async def handle(counter: int, fault: Fault | None) -> Response:
             limit = self._int_param(request, "limit", 10000, 1)
             offset = self._int_param(request, "offset", 0, 0)
             type_: str | None = None
             if kind == "conversions":
                 type_ = self._enum_param(request, "type", _TYPES) or "BASIC"
-            rows = await run_in_threadpool(self._store.page, counter, kind, type_, limit, offset)
+            rows = await run_in_threadpool(
+                self._store.page, counter, kind, type_, limit, offset, self.clock()
+            )
             return JSONResponse({"uploadings": [self._json(r) for r in rows]})
 
         return await self._guard(request, "list", handle)
 
     async def _get(self, request: Request, kind: str) -> Response:
-        async def handle(counter: int) -> Response:
+        async def handle(counter: int, fault: Fault | None) -> Response:
             raw = request.path_params.get("upload_id", "")
             if not raw.isdigit():
                 raise _ProblemError(_error(400, "invalid_parameter", "Invalid upload id", "id"))
-            row = await run_in_threadpool(self._store.get, counter, kind, int(raw))
+            row = await run_in_threadpool(self._store.get, counter, kind, int(raw), self.clock())
             if row is None:
                 return _error(404, "not_found", "Entity not found")
             return JSONResponse({"uploading": self._json(row)})
@@ -431,6 +460,57 @@ class Sandbox:
 
     async def _get_conversion(self, request: Request) -> Response:
         return await self._get(request, "conversions")
+
+    async def _threshold(self, request: Request, calls: bool) -> Response:
+        async def handle(counter: int, fault: Fault | None) -> Response:
+            state = await run_in_threadpool(self._store.counter, counter)
+            date = threshold_date(state, calls, self.clock())
+            return JSONResponse({"date": format_date(date)})
+
+        return await self._guard(request, "threshold", handle)
+
+    async def _extended(self, request: Request, calls: bool) -> Response:
+        async def handle(counter: int, fault: Fault | None) -> Response:
+            column = "calls_extended" if calls else "basic_extended"
+            on = int(request.method == "POST")
+            await run_in_threadpool(self._store.set_counter, counter, **{column: on})
+            return JSONResponse({"success": True})
+
+        return await self._guard(request, "threshold", handle)
+
+    async def _calls_threshold(self, request: Request) -> Response:
+        return await self._threshold(request, calls=True)
+
+    async def _basic_threshold(self, request: Request) -> Response:
+        return await self._threshold(request, calls=False)
+
+    async def _calls_extended(self, request: Request) -> Response:
+        return await self._extended(request, calls=True)
+
+    async def _basic_extended(self, request: Request) -> Response:
+        return await self._extended(request, calls=False)
+
+    async def _counters_endpoint(self, request: Request) -> Response:
+        try:
+            self._authorize(request)
+            counter = self._counter(request)
+        except _ProblemError as problem:
+            return problem.response
+        try:
+            payload = json.loads(await request.body())
+            if not isinstance(payload, dict) or not isinstance(payload.get("fresh"), bool):
+                raise UsageError('send {"fresh": true} or {"fresh": false}')
+            until = payload.get("until")
+            if until is not None and not isinstance(until, int | float):
+                raise UsageError('"until" is Unix seconds')
+        except (ValueError, TypeError) as exc:
+            return _error(400, "invalid_json", str(exc))
+        await run_in_threadpool(self.set_fresh, counter, payload["fresh"], until=until)
+        state = self._store.counter(counter)
+        answer: dict[str, object] = {"counter": counter, "fresh": bool(state["fresh"])}
+        if state["available_at"] is not None:
+            answer["available_at"] = format_date(float(state["available_at"]))
+        return JSONResponse(answer)
 
     async def _faults_endpoint(self, request: Request) -> Response:
         try:
@@ -457,19 +537,6 @@ class Sandbox:
         except _ProblemError as problem:
             return problem.response
         return JSONResponse({"stored": await run_in_threadpool(self.stored)})
-
-
-def _count_only(path: Path) -> FileFacts:
-    """For ``type=CHATS`` (no contract): hash and count lines only."""
-    h = hashlib.sha256()
-    lines = 0
-    size = 0
-    with path.open("rb") as fh:
-        while block := fh.read(1024 * 1024):
-            h.update(block)
-            lines += block.count(b"\n")
-            size += len(block)
-    return FileFacts(size, h.hexdigest(), max(lines - 1, 0), 0, 0, max(lines - 1, 0), ())
 
 
 # --- serving --------------------------------------------------------------------------------------

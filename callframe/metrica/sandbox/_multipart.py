@@ -29,17 +29,28 @@ class Part:
     size: int = 0
 
 
+def _not_multipart(detail: str) -> ProblemError:
+    message = f"Некорректный формат multipart запроса. {detail}"
+    return ProblemError(error(400, "invalid_multipart_request", message))
+
+
 def _boundary(content_type: str) -> bytes:
     kind, _, rest = content_type.partition(";")
     if kind.strip().lower() != "multipart/form-data":
-        raise ProblemError(
-            error(400, "invalid_parameter", "The request body must be multipart/form-data")
-        )
+        raise _not_multipart("The request body must be multipart/form-data.")
     for param in rest.split(";"):
         key, _, value = param.strip().partition("=")
         if key.lower() == "boundary" and value:
             return value.strip().strip('"').encode("latin-1")
-    raise ProblemError(error(400, "invalid_parameter", "The multipart boundary is missing"))
+    raise _not_multipart("The multipart boundary is missing.")
+
+
+def _too_big(limit: int) -> ProblemError:
+    message = (
+        f"Неверный формат данных, ошибка в строке номер 1. Файл больше {limit} байт: "
+        "разделите его на несколько загрузок."
+    )
+    return ProblemError(error(400, "invalid_uploading", message, "file"))
 
 
 def _disposition(headers: dict[str, str]) -> tuple[str | None, str | None]:
@@ -56,8 +67,12 @@ def _disposition(headers: dict[str, str]) -> tuple[str | None, str | None]:
     return name, filename
 
 
-async def read_multipart(request: Request, folder: Path) -> list[Part]:
-    """Parse ``multipart/form-data`` as it arrives; file parts go to ``folder``, not memory."""
+async def read_multipart(request: Request, folder: Path, max_file_bytes: int) -> list[Part]:
+    """Parse ``multipart/form-data`` as it arrives; file parts go to ``folder``, not memory.
+
+    A file part longer than ``max_file_bytes`` is refused (400 ``invalid_uploading``) as soon
+    as it is; the rest of the body is left for the caller to drain.
+    """
     delim = b"--" + _boundary(request.headers.get("content-type", ""))
     body_delim = b"\r\n" + delim
     keep = len(body_delim)
@@ -66,7 +81,7 @@ async def read_multipart(request: Request, folder: Path) -> list[Part]:
     state = "preamble"
     current: Part | None = None
     fh = None
-    bad = ProblemError(error(400, "invalid_parameter", "The multipart body is malformed"))
+    bad = _not_multipart("The multipart body is malformed.")
     try:
         async for chunk in request.stream():
             buf += chunk
@@ -116,6 +131,8 @@ async def read_multipart(request: Request, folder: Path) -> list[Part]:
                     end = i if i >= 0 else max(len(buf) - keep, 0)
                     if end:
                         if fh is not None:
+                            if current.size + end > max_file_bytes:
+                                raise _too_big(max_file_bytes)
                             fh.write(buf[:end])
                         else:
                             current.data += buf[:end]

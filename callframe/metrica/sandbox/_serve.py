@@ -12,7 +12,8 @@ from typing import Any
 
 from callframe.errors import UsageError
 from callframe.metrica._policy import is_loopback_host
-from callframe.metrica.sandbox._app import Sandbox, _DroppedError
+from callframe.metrica.sandbox._app import Sandbox
+from callframe.metrica.sandbox._faults import DroppedError
 
 __all__ = ["run", "serve"]
 
@@ -45,7 +46,7 @@ class _QuietDrops(logging.Filter):
     """Injected dropped connections are the point of the fault, not an error to log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], _DroppedError))
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedError))
 
 
 def _server(app: Sandbox, log_level: str) -> Any:
