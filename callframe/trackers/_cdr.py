@@ -53,6 +53,7 @@ import polars as pl
 
 from callframe.trackers import normalize as nz
 from callframe.trackers._pbx import IsExtension
+from callframe.trackers.base import _few_distinct
 from callframe.trackers.spec import Ctx, IsoTime, Node, TimeNode, TimeParts
 
 __all__ = [
@@ -196,10 +197,16 @@ class Cdr:
                 for n in dict.fromkeys((self.billsec, self.duration))
             ),
         )
-        # whether the caller / dst is an extension: on their distinct values, joined back
+        # whether the caller / dst is an extension, once, as a column: on their distinct values
+        # joined back when they repeat (a few extensions, a few trunk numbers), else row by row
+        # (customers' numbers: the unique + join would cost more than the test)
         for name, columns in (("caller_ext", self.caller), ("dst_ext", (self.dst,))):
             present = [c for c in columns if c in frame.columns]
             if not present:
+                continue
+            if not _few_distinct(frame, present):
+                flag = IsExtension(*present).expr(Ctx(frame=frame)) == 1
+                frame = frame.with_columns(flag.alias(f"__cdr:{name}"))
                 continue
             keys = frame.select(present).unique()
             flag = (IsExtension(*present).expr(Ctx(frame=keys)) == 1).alias(f"__cdr:{name}")
