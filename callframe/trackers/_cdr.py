@@ -53,6 +53,7 @@ import polars as pl
 
 from callframe.trackers import normalize as nz
 from callframe.trackers._pbx import IsExtension
+from callframe.trackers.base import _few_distinct
 from callframe.trackers.spec import Ctx, IsoTime, Node, TimeNode, TimeParts
 
 __all__ = [
@@ -196,10 +197,16 @@ class Cdr:
                 for n in dict.fromkeys((self.billsec, self.duration))
             ),
         )
-        # whether the caller / dst is an extension: on their distinct values, joined back
+        # whether the caller / dst is an extension, once, as a column: on their distinct values
+        # joined back when they repeat (a few extensions, a few trunk numbers), else row by row
+        # (customers' numbers: the unique + join would cost more than the test)
         for name, columns in (("caller_ext", self.caller), ("dst_ext", (self.dst,))):
             present = [c for c in columns if c in frame.columns]
             if not present:
+                continue
+            if not _few_distinct(frame, present):
+                flag = IsExtension(*present).expr(Ctx(frame=frame)) == 1
+                frame = frame.with_columns(flag.alias(f"__cdr:{name}"))
                 continue
             keys = frame.select(present).unique()
             flag = (IsExtension(*present).expr(Ctx(frame=keys)) == 1).alias(f"__cdr:{name}")
@@ -211,19 +218,108 @@ class Cdr:
                 maintain_order="left",
             )
         ctx = Ctx(frame=frame)
-        way, how = self._leg_direction(ctx)
         frame = frame.with_columns(
             self._talked(ctx).alias("__cdr:talked"),
             self._answer_time(ctx).alias("__cdr:answer"),
-            way.alias("__cdr:way"),
-            how.alias("__cdr:how"),
+            *self._stage_direction(frame).get_columns(),
         )
+        frame = self._stage_calls(self._stage_kept(frame))
         ctx = Ctx(frame=frame)
-        return frame.with_columns(
-            self._chosen(ctx).alias("__cdr:chosen"),
-            self._kept(ctx).alias("__cdr:kept"),
-            CallDirection(self).expr(ctx).alias("__cdr:call"),
+        return frame.with_columns(CallDirection(self).expr(ctx).alias("__cdr:call"))
+
+    def _stage_direction(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``__cdr:way`` and ``__cdr:how`` of every leg (:meth:`_leg_direction`), computed on the
+        distinct values of what decides them (the channels' peers, the context, whether caller
+        and dst are extensions: a few hundred combinations) and joined back."""
+        ctx = Ctx(frame=frame)
+        inputs = frame.select(
+            _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
+            _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
+            self.channel_text(ctx, self.dcontext).alias("context"),
+            self._caller_ext(ctx).alias("caller_ext"),
+            self._dst_ext(ctx).alias("dst_ext"),
         )
+        distinct = inputs.unique()
+        way, how = self._leg_direction_of(
+            src_peer=pl.col("src_peer"),
+            dst_peer=pl.col("dst_peer"),
+            context=pl.col("context"),
+            caller_ext=pl.col("caller_ext"),
+            dst_ext=pl.col("dst_ext"),
+        )
+        decided = distinct.with_columns(way.alias("__cdr:way"), how.alias("__cdr:how"))
+        on = list(inputs.columns)
+        joined = inputs.join(decided, on=on, how="left", nulls_equal=True, maintain_order="left")
+        return joined.select("__cdr:way", "__cdr:how")
+
+    def _stage_calls(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """What the call nodes need of the whole call (``__cdr:call:…``), from one group_by
+        over the key columns joined back: whether a leg was chosen / talked / has a readable
+        ``billsec``, the chosen leg's ``billsec`` and answer time, the first start and the last
+        leg's end (not a window per node over the whole frame)."""
+        chosen, start = pl.col("__cdr:chosen"), pl.col("__cdr:start")
+        billsec = pl.col(f"__cdr:s:{self.billsec}")
+        duration = pl.col(f"__cdr:s:{self.duration}")
+        legs = frame.select(
+            "__cdr:key",
+            "__cdr:chosen",
+            "__cdr:talked",
+            "__cdr:answer",
+            "__cdr:start",
+            billsec.alias("billsec"),
+            (start + pl.duration(seconds=duration)).alias("end"),
+        )
+        calls = legs.group_by("__cdr:key").agg(
+            chosen.any().alias("__cdr:call:chosen"),
+            pl.col("__cdr:talked").any().alias("__cdr:call:talked"),
+            pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
+            pl.col("billsec").filter(chosen).first().alias("__cdr:call:talk"),
+            pl.col("__cdr:answer").filter(chosen).first().alias("__cdr:call:answer"),
+            start.min().alias("__cdr:call:first"),
+            pl.col("end").max().alias("__cdr:call:end"),
+        )
+        joined = legs.select("__cdr:key").join(
+            calls, on="__cdr:key", how="left", nulls_equal=True, maintain_order="left"
+        )
+        return frame.with_columns(joined.drop("__cdr:key").get_columns())
+
+    def per_call(self, ctx: Ctx, name: str, expr: pl.Expr) -> pl.Expr:
+        """The staged ``__cdr:call:<name>`` column, else ``expr`` (a window over the call)."""
+        staged = f"__cdr:call:{name}"
+        return pl.col(staged) if ctx.has(staged) else expr
+
+    def _stage_kept(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``__cdr:chosen`` and ``__cdr:kept`` (see :meth:`_first_of`) from a side query on the
+        few key columns: the legs sorted by the choice's order, the first of each call, joined
+        back by its row index (not a sort inside a window over the whole frame)."""
+        ctx = Ctx(frame=frame)
+        talked = pl.col("__cdr:talked")
+        legs = frame.select(
+            pl.col("__cdr:key").alias("key"),
+            self.index(ctx).alias("idx"),
+            talked.alias("talked"),
+            pl.when(talked).then(pl.col("__cdr:answer")).alias("order"),
+            pl.col("__cdr:start").alias("start"),
+        )
+        best = (
+            legs.sort(
+                ["talked", "order", "start", "idx"],
+                descending=[True, False, False, False],
+                nulls_last=True,
+                maintain_order=True,
+            )
+            .group_by("key", maintain_order=False)
+            .agg(pl.col("idx").first().alias("best"))
+        )
+        kept = (
+            legs.select("key", "idx", "talked")
+            .join(best, on="key", how="left", nulls_equal=True, maintain_order="left")
+            .select(
+                ((pl.col("idx") == pl.col("best")) & pl.col("talked")).alias("__cdr:chosen"),
+                (pl.col("idx") == pl.col("best")).alias("__cdr:kept"),
+            )
+        )
+        return frame.with_columns(kept.get_columns())
 
     def key(self, ctx: Ctx) -> pl.Expr:
         return pl.col("__cdr:key") if ctx.has("__cdr:key") else self._key(ctx)
@@ -301,42 +397,57 @@ class Cdr:
     def _leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
         """Per leg: the way (``inbound``/``outbound``/``internal``) and what decided it
         (``context``/``channel``/``digits``)."""
-        caller_ext = (
-            pl.col("__cdr:caller_ext")
-            if ctx.has("__cdr:caller_ext")
-            else IsExtension(*self.caller).expr(ctx) == 1
+        return self._leg_direction_of(
+            src_peer=_peer(self.channel_text(ctx, self.channel)),
+            dst_peer=_peer(self.channel_text(ctx, self.dstchannel)),
+            context=self.channel_text(ctx, self.dcontext),
+            caller_ext=self._caller_ext(ctx),
+            dst_ext=self._dst_ext(ctx),
         )
-        dst_ext = (
-            pl.col("__cdr:dst_ext")
-            if ctx.has("__cdr:dst_ext")
-            else IsExtension(self.dst).expr(ctx) == 1
-        ).fill_null(False)
-        dstchannel = self.channel_text(ctx, self.dstchannel)
-        channel = self.channel_text(ctx, self.channel)
+
+    def _caller_ext(self, ctx: Ctx) -> pl.Expr:
+        if ctx.has("__cdr:caller_ext"):
+            return pl.col("__cdr:caller_ext")
+        return IsExtension(*self.caller).expr(ctx) == 1
+
+    def _dst_ext(self, ctx: Ctx) -> pl.Expr:
+        if ctx.has("__cdr:dst_ext"):
+            return pl.col("__cdr:dst_ext").fill_null(False)
+        return (IsExtension(self.dst).expr(ctx) == 1).fill_null(False)
+
+    def _leg_direction_of(
+        self,
+        *,
+        src_peer: pl.Expr,
+        dst_peer: pl.Expr,
+        context: pl.Expr,
+        caller_ext: pl.Expr,
+        dst_ext: pl.Expr,
+    ) -> tuple[pl.Expr, pl.Expr]:
+        """:meth:`_leg_direction` from what decides it: the peers (``TECH/peer``) of the leg's
+        channel and dstchannel (null when there is none), its context, and whether caller and
+        dst are extensions."""
         trunk_re = patterns(self.trunk_channels)
-        dst_trunk = _matches(_peer(dstchannel), trunk_re)
+        dst_trunk = _matches(dst_peer, trunk_re)
         # placed by an extension: outbound when it went to a trunk or a long number
         # placed by an extension: outbound when it went to a trunk; internal when it dialled
         # nothing (an AGI, a feature code) or an extension's own channel; else by ``dst``
-        dst_peer = _peer(dstchannel)
         dialled_ext = dst_peer.str.contains(_EXTENSION_PEER).fill_null(False)
         placed = (
             pl.when(dst_trunk)
             .then(pl.lit("outbound"))
-            .when(dstchannel.is_null() | dialled_ext)
+            .when(dst_peer.is_null() | dialled_ext)
             .then(pl.lit("internal"))
             .when(~dst_ext)
             .then(pl.lit("outbound"))
             .otherwise(pl.lit("internal"))
         )
-        context = self.channel_text(ctx, self.dcontext)
         by_context = (
             pl.when(_matches(context, patterns(self.trunk_contexts)))
             .then(pl.lit("inbound"))
             .when(_matches(context, patterns(self.internal_contexts)))
             .then(placed)
         )
-        src_peer = _peer(channel)
         by_channel = (
             pl.when(_matches(src_peer, trunk_re))
             .then(pl.lit("inbound"))
@@ -345,7 +456,7 @@ class Cdr:
         )
         if self.named_trunks:
             # the user named the trunks: a leg that touches none never left the PBX
-            by_channel = by_channel.when(channel.is_not_null()).then(pl.lit("internal"))
+            by_channel = by_channel.when(src_peer.is_not_null()).then(pl.lit("internal"))
         by_digits = pl.when(caller_ext.fill_null(False)).then(placed).otherwise(pl.lit("inbound"))
         way = pl.coalesce(by_context, by_channel, by_digits)
         how = (
@@ -428,11 +539,11 @@ class CallTalk(_CallNode):
         key = cdr.key(ctx)
         billsec = cdr.seconds(ctx, cdr.billsec)
         chosen = cdr.chosen(ctx)
-        talk = billsec.filter(chosen).first().over(key)
+        talk = cdr.per_call(ctx, "talk", billsec.filter(chosen).first().over(key))
         return (
             pl.when(billsec.is_null())
             .then(None)
-            .when(chosen.any().over(key))
+            .when(cdr.per_call(ctx, "chosen", chosen.any().over(key)))
             .then(talk)
             .otherwise(0)
             .cast(pl.Int64)
@@ -454,11 +565,18 @@ class CallHold(_CallNode):
         cdr = self.cdr
         key = cdr.key(ctx)
         start = cdr.start_time(ctx)
-        first = start.min().over(key)
+        first = cdr.per_call(ctx, "first", start.min().over(key))
         chosen = cdr.chosen(ctx)
-        answered = cdr.answer_time(ctx).filter(chosen).first().over(key)
-        end = (start + pl.duration(seconds=cdr.seconds(ctx, cdr.duration))).max().over(key)
-        until = pl.when(chosen.any().over(key)).then(answered).otherwise(end)
+        answered = cdr.per_call(
+            ctx, "answer", cdr.answer_time(ctx).filter(chosen).first().over(key)
+        )
+        end = cdr.per_call(
+            ctx,
+            "end",
+            (start + pl.duration(seconds=cdr.seconds(ctx, cdr.duration))).max().over(key),
+        )
+        any_chosen = cdr.per_call(ctx, "chosen", chosen.any().over(key))
+        until = pl.when(any_chosen).then(answered).otherwise(end)
         seconds = (until - first).dt.total_seconds()
         return pl.when(seconds >= 0).then(seconds).cast(pl.Int64)
 
@@ -476,8 +594,10 @@ class CallMissed(_CallNode):
     def expr(self, ctx: Ctx) -> pl.Expr:
         cdr = self.cdr
         key = cdr.key(ctx)
-        readable = cdr.seconds(ctx, cdr.billsec).is_not_null().any().over(key)
-        talked = cdr.talked(ctx).any().over(key)
+        readable = cdr.per_call(
+            ctx, "readable", cdr.seconds(ctx, cdr.billsec).is_not_null().any().over(key)
+        )
+        talked = cdr.per_call(ctx, "talked", cdr.talked(ctx).any().over(key))
         return pl.when(readable).then((~talked).cast(pl.Int8)).cast(pl.Int8)
 
     def describe(self) -> str:

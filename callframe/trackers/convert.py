@@ -70,6 +70,11 @@ class Conversion(ConversionSummary):
         return self._cache["rejected"]
 
     @property
+    def valid(self) -> pl.DataFrame:
+        """The Metrica calls to write (the same frame as :attr:`calls`)."""
+        return self.calls
+
+    @property
     def rows_in(self) -> int:
         return self.report.rows
 

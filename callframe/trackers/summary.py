@@ -62,6 +62,39 @@ class ConversionSummary:
     def rows_rejected(self) -> int:
         raise NotImplementedError
 
+    # --- the words every result speaks (notes: one vocabulary; the rows_* names are aliases) ---
+
+    @property
+    def ok(self) -> bool:
+        """No error findings (warnings allowed): every row went to Metrica."""
+        return self.errors.height == 0
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the export (``n_rows == n_valid + n_rejected``)."""
+        return self.rows_in
+
+    @property
+    def n_valid(self) -> int:
+        """Rows converted into Metrica calls."""
+        return self.rows_out
+
+    @property
+    def n_rejected(self) -> int:
+        """Rows that cannot go to Metrica."""
+        return self.rows_rejected
+
+    def counts(self) -> dict[str, int]:
+        """Rule id → rows breaking it, errors and warnings (a row breaking two rules counts
+        for both; a rule of the whole file, with no row, counts every row)."""
+        failures = pl.concat(
+            [self.errors.select("row", "rule"), self.warnings.select("row", "rule")]
+        )
+        per_row = _counts(failures.filter(pl.col("row").is_not_null()).unique(["row", "rule"]))
+        whole = failures.filter(pl.col("row").is_null()).get_column("rule").unique().to_list()
+        merged = {**per_row, **dict.fromkeys(sorted(whole), self.n_rows)}
+        return dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def rejected_counts(self) -> dict[str, int]:
         """Rejected rows per rule id (a row breaking two rules counts for both)."""
         errors = self.errors.filter(pl.col("row").is_not_null())

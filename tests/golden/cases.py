@@ -16,9 +16,12 @@ Sources of the option sets: ``tests/trackers/test_fixtures.py`` (tz/region/mappi
 
 Real exports (``fixtures/real/``, issue 13) come from ``fixtures/real/manifest.toml`` when it
 exists: an array of tables (``[[export]]``, or ``exports``/``case``/``cases``/``file``/``files``),
-each with ``path`` (relative to ``fixtures/real``) and optionally the options of ``convert``
-(``tracker``, ``tz``, ``region``, ``static``, ``mapping``, ``keep_outbound``; directly or in an
-``options``/``convert`` table). Without the manifest there are no real cases.
+each with ``file`` (or ``path``; relative to ``fixtures/real``) and optionally the options of
+``convert`` (``tracker``, ``tz``, ``region``, ``static``, ``mapping``, ``keep_outbound``; directly
+or in an ``options``/``convert`` table) and the ``now`` of the case (in ``options``, as the
+manifest of issue 13 writes it). ``tracker = "none"`` means no adapter may take the export: the
+case is converted with detection and records the error it raises. Without the manifest there
+are no real cases.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class Case:
     within: str | None = None
     make: Callable[[Path], Path] | None = None
     big: bool = False
+    now: int = NOW
 
     def source(self, tmp: Path) -> Path:
         return self.make(tmp) if self.make is not None else FIXTURES / self.export
@@ -201,6 +205,12 @@ def manifest_entries(doc: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
                     yield {"path": path, **item}
 
 
+def _under_fixtures(path: Path) -> str:
+    """``path`` relative to ``fixtures/`` (absolute when it is elsewhere: ``FIXTURES / it``
+    is then the path itself)."""
+    return str(path.relative_to(FIXTURES)) if path.is_relative_to(FIXTURES) else str(path)
+
+
 def real_cases(real: Path = REAL) -> list[Case]:
     """The real exports listed in ``real/manifest.toml`` (none when it does not exist)."""
     manifest = real / "manifest.toml"
@@ -215,13 +225,16 @@ def real_cases(real: Path = REAL) -> list[Case]:
         nested = entry.get("options", entry.get("convert", {}))
         merged = {**entry, **(nested if isinstance(nested, Mapping) else {})}
         options = {k: merged[k] for k in OPTION_KEYS if k in merged}
+        if options.get("tracker") == "none":  # no adapter may take it: detection must refuse
+            del options["tracker"]
+        now = merged.get("now", NOW)
         if "tracker_options" in merged and "tracker" in options:  # the adapter's own options
             options["tracker"] = f"{options['tracker']}:{merged['tracker_options']}"
         if "mapping" in options:
-            options["mapping"] = str((real / options["mapping"]).relative_to(FIXTURES))
-        export = str((real / path).relative_to(FIXTURES))
+            options["mapping"] = _under_fixtures(real / options["mapping"])
+        export = _under_fixtures(real / path)
         name = "real/" + re.sub(r"[^\w/+-]", "-", path)
-        cases.append(Case(name, export, options))
+        cases.append(Case(name, export, options, now=now if isinstance(now, int) else NOW))
     return cases
 
 
@@ -297,7 +310,7 @@ def _json(document: Any) -> bytes:
 
 def _cli_args(case: Case, source: Path, out: Path, rejected: Path) -> list[str]:
     args = ["convert", str(source), "-o", str(out), "--rejected", str(rejected)]
-    args += ["--now", str(NOW), "--format", "json"]
+    args += ["--now", str(case.now), "--format", "json"]
     o = _options(case)
     for key, flag in (("tracker", "--tracker"), ("tz", "--tz"), ("region", "--region")):
         if o.get(key) is not None:
@@ -330,7 +343,7 @@ def run(case: Case) -> Run:
             "options": dict(case.options),
             "ids": case.ids,
             "within": case.within,
-            "now": NOW,
+            "now": case.now,
         }
         golden: dict[str, bytes] = {}
         memory: dict[str, Any] = {}
@@ -365,11 +378,13 @@ def _by_file(case: Case, source: Path, tmp: Path, summary: dict[str, Any]) -> tu
     out, rejected = tmp / "calls.csv", tmp / "rejected.csv"
     options = _options(case)
     if case.ids is None:
-        result: Any = callframe.convert_file(source, out, rejected=rejected, now=NOW, **options)
+        result: Any = callframe.convert_file(
+            source, out, rejected=rejected, now=case.now, **options
+        )
         summary["outputs"] = [_normalise(str(p), tmp) for p in result.outputs]
         summary["enrich"] = None
     else:
-        result = callframe.convert(source, now=NOW, **options)
+        result = callframe.convert(source, now=case.now, **options)
         enrichment = callframe.enrich(
             result.calls,
             FIXTURES / case.ids,
@@ -377,7 +392,7 @@ def _by_file(case: Case, source: Path, tmp: Path, summary: dict[str, Any]) -> tu
             tz=result.tz,
             region=result.region,
         )
-        written = callframe.write_csv(enrichment.calls, out, now=NOW)
+        written = callframe.write_csv(enrichment.calls, out, now=case.now)
         result.rejected.write_csv(rejected)
         summary["outputs"] = [_normalise(str(p), tmp) for p in written]
         summary["enrich"] = enrichment.to_dict()
@@ -390,10 +405,10 @@ def _by_file(case: Case, source: Path, tmp: Path, summary: dict[str, Any]) -> tu
 def _in_memory(case: Case, source: Path, tmp: Path) -> dict[str, Any]:
     """``convert()`` + ``Conversion.write_csv`` + ``rejected.write_csv``, and ``write_csv`` of
     ``calls``: what convert_file must equal."""
-    conversion = callframe.convert(source, now=NOW, **_options(case))
+    conversion = callframe.convert(source, now=case.now, **_options(case))
     direct, frame = tmp / "memory.csv", tmp / "memory.frame.csv"
     conversion.write_csv(direct)
-    callframe.write_csv(conversion.calls, frame, now=NOW)
+    callframe.write_csv(conversion.calls, frame, now=case.now)
     return {
         "calls": direct.read_bytes(),
         "calls_from_frame": frame.read_bytes(),

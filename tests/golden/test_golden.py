@@ -151,3 +151,21 @@ def test_real_exports_come_from_the_manifest(tmp_path: Path) -> None:
         {"path": "asterisk/a.csv", "tz": "UTC", "note": "x"},
         {"path": "sipuni/b.csv", "options": {"tz": "Europe/Moscow"}},
     ]
+
+
+def test_real_cases_read_issue_13s_manifest_format(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "manifest.toml").write_text(
+        '[[export]]\nfile = "asterisk/Master.csv"\ntracker = "asterisk"\n'
+        'options = { tz = "UTC", now = 1706486400 }\n'
+        '[[export]]\nfile = "calltouch/dump.csv"\ntracker = "none"\noptions = {}\n',
+        encoding="utf-8",
+    )
+    master, dump = real_cases(real)
+    assert (master.name, master.options, master.now) == (
+        "real/asterisk/Master-csv",
+        {"tracker": "asterisk", "tz": "UTC"},
+        1706486400,
+    )
+    assert (dump.name, dump.options) == ("real/calltouch/dump-csv", {})  # detection must refuse

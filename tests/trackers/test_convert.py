@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -195,3 +196,42 @@ def test_a_frame_with_nested_columns_reads_like_the_json() -> None:
     from_frame = callframe.convert(frame, now=NOW)
     from_file = callframe.convert(FIXTURES / "roistat" / "calls.json", now=NOW)
     assert from_frame.tracker == "roistat" and from_frame.calls.equals(from_file.calls)
+
+
+def test_the_result_speaks_the_common_vocabulary(tmp_path: Path) -> None:
+    conversion = callframe.convert(CALLTOUCH, tz="Europe/Moscow", now=NOW)
+    assert (conversion.n_rows, conversion.n_valid, conversion.n_rejected) == (
+        conversion.rows_in,
+        conversion.rows_out,
+        conversion.rows_rejected,
+    )
+    assert conversion.n_rows == conversion.n_valid + conversion.n_rejected
+    assert conversion.valid is conversion.calls
+    assert conversion.ok is (conversion.errors.height == 0) and not conversion.ok
+    counts = conversion.counts()  # rule id -> rows breaking it, errors and warnings
+    findings = pl.concat([conversion.errors, conversion.warnings]).select("row", "rule")
+    rows: dict[str, set[int]] = {}
+    for row, rule in findings.iter_rows():
+        rows.setdefault(rule, set()).add(row)
+    assert counts == {rule: len(r) for rule, r in rows.items()} and len(counts) >= 2
+    assert list(counts.values()) == sorted(counts.values(), reverse=True)
+    by_file = callframe.convert_file(CALLTOUCH, tmp_path / "out.csv", tz="Europe/Moscow", now=NOW)
+    assert (by_file.ok, by_file.n_rows, by_file.n_valid, by_file.n_rejected) == (
+        conversion.ok,
+        conversion.n_rows,
+        conversion.n_valid,
+        conversion.n_rejected,
+    )
+    assert by_file.counts() == counts
+
+
+def test_a_lazyframe_of_the_export_converts_like_the_file() -> None:
+    export = FIXTURES / "ringostat" / "calls.csv"
+    options = {"tz": "Europe/Kyiv", "region": "UA", "now": NOW}
+    lazy = pl.scan_csv(export, separator=";", infer_schema=False)
+    from_lazy = callframe.convert(lazy, **options)
+    from_file = callframe.convert(export, **options)
+    assert from_lazy.tracker == "ringostat" and from_lazy.n_valid > 0
+    assert from_lazy.calls.equals(from_file.calls)
+    assert from_lazy.rejected.equals(from_file.rejected)
+    assert from_lazy.counts() == from_file.counts()
