@@ -129,6 +129,7 @@ def _long_calltouch(tmp: Path) -> Path:
 _MAP = {
     "alloka": {"mapping": "generic/alloka.toml"},
     "journal_ui": {"mapping": "generic/journal_ui.toml"},
+    "messenger_crm": {"mapping": "generic/messenger_crm.toml"},
 }
 
 PBX = [
@@ -160,6 +161,8 @@ FIXTURE_CASES: list[Case] = [
     _case("generic/alloka.csv", **_MAP["alloka"]),
     _case("generic/journal_ui_cp1251.csv", **_MAP["journal_ui"]),
     _case("generic/journal_ui.xlsx", **_MAP["journal_ui"]),
+    _case("generic/messenger_crm.csv", **_MAP["messenger_crm"]),
+    _case("generic/messenger_crm.xlsx", **_MAP["messenger_crm"]),
     # tests/trackers/test_pbx_fixtures.py: the static case and the enriched case
     *(_case(export, **options) for export, options in PBX),
     *(
@@ -408,7 +411,7 @@ def _in_memory(case: Case, source: Path, tmp: Path) -> dict[str, Any]:
     conversion = callframe.convert(source, now=case.now, **_options(case))
     direct, frame = tmp / "memory.csv", tmp / "memory.frame.csv"
     conversion.write_csv(direct)
-    callframe.write_csv(conversion.calls, frame, now=case.now)
+    callframe.write_csv(conversion.calls, frame, kind=conversion.kind, now=case.now)
     return {
         "calls": direct.read_bytes(),
         "calls_from_frame": frame.read_bytes(),
