@@ -227,7 +227,9 @@ class Uploading:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output (times in ISO 8601, status as text, extras included)."""
-        out: dict[str, Any] = {"kind": self.kind}
+        # chats are listed by the conversions endpoints; their type tells them apart
+        kind = "chats" if self.kind == "conversions" and self.type == "CHATS" else self.kind
+        out: dict[str, Any] = {"kind": kind}
         for f in fields(self):
             if f.name == "extra":
                 continue

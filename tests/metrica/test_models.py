@@ -280,3 +280,12 @@ def test_errors_survive_pickling() -> None:
     assert isinstance(err, MetricaQuotaError)
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is MetricaQuotaError and back.retry_after == 3.0 and str(back) == str(err)
+
+
+def test_a_chats_upload_says_chats_in_its_plain_data() -> None:
+    from callframe.metrica.models import OfflineConversionUploading
+
+    chats = OfflineConversionUploading.from_api({"id": 1, "type": "CHATS", "status": "UPLOADED"})
+    basic = OfflineConversionUploading.from_api({"id": 2, "type": "BASIC"})
+    assert chats.to_dict()["kind"] == "chats" and chats.to_dict()["type"] == "CHATS"
+    assert basic.to_dict()["kind"] == "conversions"
