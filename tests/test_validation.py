@@ -32,7 +32,7 @@ def test_typed_frame_is_checked_as_the_text_it_would_be_written_as() -> None:
         (3, "DateTime|not_future"),
         (3, "PhoneNumber|e164"),
     ]
-    valid = report.valid()
+    valid = report.valid
     assert valid.columns == [
         "ClientId",
         "DateTime",
@@ -50,7 +50,7 @@ def test_typed_frame_is_checked_as_the_text_it_would_be_written_as() -> None:
 def test_lazyframe_is_collected_and_fully_checked() -> None:
     lazy = typed_calls().lazy()
     report = callframe.validate(lazy, now=NOW)
-    assert report.rows == 3 and report.invalid_rows == 1
+    assert report.n_rows == 3 and report.n_rejected == 1
 
 
 def test_float_client_id_is_a_dtype_error_with_the_fix() -> None:
@@ -58,7 +58,7 @@ def test_float_client_id_is_a_dtype_error_with_the_fix() -> None:
     report = callframe.validate(frame, now=NOW)
     assert report.errors.select("column", "rule").rows() == [("ClientId", "*|dtype")]
     assert "pl.String" in report.errors["hint"][0]
-    assert report.invalid_rows == 1
+    assert report.n_rejected == 1
 
 
 def test_datetime_dtype_error_says_how_to_convert() -> None:
@@ -98,7 +98,7 @@ def test_a_frame_without_rows_is_refused_like_a_header_only_file() -> None:
     )
     assert report.errors["rule"].to_list() == ["*|no_rows"]
     assert report.refused and report.predicted_line_quantity == 0
-    assert report.rows == 0 and report.valid().height == 0 and report.invalid().height == 0
+    assert report.n_rows == 0 and report.valid.height == 0 and report.rejected.height == 0
 
 
 def test_a_batch_without_rows_is_not_an_upload() -> None:
@@ -119,9 +119,9 @@ def test_rows_in_equal_valid_plus_invalid_with_many_failures() -> None:
         }
     )
     report = callframe.validate(frame, now=NOW)
-    assert report.valid_rows + report.invalid_rows == report.rows == n
-    assert report.valid().height == report.valid_rows
-    invalid = report.invalid()
-    assert invalid.height == report.invalid_rows
+    assert report.n_valid + report.n_rejected == report.n_rows == n
+    assert report.valid.height == report.n_valid
+    invalid = report.rejected
+    assert invalid.height == report.n_rejected
     assert invalid["row"].is_sorted()
     assert set(invalid.columns) == {"row", "ClientId", "DateTime", "PhoneNumber", "rule", "title"}

@@ -593,7 +593,7 @@ class Core:
                 f"not {type(data).__name__}"
             )
         report = check_data(data, kind, when, window_days)
-        if report.valid_rows == 0:
+        if report.n_valid == 0:
             raise no_rows(report)
         tmp = tempfile.TemporaryDirectory(prefix="callframe-upload-")
         try:

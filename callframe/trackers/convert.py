@@ -76,7 +76,7 @@ class Conversion(ConversionSummary):
 
     @property
     def rows_in(self) -> int:
-        return self.report.rows
+        return self.report.n_rows
 
     @property
     def rows_out(self) -> int:
@@ -84,7 +84,7 @@ class Conversion(ConversionSummary):
 
     @property
     def rows_rejected(self) -> int:
-        return self.report.invalid_rows
+        return self.report.n_rejected
 
     def write_csv(self, path: str | Path, *, max_bytes: int = METRICA_MAX_BYTES) -> list[Path]:
         """Write :attr:`calls` as :func:`callframe.write_csv` would (same columns, bytes and
@@ -229,9 +229,9 @@ def convert(
     report = _merged_report(
         mapped.frame, mapped.failures, when, export.source, keep_outbound, kind=adapter.kind
     )
-    # the mapped frame has the contract's dtypes already: what report.valid() would cast back
+    # the mapped frame has the contract's dtypes already: what report.valid would cast back
     calls = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
-    if calls.height + report.invalid_rows != export.frame.height:  # pragma: no cover
+    if calls.height + report.n_rejected != export.frame.height:  # pragma: no cover
         raise AssertionError("convert lost rows: please report this")
     return Conversion(
         calls=calls,
@@ -306,7 +306,7 @@ def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[
         reread = dataclasses.replace(export, frame=export.frame.head(0))  # the rows: from the file
 
         def from_file() -> pl.DataFrame:
-            reasons = report.invalid().select("row", "rule", "title")
+            reasons = report.rejected.select("row", "rule", "title")
             bad = reasons.get_column("row")
             original = _original_rows(reread, bad) if bad.len() else reread.frame
             return _rejected(original, reasons, rows=bad.unique(maintain_order=True))
@@ -315,7 +315,7 @@ def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[
     frame = export.frame
 
     def from_frame() -> pl.DataFrame:
-        return _rejected(frame, report.invalid().select("row", "rule", "title"))
+        return _rejected(frame, report.rejected.select("row", "rule", "title"))
 
     return from_frame
 

@@ -292,9 +292,9 @@ class _Batches:
         )
         kind = self.adapter.kind
         text = report._text.select(c.name for c in columns(kind) if c.name in report._text)
-        valid = text.filter(~report._invalid) if report.invalid_rows else text
+        valid = text.filter(~report._invalid) if report.n_rejected else text
         csv = _csv_bytes(valid, header=False)
-        return _Done(valid, csv, report.errors, report.warnings, report.invalid_rows, mapped.plan)
+        return _Done(valid, csv, report.errors, report.warnings, report.n_rejected, mapped.plan)
 
     def _done(self) -> Iterator[_Done]:
         """Every batch mapped and validated, in file order. The first batch chooses the

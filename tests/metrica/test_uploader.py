@@ -344,7 +344,7 @@ def test_a_file_without_any_id_column_is_never_sent(
     report = caught.value.report
     assert report.errors["rule"].to_list() == ["*|missing_id_column"]
     assert "Add a ClientId, Yclid or UserId column" in report.to_text()
-    assert report.invalid_rows == 1  # the whole file is refused
+    assert report.n_rejected == 1  # the whole file is refused
     assert fake.requests == []
 
 

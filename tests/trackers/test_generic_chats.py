@@ -46,7 +46,7 @@ def test_the_written_file_validates_as_chats(tmp_path: Path) -> None:
     conversion = callframe.convert(GENERIC / "messenger_crm.csv", mapping=MAPPING, now=NOW)
     [path] = conversion.write_csv(tmp_path / "chats.csv")
     report = callframe.validate(path, "chats", now=NOW)
-    assert report.ok and report.rows == 8
+    assert report.ok and report.n_rows == 8
 
 
 def test_convert_file_streams_chats_too(tmp_path: Path) -> None:
