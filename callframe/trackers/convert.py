@@ -5,8 +5,8 @@ or :func:`~callframe.detect`), map it (:meth:`Adapter.map`), validate the result
 contract (:func:`callframe.validation.check_frame`), and merge the conversion rules
 (``*|outbound``, ``<Column>|unreadable``) into the same report.
 
-Guarantees: input row order is kept; every input row is either in ``calls`` or in ``rejected``
-(``rows_in == rows_out + rows_rejected``); rejected rows are the *original* export rows with the
+Guarantees: input row order is kept; every input row is either in ``valid`` or in ``rejected``
+(``n_rows == n_valid + n_rejected``); rejected rows are the *original* export rows with the
 rules they broke; naive times without ``tz`` raise :class:`~callframe.UsageError` naming
 ``--tz``; a static call without an ID is kept (decisions.md rule 2).
 """
@@ -45,16 +45,19 @@ MappingSource = Mapping[str, Any] | str | Path
 class Conversion(ConversionSummary):
     """The result of :func:`convert`.
 
-    ``calls``: the valid calls as a contract frame (contract columns in order, contract dtypes;
-    input order kept), ready for :func:`callframe.write_csv`. :attr:`rejected`: the original
-    export rows that cannot go to Metrica. ``report``: the full
-    :class:`~callframe.ValidationReport`, conversion rules included. The rest is provenance.
+    :attr:`valid`: the valid rows as a contract frame (contract columns in order, contract
+    dtypes; input order kept), ready for :func:`callframe.write_csv`. :attr:`rejected`: the
+    original export rows that cannot go to Metrica. ``report``: the full
+    :class:`~callframe.ValidationReport`, conversion rules included. ``load_rejected`` builds
+    the rejected rows (called once, on first use of :attr:`rejected`). The rest is provenance.
     """
 
-    calls: pl.DataFrame
+    valid: pl.DataFrame
     report: ValidationReport
-    _rejected: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
-    _cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    load_rejected: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
+    _cache: dict[str, pl.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def rejected(self) -> pl.DataFrame:
@@ -66,28 +69,26 @@ class Conversion(ConversionSummary):
         them never pays for that).
         """
         if "rejected" not in self._cache:
-            self._cache["rejected"] = self._rejected()
+            self._cache["rejected"] = self.load_rejected()
         return self._cache["rejected"]
 
     @property
-    def valid(self) -> pl.DataFrame:
-        """The Metrica calls to write (the same frame as :attr:`calls`)."""
-        return self.calls
-
-    @property
-    def rows_in(self) -> int:
+    def n_rows(self) -> int:
+        """Rows of the export (``n_rows == n_valid + n_rejected``)."""
         return self.report.n_rows
 
     @property
-    def rows_out(self) -> int:
-        return self.calls.height
+    def n_valid(self) -> int:
+        """Rows converted into Metrica rows (:attr:`valid`)."""
+        return self.valid.height
 
     @property
-    def rows_rejected(self) -> int:
+    def n_rejected(self) -> int:
+        """Rows that cannot go to Metrica (:attr:`rejected`)."""
         return self.report.n_rejected
 
     def write_csv(self, path: str | Path, *, max_bytes: int = METRICA_MAX_BYTES) -> list[Path]:
-        """Write :attr:`calls` as :func:`callframe.write_csv` would (same columns, bytes and
+        """Write :attr:`valid` as :func:`callframe.write_csv` would (same columns, bytes and
         splitting); return the files.
 
         Written from the report's text view of the rows it found valid, so what was checked is
@@ -230,11 +231,11 @@ def convert(
         mapped.frame, mapped.failures, when, export.source, keep_outbound, kind=adapter.kind
     )
     # the mapped frame has the contract's dtypes already: what report.valid would cast back
-    calls = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
-    if calls.height + report.n_rejected != export.frame.height:  # pragma: no cover
+    valid = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
+    if valid.height + report.n_rejected != export.frame.height:  # pragma: no cover
         raise AssertionError("convert lost rows: please report this")
     return Conversion(
-        calls=calls,
+        valid=valid,
         report=report,
         tracker=adapter.name,
         score=score,
@@ -247,7 +248,7 @@ def convert(
         static=static,
         directions=mapped.directions,
         kind=adapter.kind,
-        _rejected=_rejected_rows(export, report),
+        load_rejected=_rejected_rows(export, report),
     )
 
 
