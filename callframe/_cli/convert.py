@@ -139,7 +139,7 @@ def convert_command(
         enrichment = enrich(
             in_memory.valid, ids, within=within, tz=ids_tz or in_memory.tz, region=in_memory.region
         )
-        written = write_csv(enrichment.calls, output, now=in_memory.report.now)
+        written = write_csv(enrichment.data, output, now=in_memory.report.now)
         if rejected is not None:
             with atomic_target(rejected) as tmp:  # interrupted: the old file or the new one
                 in_memory.rejected.write_csv(tmp)

@@ -395,7 +395,7 @@ def _by_file(case: Case, source: Path, tmp: Path, summary: dict[str, Any]) -> tu
             tz=result.tz,
             region=result.region,
         )
-        written = callframe.write_csv(enrichment.calls, out, now=case.now)
+        written = callframe.write_csv(enrichment.data, out, now=case.now)
         result.rejected.write_csv(rejected)
         summary["outputs"] = [_normalise(str(p), tmp) for p in written]
         summary["enrich"] = enrichment.to_dict()

@@ -77,7 +77,7 @@ def test_enriched_case_converts_to_exactly_the_expected_file(
     folder = (FIXTURES / export).parent
     enrichment = callframe.enrich(conversion.valid, folder / "ids.csv", region=conversion.region)
     expected = (FIXTURES / f"{stem(export)}.enriched.expected.csv").read_bytes().decode()
-    assert written(tmp_path, enrichment.calls) == expected
+    assert written(tmp_path, enrichment.data) == expected
     assert enrichment.matched == 4 and enrichment.ambiguous == 1
 
 
