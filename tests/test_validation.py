@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -51,6 +52,21 @@ def test_lazyframe_is_collected_and_fully_checked() -> None:
     lazy = typed_calls().lazy()
     report = callframe.validate(lazy, now=NOW)
     assert report.n_rows == 3 and report.n_rejected == 1
+
+
+def test_filter_returns_the_valid_rows_and_the_report_in_one_call() -> None:
+    valid, report = callframe.filter(typed_calls(), now=NOW)
+    assert isinstance(report, callframe.ValidationReport) and not report.ok
+    assert valid.equals(report.valid) and valid.height == report.n_valid == 2
+    assert valid.get_column("PhoneNumber").to_list() == ["+79161234567", "+79265554433"]
+    assert report.rejected.get_column("row").to_list() == [3]
+
+
+def test_filter_takes_the_arguments_of_validate(tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text("ClientId,DateTime\n17,1795435100\nx,1795435100\n", encoding="utf-8")
+    valid, report = callframe.filter(path, "calls", now=NOW, client_id_type="CLIENT_ID")
+    assert report.source == str(path) and valid.get_column("ClientId").to_list() == ["17"]
 
 
 def test_float_client_id_is_a_dtype_error_with_the_fix() -> None:
