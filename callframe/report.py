@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EFFECT_WORDS",
     "FAILURE_SCHEMA",
+    "ID_COLUMNS",
     "PII_COLUMNS",
     "RuleCount",
     "ValidationReport",
@@ -81,7 +82,21 @@ def mask_phone(value: pl.Expr) -> pl.Expr:
 
 _PHONE_SHAPED = r"^\s*\+?[\d\s().\-]{8,24}\s*$"
 _PHONE_IN_TEXT = r"(?P<lead>\+?\d)[\d\s()\-]{6,20}(?P<tail>\d{2})"
-_FREE_TEXT_COLUMNS = frozenset({"Tag"})
+_FREE_TEXT_COLUMNS = frozenset({"Tag", "URL", "CallTrackerURL"})
+ID_COLUMNS = frozenset(
+    {
+        "ClientId",
+        "ClientID",
+        "UserId",
+        "UserID",
+        "Yclid",
+        "PurchaseId",
+        "PurchaseID",
+        "ChatUserID",
+        "ChatUsername",
+    }
+)
+"""ID columns: shown as they are (the value the user must fix), never masked."""
 _NUMERIC_COLUMNS = frozenset(
     {
         "DateTime",
@@ -96,17 +111,19 @@ _NUMERIC_COLUMNS = frozenset(
 
 
 def mask_value(value: pl.Expr, column: str) -> pl.Expr:
-    """The value as a person may see it: phones masked wherever they appear.
+    """The value as a person may see it: phone numbers masked, IDs shown.
 
-    ``PhoneNumber`` is always masked. In other text columns a value shaped like a phone number
-    (digits with ``+``, spaces, dashes or brackets, 8 digits or more, e.g. a caller's number
-    exported into ``ClientId``) is masked too, and in free text (``Tag``) every run that looks
-    like a phone number keeps only its first and last two digits. Numeric columns (times, flags,
-    durations, money) are shown as they are. Everything is cut at :data:`MAX_VALUE_CHARS`.
+    ``PhoneNumber`` is always masked; in free text (``Tag``, ``URL``, ``CallTrackerURL``) every
+    run that looks like a phone number keeps only its first and last two digits. ID columns
+    (:data:`ID_COLUMNS`: ``ClientId``, ``UserId``, ``Yclid``, ``PurchaseId``, the chat IDs) and
+    numeric columns (times, flags, durations, money) are shown as they are: a ``Yclid`` of
+    ``7312-3456`` is the value to fix. In any other column (e.g. a tracker's own column) a value
+    shaped like a phone number (digits with ``+``, spaces, dashes or brackets, 8 to 15 digits)
+    is masked. Everything is cut at :data:`MAX_VALUE_CHARS`.
     """
     if column in PII_COLUMNS:
         shown = mask_phone(value)
-    elif column in _NUMERIC_COLUMNS:
+    elif column in _NUMERIC_COLUMNS or column in ID_COLUMNS:
         shown = value
     elif column in _FREE_TEXT_COLUMNS:
         shown = value.str.replace_all(_PHONE_IN_TEXT, "$lead*****$tail")

@@ -152,8 +152,13 @@ def test_html_has_the_essential_parts() -> None:
 @pytest.mark.parametrize(
     ("column", "value", "shown"),
     [
-        ("ClientId", "+79161234567", "+7916*****67"),
-        ("UserId", "8 (916) 123-45-67", "8 (91*) ***-**-67"),
+        ("PhoneNumber", "+79161234567", "+7916*****67"),
+        ("CallerNumber", "8 (916) 123-45-67", "8 (91*) ***-**-67"),  # a tracker's own column
+        ("URL", "https://x.ru/?tel=+79161234567", "https://x.ru/?tel=+7*****67"),
+        ("Yclid", "7312-3456", "7312-3456"),  # IDs are shown whole: the value to fix
+        ("ClientId", "+79161234567", "+79161234567"),
+        ("UserId", "8 (916) 123-45-67", "8 (916) 123-45-67"),
+        ("ChatUserID", "+79161234567", "+79161234567"),
         ("Tag", "call me at +7 916 123 45 67, ok", "call me at +7*****67, ok"),  # inside prose
         ("Tag", "lost 2 calls", "lost 2 calls"),
         ("DateTime", "1795435200123", "1795435200123"),  # numbers stay readable
@@ -161,7 +166,7 @@ def test_html_has_the_essential_parts() -> None:
         ("ClientId", "99999999999999999999", "99999999999999999999"),  # too long for a phone
     ],
 )
-def test_phone_shaped_values_are_masked_in_any_text_column(
+def test_phones_are_masked_and_ids_are_shown_as_they_are(
     column: str, value: str, shown: str
 ) -> None:
     from callframe.report import mask_value
