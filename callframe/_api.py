@@ -27,6 +27,8 @@ def validate(
 
     ``data`` is a polars ``DataFrame`` or ``LazyFrame`` (collected once, fully validated) or the
     path of a Metrica CSV (read with every column as text, so bad cells become report rows).
+    A pandas ``DataFrame`` is accepted too (pandas is optional): converted once, integer ID
+    columns kept as text (:func:`callframe.validation.from_pandas`); float IDs are reported.
     ``now`` (Unix seconds or an aware datetime; default: the clock) anchors the time rules.
     ``client_id_type`` (``CLIENT_ID``, ``USER_ID``, ``YCLID``; ``PURCHASE_ID`` for conversions),
     when given, is the upload's type: its ID column must be present and is the row's ID.

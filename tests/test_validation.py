@@ -69,6 +69,26 @@ def test_filter_takes_the_arguments_of_validate(tmp_path: Path) -> None:
     assert report.source == str(path) and valid.get_column("ClientId").to_list() == ["17"]
 
 
+def test_a_pandas_frame_is_accepted_with_integer_ids_kept_as_text(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas", reason="pandas is optional (the dev extra installs it)")
+    frame = pd.DataFrame(
+        {"ClientId": [1795012345678901234, 17], "DateTime": [NOW - 100, NOW + 10_000]}
+    )
+    valid, report = callframe.filter(frame, now=NOW)
+    assert report.n_rows == 2 and report.counts() == {"DateTime|not_future": 1}
+    assert valid.get_column("ClientId").to_list() == ["1795012345678901234"]  # every digit
+    [written] = callframe.write_csv(frame.iloc[:1], tmp_path / "calls.csv", now=NOW)
+    assert "1795012345678901234" in written.read_text(encoding="utf-8")
+
+
+def test_a_pandas_float_id_is_still_named_as_a_dtype_error() -> None:
+    pd = pytest.importorskip("pandas", reason="pandas is optional (the dev extra installs it)")
+    report = callframe.validate(
+        pd.DataFrame({"ClientId": [17.0], "DateTime": [NOW - 100]}), now=NOW
+    )
+    assert report.errors.get_column("rule").to_list() == ["*|dtype"]
+
+
 def test_float_client_id_is_a_dtype_error_with_the_fix() -> None:
     frame = pl.DataFrame({"ClientId": [1.795012345678901234e18], "DateTime": [NOW]})
     report = callframe.validate(frame, now=NOW)
