@@ -7,7 +7,7 @@ with a report a person can act on. Pandera is imported only when the models are 
 
 import typing as _typing
 
-from callframe._api import validate, write_csv
+from callframe._api import filter, validate, write_csv
 from callframe.contract.columns import ColumnSpec, Kind
 from callframe.contract.rules import RULES, Rule
 from callframe.errors import CallframeError, ContractError, ExportError, UsageError
@@ -54,6 +54,7 @@ __all__ = [
     "convert_file",
     "detect",
     "enrich",
+    "filter",
     "read_export",
     "validate",
     "write_csv",

@@ -32,7 +32,7 @@ def rich_report(report: ValidationReport) -> RenderableType:
     status = "[bold green]valid[/]" if report.ok else "[bold red]invalid[/]"
     head = Text.from_markup(
         f"[bold]{escape(report.source or '<frame>')}[/] ({report.kind}): {status} — "
-        f"{report.rows} rows, {report.valid_rows} valid, {report.invalid_rows} rejected; "
+        f"{report.n_rows} rows, {report.n_valid} valid, {report.n_rejected} rejected; "
         f"{report.errors.height} errors, {report.warnings.height} warnings"
     )
     said = "bold red" if report.refused else ("yellow" if report.dropped_rows else "green")
@@ -102,8 +102,8 @@ def html_report(report: ValidationReport) -> str:
         f"{e(report.prediction())}</p>",
         "<table><tr><th>rows</th><th>valid</th><th>rejected</th><th>errors</th>"
         "<th>warnings</th></tr>"
-        f'<tr><td class="num">{report.rows}</td><td class="num">{report.valid_rows}</td>'
-        f'<td class="num">{report.invalid_rows}</td><td class="num">{report.errors.height}</td>'
+        f'<tr><td class="num">{report.n_rows}</td><td class="num">{report.n_valid}</td>'
+        f'<td class="num">{report.n_rejected}</td><td class="num">{report.errors.height}</td>'
         f'<td class="num">{report.warnings.height}</td></tr></table>',
     ]
     if report.errors.height or report.warnings.height:

@@ -3,7 +3,7 @@
 A :class:`ValidationReport` holds every failure as a row of a polars frame (``errors`` and
 ``warnings``: ``row``, ``column``, ``rule``, ``title``, ``value``, ``hint``), the verdict per row,
 and the data itself, so it can hand back the valid rows and the rejected rows with their reasons.
-Invariant: ``valid_rows + invalid_rows == rows``; no row is ever dropped silently.
+Invariant: ``n_valid + n_rejected == n_rows``; no row is ever dropped silently.
 
 It also predicts what the Metrica server would do with the data as it stands, from each rule's
 effect (:data:`callframe.contract.rules.EFFECTS`): :meth:`ValidationReport.findings` adds
@@ -18,7 +18,7 @@ Example:
     >>> import polars as pl, callframe
     >>> frame = pl.DataFrame({"ClientId": ["1710312345678901234"], "DateTime": [1710400530]})
     >>> report = callframe.validate(frame, now=1710400600)
-    >>> report.ok, report.rows, report.valid_rows
+    >>> report.ok, report.n_rows, report.n_valid
     (True, 1, 1)
 """
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 __all__ = [
     "EFFECT_WORDS",
     "FAILURE_SCHEMA",
+    "ID_COLUMNS",
     "PII_COLUMNS",
+    "RuleCount",
     "ValidationReport",
     "mask_phone",
     "mask_value",
@@ -80,7 +82,21 @@ def mask_phone(value: pl.Expr) -> pl.Expr:
 
 _PHONE_SHAPED = r"^\s*\+?[\d\s().\-]{8,24}\s*$"
 _PHONE_IN_TEXT = r"(?P<lead>\+?\d)[\d\s()\-]{6,20}(?P<tail>\d{2})"
-_FREE_TEXT_COLUMNS = frozenset({"Tag"})
+_FREE_TEXT_COLUMNS = frozenset({"Tag", "URL", "CallTrackerURL"})
+ID_COLUMNS = frozenset(
+    {
+        "ClientId",
+        "ClientID",
+        "UserId",
+        "UserID",
+        "Yclid",
+        "PurchaseId",
+        "PurchaseID",
+        "ChatUserID",
+        "ChatUsername",
+    }
+)
+"""ID columns: shown as they are (the value the user must fix), never masked."""
 _NUMERIC_COLUMNS = frozenset(
     {
         "DateTime",
@@ -95,17 +111,19 @@ _NUMERIC_COLUMNS = frozenset(
 
 
 def mask_value(value: pl.Expr, column: str) -> pl.Expr:
-    """The value as a person may see it: phones masked wherever they appear.
+    """The value as a person may see it: phone numbers masked, IDs shown.
 
-    ``PhoneNumber`` is always masked. In other text columns a value shaped like a phone number
-    (digits with ``+``, spaces, dashes or brackets, 8 digits or more, e.g. a caller's number
-    exported into ``ClientId``) is masked too, and in free text (``Tag``) every run that looks
-    like a phone number keeps only its first and last two digits. Numeric columns (times, flags,
-    durations, money) are shown as they are. Everything is cut at :data:`MAX_VALUE_CHARS`.
+    ``PhoneNumber`` is always masked; in free text (``Tag``, ``URL``, ``CallTrackerURL``) every
+    run that looks like a phone number keeps only its first and last two digits. ID columns
+    (:data:`ID_COLUMNS`: ``ClientId``, ``UserId``, ``Yclid``, ``PurchaseId``, the chat IDs) and
+    numeric columns (times, flags, durations, money) are shown as they are: a ``Yclid`` of
+    ``7312-3456`` is the value to fix. In any other column (e.g. a tracker's own column) a value
+    shaped like a phone number (digits with ``+``, spaces, dashes or brackets, 8 to 15 digits)
+    is masked. Everything is cut at :data:`MAX_VALUE_CHARS`.
     """
     if column in PII_COLUMNS:
         shown = mask_phone(value)
-    elif column in _NUMERIC_COLUMNS:
+    elif column in _NUMERIC_COLUMNS or column in ID_COLUMNS:
         shown = value
     elif column in _FREE_TEXT_COLUMNS:
         shown = value.str.replace_all(_PHONE_IN_TEXT, "$lead*****$tail")
@@ -118,7 +136,10 @@ def mask_value(value: pl.Expr, column: str) -> pl.Expr:
 
 
 @dataclass(frozen=True, slots=True)
-class _RuleCount:
+class RuleCount:
+    """One rule that failed: its id, column, ``severity`` (``"error"``/``"warning"``),
+    title and how many failures (``rows``); yielded by :meth:`ValidationReport.iter_examples`."""
+
     rule: str
     column: str
     severity: str
@@ -127,6 +148,7 @@ class _RuleCount:
 
     @property
     def effect(self) -> str | None:
+        """What Metrica does with a failure of this rule (``None`` outside the contract)."""
         return effect_of(self.rule)
 
 
@@ -196,9 +218,12 @@ class ValidationReport:
         self._data = data
         self._text = text
         self._invalid = invalid_mask
-        self.rows = data.height
-        self.invalid_rows = int(invalid_mask.sum()) if self.rows else 0
-        self.valid_rows = self.rows - self.invalid_rows
+        self.n_rows: int = data.height
+        """Rows validated (``n_rows == n_valid + n_rejected``)."""
+        self.n_rejected: int = int(invalid_mask.sum()) if self.n_rows else 0
+        """Rows with at least one error."""
+        self.n_valid: int = self.n_rows - self.n_rejected
+        """Rows without error (warnings allowed)."""
 
     @property
     def data(self) -> pl.DataFrame:
@@ -220,6 +245,7 @@ class ValidationReport:
 
     # --- frames ------------------------------------------------------------------------------
 
+    @property
     def valid(self) -> pl.DataFrame:
         """Valid rows as a contract frame: contract columns in order, contract dtypes."""
         kept = self.valid_text()
@@ -232,14 +258,15 @@ class ValidationReport:
         kept = self._text.filter(~self._invalid) if self._text.width else self._text
         return kept.select(c.name for c in columns(self.kind) if c.name in kept.columns)
 
-    def invalid(self) -> pl.DataFrame:
+    @property
+    def rejected(self) -> pl.DataFrame:
         """Rejected rows as given (all original columns), with ``row``, ``rule`` and ``title``.
 
         ``rule`` and ``title`` list every error of the row, separated by ``"; "``; errors about
         the whole file (``row`` empty in ``errors``) are listed on every row.
         """
         data = self._data.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
-        rejected = data.filter(self._invalid) if self.rows else data.clear()
+        rejected = data.filter(self._invalid) if self.n_rows else data.clear()
         return with_reasons(rejected, self.errors)
 
     # --- what Metrica would do --------------------------------------------------------------
@@ -266,16 +293,16 @@ class ValidationReport:
         if self.refused:
             return 0
         rows = self._rows_with("drop_row")
-        return self.rows if rows is None else rows.len()
+        return self.n_rows if rows is None else rows.len()
 
     @property
     def wrong_value_rows(self) -> int:
         """Rows Metrica would count with a wrong value (``keep_wrong_value``, not dropped)."""
-        if self.refused or self.dropped_rows == self.rows:
+        if self.refused or self.dropped_rows == self.n_rows:
             return 0
         wrong = self._rows_with("keep_wrong_value")
         if wrong is None:
-            return self.rows - self.dropped_rows
+            return self.n_rows - self.dropped_rows
         dropped = self._rows_with("drop_row")
         if dropped is not None and dropped.len():
             wrong = wrong.filter(~wrong.is_in(dropped.implode()))
@@ -285,7 +312,7 @@ class ValidationReport:
     def predicted_line_quantity(self) -> int:
         """How many rows Metrica would count (its ``line_quantity``) if this data were uploaded
         as it stands: 0 when it would refuse the file, else the rows minus those it drops."""
-        return 0 if self.refused else self.rows - self.dropped_rows
+        return 0 if self.refused else self.n_rows - self.dropped_rows
 
     def prediction(self) -> str:
         """What Metrica would do, in words: "Metrica would refuse this file", "Metrica would drop
@@ -297,7 +324,7 @@ class ValidationReport:
             parts.append(f"drop {_rows(self.dropped_rows)}")
         if self.wrong_value_rows:
             parts.append(f"keep {_rows(self.wrong_value_rows)} with a wrong value")
-        count = f"count {self.predicted_line_quantity} of {_rows(self.rows)}"
+        count = f"count {self.predicted_line_quantity} of {_rows(self.n_rows)}"
         if not parts:
             return f"Metrica would {count}"
         return f"Metrica would {' and '.join(parts)}; it would {count}"
@@ -318,21 +345,26 @@ class ValidationReport:
 
     # --- summaries --------------------------------------------------------------------------
 
-    def counts(self) -> pl.DataFrame:
-        """Failures per rule: ``rule``, ``column``, ``severity``, ``title``, ``rows``."""
-        return pl.DataFrame(
-            [asdict(c) for c in self._rule_counts()],
-            schema={
-                "rule": pl.String,
-                "column": pl.String,
-                "severity": pl.String,
-                "title": pl.String,
-                "rows": pl.Int64,
-            },
+    def counts(self) -> dict[str, int]:
+        """Rule id → rows breaking it, errors and warnings, most rows first (a row breaking two
+        rules counts for both; a rule about the whole file counts every row). The same on every
+        result; :meth:`rule_counts` adds the column, severity and title."""
+        failures = pl.concat(
+            [self.errors.select("row", "rule"), self.warnings.select("row", "rule")]
         )
+        rows = failures.filter(pl.col("row").is_not_null()).unique(["row", "rule"])
+        grouped = rows.group_by("rule").agg(pl.len().alias("n"))
+        per_row = {r: int(n) for r, n in grouped.iter_rows()}
+        whole = failures.filter(pl.col("row").is_null()).get_column("rule").unique().to_list()
+        merged = {**per_row, **dict.fromkeys(whole, self.n_rows)}
+        return dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    def _rule_counts(self) -> list[_RuleCount]:
-        out: list[_RuleCount] = []
+    def rule_counts(self) -> list[RuleCount]:
+        """Every rule that failed, errors first: id, column, severity, title, failures."""
+        return self._rule_counts()
+
+    def _rule_counts(self) -> list[RuleCount]:
+        out: list[RuleCount] = []
         for severity, frame in (("error", self.errors), ("warning", self.warnings)):
             if frame.height == 0:
                 continue
@@ -340,7 +372,7 @@ class ValidationReport:
                 pl.col("column").first(), pl.col("title").first(), pl.len().alias("n")
             )
             for rule, column, title, n in grouped.iter_rows():
-                out.append(_RuleCount(rule, column, severity, title, n))
+                out.append(RuleCount(rule, column, severity, title, n))
         out.sort(key=lambda c: (c.severity != "error", _RULE_ORDER.get(c.rule, 999), c.column))
         return out
 
@@ -348,11 +380,11 @@ class ValidationReport:
         """One line for a log or an exception: counts and rule ids, no values."""
         where = f"{source or self.source or '<frame>'}: "
         if self.ok and self.warnings.height == 0:
-            return f"{where}{self.rows} rows, all valid ({self.kind})"
+            return f"{where}{self.n_rows} rows, all valid ({self.kind})"
         parts = [f"{c.rule} ×{c.rows}" for c in self._rule_counts()]
         head = (
             f"{where}{self.errors.height} errors, {self.warnings.height} warnings; "
-            f"{self.invalid_rows} of {self.rows} rows invalid ({self.kind})"
+            f"{self.n_rejected} of {self.n_rows} rows invalid ({self.kind})"
         )
         return f"{head}: {', '.join(parts)}"
 
@@ -366,9 +398,9 @@ class ValidationReport:
         return {
             "path": self.source,
             "kind": self.kind,
-            "rows": self.rows,
-            "valid_rows": self.valid_rows,
-            "invalid_rows": self.invalid_rows,
+            "rows": self.n_rows,
+            "valid_rows": self.n_valid,
+            "invalid_rows": self.n_rejected,
             "errors": self.errors.with_columns(_effect_column(self.errors)).to_dicts(),
             "warnings": self.warnings.with_columns(_effect_column(self.warnings)).to_dicts(),
             "refused": self.refused,
@@ -383,7 +415,7 @@ class ValidationReport:
 
     def iter_examples(
         self, severity: str = "error", per_rule: int = 3
-    ) -> Iterator[tuple[_RuleCount, pl.DataFrame]]:
+    ) -> Iterator[tuple[RuleCount, pl.DataFrame]]:
         """Each rule that failed with its first ``per_rule`` failures (values masked)."""
         frame = self.errors if severity == "error" else self.warnings
         for count in self._rule_counts():

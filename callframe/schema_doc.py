@@ -40,6 +40,7 @@ def schema_document(kind: Kind) -> dict[str, Any]:
 
 
 def schema_markdown(kind: Kind) -> str:
+    """The columns of ``kind`` as a Markdown table (for the docs)."""
     doc = schema_document(kind)
     lines = [
         f"#### `{kind}` columns",

@@ -44,9 +44,9 @@ from callframe.contract.columns import (
 from callframe.contract.rules import Rule, RuleContext, rule, rules_for
 from callframe.contract.text import dtype_problem, normalise_expr, text_expr
 from callframe.errors import UsageError
-from callframe.report import FAILURE_SCHEMA, ValidationReport, mask_value
+from callframe.report import FAILURE_SCHEMA, ID_COLUMNS, ValidationReport, mask_value
 
-__all__ = ["FileIssue", "check_frame", "contract_names", "resolve_now"]
+__all__ = ["FileIssue", "check_frame", "contract_names", "from_pandas", "resolve_now"]
 
 _DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_\d+$")
 _SEVERITY = {r.id: r.severity for r in rules_for("calls") + rules_for("conversions")}
@@ -290,6 +290,20 @@ def _whole_file(failure: dict[str, object]) -> bool:
     return r.severity == "error"
 
 
+def from_pandas(data: object) -> object:
+    """A pandas ``DataFrame`` as a polars one, converted once, with integer ID columns
+    (``ClientId``, ``UserId``, ``Yclid`` …; :data:`callframe.report.ID_COLUMNS`) as text so
+    no digit is lost; anything else is returned as it is. Float IDs stay floats: the report
+    names them (``*|dtype``) — read IDs as text (``dtype=str``). pandas is imported by the
+    caller, never here."""
+    kind = type(data)
+    if kind.__name__ != "DataFrame" or not kind.__module__.startswith("pandas"):
+        return data
+    frame = pl.from_pandas(data)
+    ids = [c for c in frame.columns if c in ID_COLUMNS and frame.schema[c].is_integer()]
+    return frame.with_columns(pl.col(ids).cast(pl.String)) if ids else frame
+
+
 def check_frame(
     data: pl.DataFrame | pl.LazyFrame,
     kind: str = "calls",
@@ -313,10 +327,11 @@ def check_frame(
     k = parse_kind(kind)
     id_column = id_column_of(client_id_type, k) if client_id_type else None
     when = resolve_now(now)
-    frame = data.collect() if isinstance(data, pl.LazyFrame) else data
+    frame = data.collect() if isinstance(data, pl.LazyFrame) else from_pandas(data)
     if not isinstance(frame, pl.DataFrame):
         raise UsageError(
-            f"validate() takes a polars DataFrame/LazyFrame or a path, not {type(data).__name__}"
+            "validate() takes a polars DataFrame/LazyFrame, a pandas DataFrame or a path, "
+            f"not {type(data).__name__}"
         )
     aliases = resolve_aliases(k, frame.columns)  # the chats CSV's ClientId for ClientID …
     if aliases:

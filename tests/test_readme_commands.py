@@ -100,7 +100,7 @@ for _name in ("MetricaClient", "AsyncMetricaClient"):
     setattr(callframe, _name, functools.partial(_cls, base_url=os.environ["METRICA_BASE_URL"]))
 
 def my_pipeline(frame):
-    return callframe.validate(frame).valid()
+    return callframe.validate(frame).valid
 """
 
 

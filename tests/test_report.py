@@ -47,10 +47,14 @@ def test_mask_phone(value: str, masked: str) -> None:
 def test_counts_and_verdict() -> None:
     r = report()
     assert not r.ok
-    assert (r.rows, r.valid_rows, r.invalid_rows) == (4, 2, 2)
-    counts = r.counts()
-    assert counts.columns == ["rule", "column", "severity", "title", "rows"]
-    assert counts.select("rule", "severity", "rows").rows() == [
+    assert (r.n_rows, r.n_valid, r.n_rejected) == (4, 2, 2)
+    assert r.counts() == {
+        "*|id_required": 1,
+        "ClientId|digits": 1,
+        "DateTime|older_than_21_days": 1,
+        "PhoneNumber|e164": 1,
+    }
+    assert [(c.rule, c.severity, c.rows) for c in r.rule_counts()] == [
         ("*|id_required", "error", 1),
         ("ClientId|digits", "error", 1),
         ("PhoneNumber|e164", "error", 1),
@@ -59,7 +63,7 @@ def test_counts_and_verdict() -> None:
 
 
 def test_invalid_rows_carry_every_reason_and_original_values() -> None:
-    inv = report().invalid()
+    inv = report().rejected
     assert inv.select("row", "rule").rows() == [
         (2, "ClientId|digits; PhoneNumber|e164"),
         (3, "*|id_required"),
@@ -69,7 +73,7 @@ def test_invalid_rows_carry_every_reason_and_original_values() -> None:
 
 def test_schema_errors_are_listed_on_every_rejected_row() -> None:
     frame = pl.DataFrame({"ClientId": ["1", "x"], "Date_Time": [str(NOW)] * 2})
-    inv = callframe.validate(frame, now=NOW).invalid()
+    inv = callframe.validate(frame, now=NOW).rejected
     assert inv["rule"].to_list() == [
         "*|unknown_column; *|missing_column",
         "*|unknown_column; *|missing_column; ClientId|digits",
@@ -101,7 +105,7 @@ def test_exception_names_rules_and_counts_but_no_values() -> None:
     message = str(info.value)
     assert "PhoneNumber|e164 ×1" in message and "ClientId|digits ×1" in message
     assert "oops" not in message and "495" not in message
-    assert info.value.report.invalid_rows == 2
+    assert info.value.report.n_rejected == 2
 
 
 def test_raise_for_errors_returns_the_report_when_ok() -> None:
@@ -148,8 +152,13 @@ def test_html_has_the_essential_parts() -> None:
 @pytest.mark.parametrize(
     ("column", "value", "shown"),
     [
-        ("ClientId", "+79161234567", "+7916*****67"),
-        ("UserId", "8 (916) 123-45-67", "8 (91*) ***-**-67"),
+        ("PhoneNumber", "+79161234567", "+7916*****67"),
+        ("CallerNumber", "8 (916) 123-45-67", "8 (91*) ***-**-67"),  # a tracker's own column
+        ("URL", "https://x.ru/?tel=+79161234567", "https://x.ru/?tel=+7*****67"),
+        ("Yclid", "7312-3456", "7312-3456"),  # IDs are shown whole: the value to fix
+        ("ClientId", "+79161234567", "+79161234567"),
+        ("UserId", "8 (916) 123-45-67", "8 (916) 123-45-67"),
+        ("ChatUserID", "+79161234567", "+79161234567"),
         ("Tag", "call me at +7 916 123 45 67, ok", "call me at +7*****67, ok"),  # inside prose
         ("Tag", "lost 2 calls", "lost 2 calls"),
         ("DateTime", "1795435200123", "1795435200123"),  # numbers stay readable
@@ -157,7 +166,7 @@ def test_html_has_the_essential_parts() -> None:
         ("ClientId", "99999999999999999999", "99999999999999999999"),  # too long for a phone
     ],
 )
-def test_phone_shaped_values_are_masked_in_any_text_column(
+def test_phones_are_masked_and_ids_are_shown_as_they_are(
     column: str, value: str, shown: str
 ) -> None:
     from callframe.report import mask_value

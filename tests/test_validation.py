@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -32,7 +33,7 @@ def test_typed_frame_is_checked_as_the_text_it_would_be_written_as() -> None:
         (3, "DateTime|not_future"),
         (3, "PhoneNumber|e164"),
     ]
-    valid = report.valid()
+    valid = report.valid
     assert valid.columns == [
         "ClientId",
         "DateTime",
@@ -50,7 +51,42 @@ def test_typed_frame_is_checked_as_the_text_it_would_be_written_as() -> None:
 def test_lazyframe_is_collected_and_fully_checked() -> None:
     lazy = typed_calls().lazy()
     report = callframe.validate(lazy, now=NOW)
-    assert report.rows == 3 and report.invalid_rows == 1
+    assert report.n_rows == 3 and report.n_rejected == 1
+
+
+def test_filter_returns_the_valid_rows_and_the_report_in_one_call() -> None:
+    valid, report = callframe.filter(typed_calls(), now=NOW)
+    assert isinstance(report, callframe.ValidationReport) and not report.ok
+    assert valid.equals(report.valid) and valid.height == report.n_valid == 2
+    assert valid.get_column("PhoneNumber").to_list() == ["+79161234567", "+79265554433"]
+    assert report.rejected.get_column("row").to_list() == [3]
+
+
+def test_filter_takes_the_arguments_of_validate(tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text("ClientId,DateTime\n17,1795435100\nx,1795435100\n", encoding="utf-8")
+    valid, report = callframe.filter(path, "calls", now=NOW, client_id_type="CLIENT_ID")
+    assert report.source == str(path) and valid.get_column("ClientId").to_list() == ["17"]
+
+
+def test_a_pandas_frame_is_accepted_with_integer_ids_kept_as_text(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas", reason="pandas is optional (the dev extra installs it)")
+    frame = pd.DataFrame(
+        {"ClientId": [1795012345678901234, 17], "DateTime": [NOW - 100, NOW + 10_000]}
+    )
+    valid, report = callframe.filter(frame, now=NOW)
+    assert report.n_rows == 2 and report.counts() == {"DateTime|not_future": 1}
+    assert valid.get_column("ClientId").to_list() == ["1795012345678901234"]  # every digit
+    [written] = callframe.write_csv(frame.iloc[:1], tmp_path / "calls.csv", now=NOW)
+    assert "1795012345678901234" in written.read_text(encoding="utf-8")
+
+
+def test_a_pandas_float_id_is_still_named_as_a_dtype_error() -> None:
+    pd = pytest.importorskip("pandas", reason="pandas is optional (the dev extra installs it)")
+    report = callframe.validate(
+        pd.DataFrame({"ClientId": [17.0], "DateTime": [NOW - 100]}), now=NOW
+    )
+    assert report.errors.get_column("rule").to_list() == ["*|dtype"]
 
 
 def test_float_client_id_is_a_dtype_error_with_the_fix() -> None:
@@ -58,7 +94,7 @@ def test_float_client_id_is_a_dtype_error_with_the_fix() -> None:
     report = callframe.validate(frame, now=NOW)
     assert report.errors.select("column", "rule").rows() == [("ClientId", "*|dtype")]
     assert "pl.String" in report.errors["hint"][0]
-    assert report.invalid_rows == 1
+    assert report.n_rejected == 1
 
 
 def test_datetime_dtype_error_says_how_to_convert() -> None:
@@ -98,7 +134,7 @@ def test_a_frame_without_rows_is_refused_like_a_header_only_file() -> None:
     )
     assert report.errors["rule"].to_list() == ["*|no_rows"]
     assert report.refused and report.predicted_line_quantity == 0
-    assert report.rows == 0 and report.valid().height == 0 and report.invalid().height == 0
+    assert report.n_rows == 0 and report.valid.height == 0 and report.rejected.height == 0
 
 
 def test_a_batch_without_rows_is_not_an_upload() -> None:
@@ -119,9 +155,9 @@ def test_rows_in_equal_valid_plus_invalid_with_many_failures() -> None:
         }
     )
     report = callframe.validate(frame, now=NOW)
-    assert report.valid_rows + report.invalid_rows == report.rows == n
-    assert report.valid().height == report.valid_rows
-    invalid = report.invalid()
-    assert invalid.height == report.invalid_rows
+    assert report.n_valid + report.n_rejected == report.n_rows == n
+    assert report.valid.height == report.n_valid
+    invalid = report.rejected
+    assert invalid.height == report.n_rejected
     assert invalid["row"].is_sorted()
     assert set(invalid.columns) == {"row", "ClientId", "DateTime", "PhoneNumber", "rule", "title"}

@@ -137,9 +137,9 @@ def convert_command(
         with console.status(f"converting {path.name} …") if show else contextlib.nullcontext():
             in_memory = convert(path, **options._asdict())
         enrichment = enrich(
-            in_memory.calls, ids, within=within, tz=ids_tz or in_memory.tz, region=in_memory.region
+            in_memory.valid, ids, within=within, tz=ids_tz or in_memory.tz, region=in_memory.region
         )
-        written = write_csv(enrichment.calls, output, now=in_memory.report.now)
+        written = write_csv(enrichment.data, output, now=in_memory.report.now)
         if rejected is not None:
             with atomic_target(rejected) as tmp:  # interrupted: the old file or the new one
                 in_memory.rejected.write_csv(tmp)
@@ -158,7 +158,7 @@ def convert_command(
             if enrichment is not None:
                 typer.echo(enrichment.to_text())
             files = ", ".join(str(p) for p in written)
-            typer.echo(f"  wrote {files} ({conversion.kind}: {conversion.rows_out})")
+            typer.echo(f"  wrote {files} ({conversion.kind}: {conversion.n_valid})")
             if rejected is not None:
-                typer.echo(f"  wrote {rejected} (rejected rows: {conversion.rows_rejected})")
-    raise typer.Exit(EXIT_DATA if conversion.rows_rejected else EXIT_OK)
+                typer.echo(f"  wrote {rejected} (rejected rows: {conversion.n_rejected})")
+    raise typer.Exit(EXIT_DATA if conversion.n_rejected else EXIT_OK)

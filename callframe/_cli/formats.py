@@ -99,7 +99,7 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
     root = ET.Element("testsuites", name="callframe validate")
     total_tests = total_failures = 0
     for report in reports:
-        counts = {c["rule"]: c for c in report.counts().to_dicts()}
+        counts = {c.rule: c for c in report.rule_counts()}
         rules = rules_for(report.kind)
         suite = ET.SubElement(
             root,
@@ -107,14 +107,14 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
             name=report.source or "<frame>",
             tests=str(len(rules)),
             failures=str(
-                sum(1 for r in rules if r.id in counts and counts[r.id]["severity"] == "error")
+                sum(1 for r in rules if r.id in counts and counts[r.id].severity == "error")
             ),
             errors="0",
             skipped="0",
         )
         properties = ET.SubElement(suite, "properties")
         for name, value in (
-            ("rows", report.rows),
+            ("rows", report.n_rows),
             ("refused", str(report.refused).lower()),
             ("predicted_line_quantity", report.predicted_line_quantity),
         ):
@@ -124,7 +124,7 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
             count = counts.get(r.id)
             if count is None:
                 continue
-            frame = report.errors if count["severity"] == "error" else report.warnings
+            frame = report.errors if count.severity == "error" else report.warnings
             examples = frame.filter(pl.col("rule") == r.id).head(JUNIT_EXAMPLES)
             body = "\n".join(
                 ("header" if e["row"] is None else f"row {e['row']}")
@@ -133,8 +133,8 @@ def junit_xml(reports: Iterable[ValidationReport]) -> str:
                 for e in examples.iter_rows(named=True)
             )
             effect = EFFECT_WORDS.get(r.effect or "")
-            message = f"{count['rows']} rows: {r.title}" + (f" [{effect}]" if effect else "")
-            if count["severity"] == "error":
+            message = f"{count.rows} rows: {r.title}" + (f" [{effect}]" if effect else "")
+            if count.severity == "error":
                 failure = ET.SubElement(case, "failure", message=message, type=r.id)
                 failure.text = body
             else:

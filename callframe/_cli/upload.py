@@ -132,7 +132,7 @@ def _print_result(path: Path, result: UploadResult) -> None:
             verb = "stored (answer was lost, found by its content hash) as"
         head = f"  {part.filename}" if many else str(path)
         typed = f"{part.client_id_type}, " if part.client_id_type else ""
-        typer.echo(f"{head}: {typed}{part.rows} rows: {verb} {_describe(part.upload)}")
+        typer.echo(f"{head}: {typed}{part.n_rows} rows: {verb} {_describe(part.upload)}")
         details = f"    comment: {part.upload.comment or ''}"
         if part.warnings:
             details += f"; {part.warnings} warnings (run `callframe validate` to see them)"

@@ -167,6 +167,7 @@ def columns(kind: str) -> tuple[ColumnSpec, ...]:
 
 
 def column_names(kind: str) -> tuple[str, ...]:
+    """The column names of ``kind``, in contract order."""
     return tuple(c.name for c in columns(kind))
 
 
@@ -176,6 +177,7 @@ def id_columns(kind: str) -> tuple[str, ...]:
 
 
 def spec(kind: str, name: str) -> ColumnSpec:
+    """The :class:`ColumnSpec` of column ``name`` in ``kind``."""
     for c in columns(kind):
         if c.name == name:
             return c

@@ -45,7 +45,7 @@ How the contract maps onto pandera:
   switch ``PANDERA_VALIDATION_ENABLED=False`` turns them off.
 * **Header failures list every row.** A header rule (``*|dtype`` …) fails every row, since
   the file would be refused whole: ``drop_invalid_rows`` then keeps nothing, as
-  ``report.valid()`` does. (A failing check cannot return one scalar ``False`` instead: pandera's
+  ``report.valid`` does. (A failing check cannot return one scalar ``False`` instead: pandera's
   polars backend cannot put that boolean failure case beside the text ones of other checks.)
 * **"Now".** Time rules compare with ``now`` (:func:`pandera_schema` takes it; the models
   :data:`CallsSchema` / :data:`ConversionsSchema` read the clock once per ``validate`` call).
@@ -403,7 +403,7 @@ def _model(kind: Kind, name: str) -> type[pa.DataFrameModel]:
     namespace["__doc__"] = (
         f"Pandera model of the Metrica ``{kind}`` upload, generated from the callframe contract."
         "\n\nIts schema is :class:`ContractSchema`; see :mod:`callframe.contract.schemas`."
-        " The annotations show the contract dtypes (what ``report.valid()`` returns); the"
+        " The annotations show the contract dtypes (what ``report.valid`` returns); the"
         " schema also accepts the text a CSV is read as."
     )
     _MODEL_KINDS[name] = kind

@@ -410,7 +410,7 @@ def write_valid_rows(
     with atomic_target(target) as tmp, tmp.open("wb") as fh:
         for start in range(0, max(text.height, 1), _WRITE_ROWS):
             part = text.slice(start, _WRITE_ROWS).select(kept)
-            if report.invalid_rows:
+            if report.n_rejected:
                 part = part.filter(~report._invalid.slice(start, _WRITE_ROWS))
             part.write_csv(fh, include_header=start == 0, **_CSV_OPTIONS)
     return [target]

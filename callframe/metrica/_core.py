@@ -84,7 +84,7 @@ from callframe.metrica.models import (
     marker,
     parse_metrica_time,
 )
-from callframe.validation import resolve_now
+from callframe.validation import from_pandas, resolve_now
 
 __all__ = [
     "CLIENT_ID_TYPES",
@@ -518,6 +518,9 @@ class Core:
         window_days: int | None,
     ) -> _Batch:
         when = resolve_now(now)
+        converted = from_pandas(data)  # a pandas frame: converted once, IDs as text
+        if isinstance(converted, pl.DataFrame):
+            data = converted
         if isinstance(data, str | Path):
             path = Path(data)
             facts = check_file(path, kind, now=when, window_days=window_days)
@@ -537,7 +540,8 @@ class Core:
             stem = kind
         else:
             raise UsageError(
-                "data must be a polars DataFrame/LazyFrame or the path of a Metrica CSV, "
+                "data must be a polars DataFrame/LazyFrame, a pandas DataFrame or the path of a "
+                "Metrica CSV, "
                 f"not {type(data).__name__}"
             )
         tmp = tempfile.TemporaryDirectory(prefix="callframe-upload-")
@@ -575,6 +579,9 @@ class Core:
         """A chats file or frame as it goes: whole (no split by ID type, no ``client_id_type``:
         the chat docs name neither), split only at ``max_file_bytes``."""
         when = resolve_now(now)
+        converted = from_pandas(data)  # a pandas frame: converted once, IDs as text
+        if isinstance(converted, pl.DataFrame):
+            data = converted
         if isinstance(data, str | Path):
             path = Path(data)
             facts = check_file(path, kind, now=when, window_days=window_days)
@@ -589,11 +596,12 @@ class Core:
             return _Batch([_Prepared(path, path.name, facts, None)])
         if not isinstance(data, pl.DataFrame | pl.LazyFrame):
             raise UsageError(
-                "data must be a polars DataFrame/LazyFrame or the path of a Metrica CSV, "
+                "data must be a polars DataFrame/LazyFrame, a pandas DataFrame or the path of a "
+                "Metrica CSV, "
                 f"not {type(data).__name__}"
             )
         report = check_data(data, kind, when, window_days)
-        if report.valid_rows == 0:
+        if report.n_valid == 0:
             raise no_rows(report)
         tmp = tempfile.TemporaryDirectory(prefix="callframe-upload-")
         try:

@@ -298,7 +298,7 @@ def refusal(
         now=report.now,
         data=report.data,
         text=report._text,
-        invalid_mask=pl.Series("invalid", [True] * report.rows, dtype=pl.Boolean),
+        invalid_mask=pl.Series("invalid", [True] * report.n_rows, dtype=pl.Boolean),
         errors=pl.concat([error, report.errors]),
         warnings=report.warnings,
     )

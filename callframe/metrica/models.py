@@ -297,14 +297,17 @@ class VisitJoinThreshold:
 
 @dataclass(frozen=True, slots=True)
 class UploadPart:
-    """One file of an upload call and what happened to it."""
+    """One file of an upload call and what happened to it.
+
+    The words every result speaks: ``n_rows`` (rows sent), :attr:`n_valid` (rows Metrica
+    counted), :attr:`n_rejected` (rows it did not count), :attr:`ok` (it took them all)."""
 
     upload: Uploading
     outcome: UploadOutcome
     content_hash: str
     size: int
     filename: str
-    rows: int
+    n_rows: int
     warnings: int = 0
     client_id_type: str | None = None
     """The ``client_id_type`` sent with the file (given, or chosen by decisions rule 3)."""
@@ -314,16 +317,32 @@ class UploadPart:
         return self.outcome is not UploadOutcome.FOUND
 
     @property
+    def n_valid(self) -> int:
+        """Rows Metrica counted (its ``line_quantity``; the rows sent until it says)."""
+        counted = self.upload.line_quantity
+        return self.n_rows if counted is None else min(counted, self.n_rows)
+
+    @property
+    def n_rejected(self) -> int:
+        """Rows sent that Metrica did not count (``n_rows == n_valid + n_rejected``)."""
+        return self.n_rows - self.n_valid
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when Metrica took every row of this part (no :attr:`shortfalls`)."""
+        return not self.partial
+
+    @property
     def shortfalls(self) -> tuple[str, ...]:
         """What Metrica did not take of this part, in words: rows it did not count
         (``line_quantity`` below the rows sent), rows whose goal or visitor it could not find
         (``goal_not_found_quantity``, ``user_not_found_quantity``; known once processed)."""
         u = self.upload
         out = []
-        if u.line_quantity is not None and u.line_quantity < self.rows:
+        if u.line_quantity is not None and u.line_quantity < self.n_rows:
             out.append(
-                f"Metrica counted {u.line_quantity} of {self.rows} rows sent: "
-                f"{self.rows - u.line_quantity} dropped"
+                f"Metrica counted {u.line_quantity} of {self.n_rows} rows sent: "
+                f"{self.n_rows - u.line_quantity} dropped"
             )
         if u.goal_not_found_quantity:
             out.append(f"{u.goal_not_found_quantity} rows whose goal Metrica did not find")
@@ -343,7 +362,7 @@ class UploadPart:
             self.content_hash,
             self.size,
             self.filename,
-            self.rows,
+            self.n_rows,
             self.warnings,
             self.client_id_type,
         )
@@ -354,7 +373,7 @@ class UploadPart:
             "content_hash": self.content_hash,
             "filename": self.filename,
             "size": self.size,
-            "rows": self.rows,
+            "rows": self.n_rows,
             "warnings": self.warnings,
             "client_id_type": self.client_id_type,
             "partial": self.partial,
@@ -397,6 +416,26 @@ class UploadResult:
     @property
     def is_final(self) -> bool:
         return all(p.upload.is_final for p in self.parts)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows sent, every part (``n_rows == n_valid + n_rejected``)."""
+        return sum(p.n_rows for p in self.parts)
+
+    @property
+    def n_valid(self) -> int:
+        """Rows Metrica counted, every part (see :attr:`UploadPart.n_valid`)."""
+        return sum(p.n_valid for p in self.parts)
+
+    @property
+    def n_rejected(self) -> int:
+        """Rows sent that Metrica did not count, every part."""
+        return sum(p.n_rejected for p in self.parts)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when Metrica took every row of every part (not :attr:`partial`)."""
+        return not self.partial
 
     @property
     def partial(self) -> bool:

@@ -5,8 +5,8 @@ or :func:`~callframe.detect`), map it (:meth:`Adapter.map`), validate the result
 contract (:func:`callframe.validation.check_frame`), and merge the conversion rules
 (``*|outbound``, ``<Column>|unreadable``) into the same report.
 
-Guarantees: input row order is kept; every input row is either in ``calls`` or in ``rejected``
-(``rows_in == rows_out + rows_rejected``); rejected rows are the *original* export rows with the
+Guarantees: input row order is kept; every input row is either in ``valid`` or in ``rejected``
+(``n_rows == n_valid + n_rejected``); rejected rows are the *original* export rows with the
 rules they broke; naive times without ``tz`` raise :class:`~callframe.UsageError` naming
 ``--tz``; a static call without an ID is kept (decisions.md rule 2).
 """
@@ -45,16 +45,19 @@ MappingSource = Mapping[str, Any] | str | Path
 class Conversion(ConversionSummary):
     """The result of :func:`convert`.
 
-    ``calls``: the valid calls as a contract frame (contract columns in order, contract dtypes;
-    input order kept), ready for :func:`callframe.write_csv`. :attr:`rejected`: the original
-    export rows that cannot go to Metrica. ``report``: the full
-    :class:`~callframe.ValidationReport`, conversion rules included. The rest is provenance.
+    :attr:`valid`: the valid rows as a contract frame (contract columns in order, contract
+    dtypes; input order kept), ready for :func:`callframe.write_csv`. :attr:`rejected`: the
+    original export rows that cannot go to Metrica. ``report``: the full
+    :class:`~callframe.ValidationReport`, conversion rules included. ``load_rejected`` builds
+    the rejected rows (called once, on first use of :attr:`rejected`). The rest is provenance.
     """
 
-    calls: pl.DataFrame
+    valid: pl.DataFrame
     report: ValidationReport
-    _rejected: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
-    _cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    load_rejected: Callable[[], pl.DataFrame] = field(repr=False, compare=False)
+    _cache: dict[str, pl.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def rejected(self) -> pl.DataFrame:
@@ -66,28 +69,26 @@ class Conversion(ConversionSummary):
         them never pays for that).
         """
         if "rejected" not in self._cache:
-            self._cache["rejected"] = self._rejected()
+            self._cache["rejected"] = self.load_rejected()
         return self._cache["rejected"]
 
     @property
-    def valid(self) -> pl.DataFrame:
-        """The Metrica calls to write (the same frame as :attr:`calls`)."""
-        return self.calls
+    def n_rows(self) -> int:
+        """Rows of the export (``n_rows == n_valid + n_rejected``)."""
+        return self.report.n_rows
 
     @property
-    def rows_in(self) -> int:
-        return self.report.rows
+    def n_valid(self) -> int:
+        """Rows converted into Metrica rows (:attr:`valid`)."""
+        return self.valid.height
 
     @property
-    def rows_out(self) -> int:
-        return self.calls.height
-
-    @property
-    def rows_rejected(self) -> int:
-        return self.report.invalid_rows
+    def n_rejected(self) -> int:
+        """Rows that cannot go to Metrica (:attr:`rejected`)."""
+        return self.report.n_rejected
 
     def write_csv(self, path: str | Path, *, max_bytes: int = METRICA_MAX_BYTES) -> list[Path]:
-        """Write :attr:`calls` as :func:`callframe.write_csv` would (same columns, bytes and
+        """Write :attr:`valid` as :func:`callframe.write_csv` would (same columns, bytes and
         splitting); return the files.
 
         Written from the report's text view of the rows it found valid, so what was checked is
@@ -229,12 +230,12 @@ def convert(
     report = _merged_report(
         mapped.frame, mapped.failures, when, export.source, keep_outbound, kind=adapter.kind
     )
-    # the mapped frame has the contract's dtypes already: what report.valid() would cast back
-    calls = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
-    if calls.height + report.invalid_rows != export.frame.height:  # pragma: no cover
+    # the mapped frame has the contract's dtypes already: what report.valid would cast back
+    valid = mapped.frame.filter(~report._invalid) if mapped.frame.height else mapped.frame
+    if valid.height + report.n_rejected != export.frame.height:  # pragma: no cover
         raise AssertionError("convert lost rows: please report this")
     return Conversion(
-        calls=calls,
+        valid=valid,
         report=report,
         tracker=adapter.name,
         score=score,
@@ -247,7 +248,7 @@ def convert(
         static=static,
         directions=mapped.directions,
         kind=adapter.kind,
-        _rejected=_rejected_rows(export, report),
+        load_rejected=_rejected_rows(export, report),
     )
 
 
@@ -306,7 +307,7 @@ def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[
         reread = dataclasses.replace(export, frame=export.frame.head(0))  # the rows: from the file
 
         def from_file() -> pl.DataFrame:
-            reasons = report.invalid().select("row", "rule", "title")
+            reasons = report.rejected.select("row", "rule", "title")
             bad = reasons.get_column("row")
             original = _original_rows(reread, bad) if bad.len() else reread.frame
             return _rejected(original, reasons, rows=bad.unique(maintain_order=True))
@@ -315,7 +316,7 @@ def _rejected_rows(export: TrackerExport, report: ValidationReport) -> Callable[
     frame = export.frame
 
     def from_frame() -> pl.DataFrame:
-        return _rejected(frame, report.invalid().select("row", "rule", "title"))
+        return _rejected(frame, report.rejected.select("row", "rule", "title"))
 
     return from_frame
 

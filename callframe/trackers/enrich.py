@@ -19,7 +19,7 @@ without any ID it takes the latest row of ``ids`` with the same normalised phone
 * **StaticCall**: a call that gets an ID is set to ``matched_static`` (default 0: the visitor is
   now known, so Metrica may attach the call to the visit); ``None`` leaves it unchanged.
 
-The result keeps every call, in order (:class:`Enrichment`): ``calls`` (contract columns, IDs
+The result keeps every call, in order (:class:`Enrichment`): ``data`` (contract columns, IDs
 filled, ready for :func:`callframe.write_csv`), ``matches`` (per call where its ID came from:
 ``IdSource`` is ``export``, ``ids``, ``ambiguous``, ``unmatched`` or ``no_phone``, with the ids
 row and how many seconds apart), and the counts.
@@ -80,8 +80,11 @@ def parse_window(within: str | int | timedelta) -> int:
 class Enrichment:
     """What :func:`enrich` returns.
 
-    ``calls``: every input call, in order, with ClientId/UserId/Yclid filled where found
-    (contract columns and dtypes). ``matches``: one row per call: ``row`` (1-based),
+    ``data``: every input call, in order, with ClientId/UserId/Yclid filled where found
+    (contract columns and dtypes): the frame to write. :attr:`valid`: the calls with an ID
+    (from the export or filled); :attr:`rejected`: the calls still without one, with ``row``
+    and their reason ``IdSource`` (they stay in ``data``: a static call goes without an ID).
+    ``matches``: one row per call: ``row`` (1-based),
     ``IdSource`` (``export``: it had an ID already; ``ids``: filled; ``ambiguous``: several
     IDs in the window, none taken; ``unmatched``: nothing in the window; ``no_phone``: the call
     has no phone to join on), ``ids_row`` (1-based row of the ids source used, or one of the
@@ -89,12 +92,48 @@ class Enrichment:
     ``ids_skipped``: rows in the ids source and rows skipped there (no phone, time or ID).
     """
 
-    calls: pl.DataFrame
+    data: pl.DataFrame
     matches: pl.DataFrame
     within: int
     direction: str
     ids_rows: int
     ids_skipped: int
+
+    @property
+    def valid(self) -> pl.DataFrame:
+        """The calls with an ID (``IdSource`` ``export`` or ``ids``), in order."""
+        return self.data.filter(self._has_id())
+
+    @property
+    def rejected(self) -> pl.DataFrame:
+        """The calls without an ID, with ``row`` (1-based) and ``IdSource`` (the reason:
+        ``ambiguous``, ``unmatched`` or ``no_phone``)."""
+        reasons = self.matches.select("row", "IdSource")
+        return pl.concat([reasons, self.data], how="horizontal").filter(~self._has_id())
+
+    @property
+    def n_rows(self) -> int:
+        """Calls in (``n_rows == n_valid + n_rejected``)."""
+        return self.data.height
+
+    @property
+    def n_valid(self) -> int:
+        """Calls with an ID."""
+        c = self.counts()
+        return c["export"] + c["ids"]
+
+    @property
+    def n_rejected(self) -> int:
+        """Calls without an ID."""
+        return self.n_rows - self.n_valid
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when every call has an ID."""
+        return self.n_rejected == 0
+
+    def _has_id(self) -> pl.Series:
+        return self.matches.get_column("IdSource").is_in(["export", "ids"])
 
     def counts(self) -> dict[str, int]:
         """Calls per ``IdSource`` value (all five keys, zeros included)."""
@@ -116,15 +155,15 @@ class Enrichment:
         return c["unmatched"] + c["no_phone"]
 
     def with_source(self) -> pl.DataFrame:
-        """``calls`` with the ``IdSource`` column appended (for a look, not for upload)."""
-        return self.calls.with_columns(self.matches.get_column("IdSource"))
+        """``data`` with the ``IdSource`` column appended (for a look, not for upload)."""
+        return self.data.with_columns(self.matches.get_column("IdSource"))
 
     def to_dict(self) -> dict[str, Any]:
         """Counts as plain data (no values from either source)."""
         return {
             "within_seconds": self.within,
             "direction": self.direction,
-            "calls": self.calls.height,
+            "calls": self.data.height,
             **self.counts(),
             "ids_rows": self.ids_rows,
             "ids_skipped": self.ids_skipped,
@@ -132,7 +171,7 @@ class Enrichment:
 
     def to_text(self) -> str:
         c = self.counts()
-        need = self.calls.height - c["export"]
+        need = self.data.height - c["export"]
         return (
             f"  enriched: {c['ids']} of {need} calls without an ID matched "
             f"({self.direction}, within {self.within} s), {c['ambiguous']} ambiguous, "
@@ -234,7 +273,7 @@ def enrich(
 ) -> Enrichment:
     """Fill ClientId/UserId/Yclid of calls that have none from ``ids``; see the module docstring.
 
-    ``calls``: a contract frame (e.g. :attr:`Conversion.calls <callframe.Conversion.calls>`)
+    ``calls``: a contract frame (e.g. :attr:`Conversion.valid <callframe.Conversion.valid>`)
     with ``PhoneNumber`` and ``DateTime`` (Unix seconds, UTC). ``ids``: a frame, an export or a
     file (read with :func:`callframe.read_export`) with the phone in ``on_phone``, the time in
     ``on_time`` and the IDs in ``id_columns`` (names of ``ClientId``/``UserId``/``Yclid``
@@ -335,7 +374,7 @@ def enrich(
         )
     ordered = filled.select(c.name for c in CALLS if c.name in filled.columns)
     return Enrichment(
-        calls=ordered,
+        data=ordered,
         matches=matches.drop(f"__{c}" for c in ID_COLUMNS),
         within=window,
         direction=direction,

@@ -78,6 +78,7 @@ def adapters() -> tuple[Adapter, ...]:
 
 
 def names() -> tuple[str, ...]:
+    """The names of every tracker adapter (``--tracker`` values)."""
     return tuple(a.name for a in adapters())
 
 

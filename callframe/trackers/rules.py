@@ -100,6 +100,7 @@ _CHAT_ONLY = {"ChatPlatform", "ChatUsername", "ChatUserID", "ClientID", "UserID"
 
 
 def unreadable_id(column: str) -> str:
+    """The rule id for a value of ``column`` the adapter could not read."""
     return f"{column}|unreadable"
 
 

@@ -83,30 +83,19 @@ class FileConversion(ConversionSummary):
     outputs: list[Path]
     rejected_path: Path | None
     batches: int
-    _errors: pl.DataFrame = field(repr=False)
-    _warnings: pl.DataFrame = field(repr=False)
-    _rows_in: int = 0
-    _rows_rejected: int = 0
+    errors: pl.DataFrame = field(repr=False)
+    """Errors (one row per row and rule; ``row`` empty for the whole file)."""
+    warnings: pl.DataFrame = field(repr=False)
+    """Warnings (the rows are kept)."""
+    n_rows: int = 0
+    """Rows of the export (``n_rows == n_valid + n_rejected``)."""
+    n_rejected: int = 0
+    """Rows that cannot go to Metrica (written to ``rejected_path`` when asked)."""
 
     @property
-    def errors(self) -> pl.DataFrame:
-        return self._errors
-
-    @property
-    def warnings(self) -> pl.DataFrame:
-        return self._warnings
-
-    @property
-    def rows_in(self) -> int:
-        return self._rows_in
-
-    @property
-    def rows_out(self) -> int:
-        return self._rows_in - self._rows_rejected
-
-    @property
-    def rows_rejected(self) -> int:
-        return self._rows_rejected
+    def n_valid(self) -> int:
+        """Rows written to :attr:`outputs`."""
+        return self.n_rows - self.n_rejected
 
 
 def convert_file(
@@ -180,10 +169,10 @@ def convert_file(
         tz=tz,
         region=region,
         static=static,
-        _errors=run.errors,
-        _warnings=run.warnings,
-        _rows_in=run.rows,
-        _rows_rejected=run.invalid,
+        errors=run.errors,
+        warnings=run.warnings,
+        n_rows=run.rows,
+        n_rejected=run.invalid,
         kind=adapter.kind,
     )
 
@@ -212,10 +201,10 @@ def _in_memory(
         rejected_path=rejected_path,
         batches=0,
         **conversion.provenance(),
-        _errors=conversion.errors,
-        _warnings=conversion.warnings,
-        _rows_in=conversion.rows_in,
-        _rows_rejected=conversion.rows_rejected,
+        errors=conversion.errors,
+        warnings=conversion.warnings,
+        n_rows=conversion.n_rows,
+        n_rejected=conversion.n_rejected,
     )
 
 
@@ -292,9 +281,9 @@ class _Batches:
         )
         kind = self.adapter.kind
         text = report._text.select(c.name for c in columns(kind) if c.name in report._text)
-        valid = text.filter(~report._invalid) if report.invalid_rows else text
+        valid = text.filter(~report._invalid) if report.n_rejected else text
         csv = _csv_bytes(valid, header=False)
-        return _Done(valid, csv, report.errors, report.warnings, report.invalid_rows, mapped.plan)
+        return _Done(valid, csv, report.errors, report.warnings, report.n_rejected, mapped.plan)
 
     def _done(self) -> Iterator[_Done]:
         """Every batch mapped and validated, in file order. The first batch chooses the

@@ -51,38 +51,24 @@ class ConversionSummary:
         raise NotImplementedError
 
     @property
-    def rows_in(self) -> int:
+    def n_rows(self) -> int:
+        """Rows of the export (``n_rows == n_valid + n_rejected``)."""
         raise NotImplementedError
 
     @property
-    def rows_out(self) -> int:
+    def n_valid(self) -> int:
+        """Rows converted into Metrica rows."""
         raise NotImplementedError
 
     @property
-    def rows_rejected(self) -> int:
+    def n_rejected(self) -> int:
+        """Rows that cannot go to Metrica."""
         raise NotImplementedError
-
-    # --- the words every result speaks (notes: one vocabulary; the rows_* names are aliases) ---
 
     @property
     def ok(self) -> bool:
         """No error findings (warnings allowed): every row went to Metrica."""
         return self.errors.height == 0
-
-    @property
-    def n_rows(self) -> int:
-        """Rows of the export (``n_rows == n_valid + n_rejected``)."""
-        return self.rows_in
-
-    @property
-    def n_valid(self) -> int:
-        """Rows converted into Metrica calls."""
-        return self.rows_out
-
-    @property
-    def n_rejected(self) -> int:
-        """Rows that cannot go to Metrica."""
-        return self.rows_rejected
 
     def counts(self) -> dict[str, int]:
         """Rule id → rows breaking it, errors and warnings (a row breaking two rules counts
@@ -107,8 +93,8 @@ class ConversionSummary:
     def summary_line(self) -> str:
         where = self.source or "<data>"
         return (
-            f"{where}: {self.tracker}, {self.rows_in} rows in, {self.rows_out} {self.kind} out, "
-            f"{self.rows_rejected} rejected, {self.warnings.height} warnings"
+            f"{where}: {self.tracker}, {self.n_rows} rows in, {self.n_valid} {self.kind} out, "
+            f"{self.n_rejected} rejected, {self.warnings.height} warnings"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,9 +115,9 @@ class ConversionSummary:
             "tz": self.tz,
             "region": self.region,
             "static": self.static,
-            "rows_in": self.rows_in,
-            "rows_out": self.rows_out,
-            "rows_rejected": self.rows_rejected,
+            "rows_in": self.n_rows,
+            "rows_out": self.n_valid,
+            "rows_rejected": self.n_rejected,
             "rejected": [
                 {"rule": r, "title": titles.get(r, ""), "rows": n}
                 for r, n in self.rejected_counts().items()
@@ -164,8 +150,7 @@ class ConversionSummary:
         )
         lines = [
             f"{head}; {extra}",
-            f"  {self.rows_in} rows in → {self.rows_out} {self.kind} out, "
-            f"{self.rows_rejected} rejected",
+            f"  {self.n_rows} rows in → {self.n_valid} {self.kind} out, {self.n_rejected} rejected",
         ]
         if self.directions:
             lines.append(f"  calls by direction: {_directions_text(self.directions)}")

@@ -119,9 +119,10 @@ def test_a_rejected_upload_shows_phones_masked(
     assert masked(BAD_PHONES[0]) in ANSI.sub("", out)
 
 
-def test_a_phone_in_another_column_is_masked_too(tmp_path: Path) -> None:
+def test_an_id_is_shown_whole_not_masked(tmp_path: Path) -> None:
+    # masking hides phone numbers, not IDs: a Yclid of 7312-3456 is the value the user must fix
     path = tmp_path / "calls.csv"
-    path.write_text(f"ClientId,DateTime\n+79161234567,{NOW - 3600}\n", encoding="utf-8")
-    code, out, err = run("validate", str(path), "--now", str(NOW), "--format", "json")
+    path.write_text(f"Yclid,DateTime\n7312-3456,{NOW - 3600}\n", encoding="utf-8")
+    code, out, _ = run("validate", str(path), "--now", str(NOW), "--format", "text")
     assert code == 1
-    assert "79161234567" not in out + err
+    assert "'7312-3456'" in out and "*" not in out

@@ -36,7 +36,7 @@ def by_callframe(frame: pl.DataFrame | pl.LazyFrame, kind: str, now: int) -> Out
     report = callframe.validate(frame, kind, now=now)
     return Outcome(
         errors=frozenset(report.errors.select("row", "rule").iter_rows()),
-        invalid=frozenset(report.invalid()["row"].to_list()),
+        invalid=frozenset(report.rejected["row"].to_list()),
         warnings=frozenset(report.warnings["rule"].to_list()),
     )
 

@@ -53,7 +53,7 @@ def test_the_columns_in_the_chat_pages_order_and_spelling() -> None:
 def test_the_valid_fixture_passes_without_warnings() -> None:
     report = callframe.validate(METRICA / "chats.csv", "chats", now=NOW)
     assert report.ok and report.warnings.height == 0, report.to_text()
-    assert report.valid_rows == report.rows == 6
+    assert report.n_valid == report.n_rows == 6
 
 
 def test_the_defects_fixture_breaks_exactly_the_expected_rule_per_row() -> None:
@@ -125,7 +125,7 @@ def test_clientid_userid_purchaseid_are_read_in_either_spelling(tmp_path: Path) 
     assert findings(report) == [(2, "ClientID|digits", "error")]
     # the writer writes the chat page's spelling
     out = tmp_path / "out.csv"
-    callframe.write_csv(report.valid(), out, "chats", now=NOW)
+    callframe.write_csv(report.valid, out, "chats", now=NOW)
     assert out.read_text().splitlines() == [
         "DateTime,ChatPlatform,ChatUsername,ClientID,UserID,PurchaseID",
         f"{NOW - 60},telegram,someone,1795012345678901234,crm-1,ORD-1",
@@ -142,7 +142,7 @@ def test_an_unknown_column_stays_an_error(tmp_path: Path) -> None:
     report = callframe.validate(path, "chats", now=NOW)
     rules = report.errors.select("column", "rule").rows()
     assert ("Answered", "*|unknown_column") in rules and ("Tag", "*|unknown_column") in rules
-    assert report.valid_rows == 0
+    assert report.n_valid == 0
 
 
 def test_the_required_columns() -> None:

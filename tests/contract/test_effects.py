@@ -91,7 +91,7 @@ def test_a_header_name_matching_without_non_word_characters_is_a_warning(
 ) -> None:
     csv_name = f'"{spelling}"' if spelling.strip() != spelling else spelling
     report = callframe.validate(_file(tmp_path, f"{csv_name},DateTime\n1,{T}\n"), now=NOW)
-    assert report.ok and report.valid_rows == 1
+    assert report.ok and report.n_valid == 1
     assert report.warnings.select("column", "rule", "value").rows() == [
         (spelling, "*|column_case", spelling)  # the exact spelling is named
     ]
@@ -116,14 +116,14 @@ def test_two_spellings_of_one_column_are_a_duplicate(tmp_path: Path) -> None:
 def test_blank_lines_are_skipped_with_a_warning(tmp_path: Path) -> None:
     text = f"\nClientId,DateTime\n1,{T}\n\n2,{T}\n\n"
     report = callframe.validate(_file(tmp_path, text), now=NOW)
-    assert report.ok and report.rows == 2 and report.predicted_line_quantity == 2
+    assert report.ok and report.n_rows == 2 and report.predicted_line_quantity == 2
     assert report.warnings.select("rule", "value").rows() == [("*|blank_line", "lines 1, 4, 6")]
 
 
 def test_a_row_of_empty_fields_is_dropped_not_skipped(tmp_path: Path) -> None:
     report = callframe.validate(_file(tmp_path, f"ClientId,DateTime\n,\n1,{T}\n"), now=NOW)
     assert report.errors.select("row", "rule").rows() == [(1, "*|empty_row")]
-    assert (report.rows, report.predicted_line_quantity) == (2, 1)
+    assert (report.n_rows, report.predicted_line_quantity) == (2, 1)
 
 
 def test_padded_values_are_warnings_and_written_trimmed(tmp_path: Path) -> None:

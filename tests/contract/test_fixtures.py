@@ -20,7 +20,7 @@ def test_valid_fixture(name: str, kind: str) -> None:
     report = callframe.validate(METRICA / name, kind, now=NOW)
     assert report.ok, report.to_text()
     assert report.warnings.height == 0
-    assert report.valid_rows == report.rows >= 6
+    assert report.n_valid == report.n_rows >= 6
 
 
 @pytest.mark.parametrize("kind", ["calls", "conversions"])
@@ -56,7 +56,7 @@ def test_header_defects_are_reported_without_a_row() -> None:
     assert report.warnings.select("column", "rule", "value").rows() == [
         ("clientid", "*|column_case", "clientid")
     ]
-    assert report.valid_rows == 0 and report.invalid_rows == report.rows == 1
+    assert report.n_valid == 0 and report.n_rejected == report.n_rows == 1
 
 
 def test_missing_required_column() -> None:
@@ -67,7 +67,7 @@ def test_missing_required_column() -> None:
 def test_a_semicolon_file_is_refused() -> None:
     report = callframe.validate(METRICA / "defects" / "calls_semicolon.csv", now=NOW)
     assert report.errors["rule"].to_list() == ["*|separator"]
-    assert report.invalid_rows == report.rows == 1 and report.refused
+    assert report.n_rejected == report.n_rows == 1 and report.refused
 
 
 def test_a_bom_is_a_warning() -> None:
@@ -75,7 +75,7 @@ def test_a_bom_is_a_warning() -> None:
     removes it, as it does for `" UserId "` (metrica-server.md, Accepted as valid)."""
     report = callframe.validate(METRICA / "defects" / "calls_bom.csv", now=NOW)
     assert report.ok and report.warnings["rule"].to_list() == ["*|bom"]
-    assert report.valid_rows == report.rows == 1 and not report.refused
+    assert report.n_valid == report.n_rows == 1 and not report.refused
 
 
 def test_not_utf8_is_an_export_error_naming_the_file() -> None:

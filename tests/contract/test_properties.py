@@ -58,8 +58,8 @@ CALL_MUTATIONS = sorted(
 def test_valid_frames_pass(rows: list[dict[str, str | None]]) -> None:
     report = callframe.validate(frame_of(rows), now=NOW)
     assert report.ok, report.to_text()
-    assert report.valid_rows == report.rows == len(rows)
-    assert report.valid().height == len(rows)
+    assert report.n_valid == report.n_rows == len(rows)
+    assert report.valid.height == len(rows)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -75,5 +75,5 @@ def test_one_mutated_cell_breaks_exactly_its_rule(
     failures = pl.concat([report.errors, report.warnings])
     assert failures.select("row", "rule").rows() == [(at + 1, rule_id)]
     expected_invalid = 1 if rule(rule_id).severity == "error" else 0
-    assert report.invalid_rows == expected_invalid
-    assert report.valid_rows + report.invalid_rows == report.rows
+    assert report.n_rejected == expected_invalid
+    assert report.n_valid + report.n_rejected == report.n_rows

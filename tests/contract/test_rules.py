@@ -57,7 +57,7 @@ def test_rule_fails_alone(rule_id: str) -> None:
     failures = report.errors if rule(rule_id).severity == "error" else report.warnings
     assert failures["row"].to_list() == [1]
     assert report.ok is (rule(rule_id).severity == "warning")
-    assert report.valid_rows + report.invalid_rows == report.rows == 1
+    assert report.n_valid + report.n_rejected == report.n_rows == 1
 
 
 def test_rules_for_kind_only_name_columns_of_that_kind() -> None:

@@ -45,9 +45,9 @@ FRAME_RULES = {
 
 
 def contract_frame() -> pl.DataFrame:
-    """A valid contract frame in contract dtypes (what report.valid() returns)."""
+    """A valid contract frame in contract dtypes (what report.valid returns)."""
     text = pl.read_csv(FIXTURES / "metrica" / "calls.csv", infer_schema=False)
-    return callframe.validate(text, now=NOW).valid()
+    return callframe.validate(text, now=NOW).valid
 
 
 def text_frame() -> pl.DataFrame:

@@ -138,7 +138,7 @@ def check_convert(path: Path, tracker: str | None = None) -> None:
             _record(entry, "ok")
             if entry == "convert()":
                 conversion = result
-                assert conversion.rows_in == conversion.rows_out + conversion.rows_rejected  # type: ignore[attr-defined]
+                assert conversion.n_rows == conversion.n_valid + conversion.n_rejected  # type: ignore[attr-defined]
 
 
 @settings(

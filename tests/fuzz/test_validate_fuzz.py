@@ -60,9 +60,9 @@ def _check_api(path: Path) -> str:
         except callframe.CallframeError as exc:
             assert str(path) in str(exc), f"error does not name the file: {exc}"
             return type(exc).__name__
-        assert report.valid_rows + report.invalid_rows == report.rows
-        assert report.valid().height == report.valid_rows
-        assert report.invalid().height == report.invalid_rows
+        assert report.n_valid + report.n_rejected == report.n_rows
+        assert report.valid.height == report.n_valid
+        assert report.rejected.height == report.n_rejected
         report.to_json()
         report.to_text()
         return "report"

@@ -389,13 +389,13 @@ def _by_file(case: Case, source: Path, tmp: Path, summary: dict[str, Any]) -> tu
     else:
         result = callframe.convert(source, now=case.now, **options)
         enrichment = callframe.enrich(
-            result.calls,
+            result.valid,
             FIXTURES / case.ids,
             within=case.within or "30m",
             tz=result.tz,
             region=result.region,
         )
-        written = callframe.write_csv(enrichment.calls, out, now=case.now)
+        written = callframe.write_csv(enrichment.data, out, now=case.now)
         result.rejected.write_csv(rejected)
         summary["outputs"] = [_normalise(str(p), tmp) for p in written]
         summary["enrich"] = enrichment.to_dict()
@@ -411,7 +411,7 @@ def _in_memory(case: Case, source: Path, tmp: Path) -> dict[str, Any]:
     conversion = callframe.convert(source, now=case.now, **_options(case))
     direct, frame = tmp / "memory.csv", tmp / "memory.frame.csv"
     conversion.write_csv(direct)
-    callframe.write_csv(conversion.calls, frame, kind=conversion.kind, now=case.now)
+    callframe.write_csv(conversion.valid, frame, kind=conversion.kind, now=case.now)
     return {
         "calls": direct.read_bytes(),
         "calls_from_frame": frame.read_bytes(),

@@ -9,7 +9,7 @@ export with the option sets the other tests use, ``--ids`` enrichment, ``static=
 and warning by row, column, rule and masked value, the CLI's exit code and JSON document) are
 compared with ``tests/golden/data/<tracker>/<case>.*``: bytes for the CSVs, equality for the
 JSON. The three ways of converting must agree with each other as well: ``convert()`` in memory
-(``Conversion.write_csv``, ``write_csv(conversion.calls)``, ``rejected``), ``convert_file()``
+(``Conversion.write_csv``, ``write_csv(conversion.valid)``, ``rejected``), ``convert_file()``
 and ``callframe convert``.
 
 Record with ``python -m tests.golden.record`` (all cases, or ``… record asterisk`` for the cases

@@ -54,7 +54,7 @@ def test_a_gzip_keeps_the_inner_name_and_the_conversion_is_the_plain_ones(tmp_pa
     packed = callframe.convert(path, now=NOW, **MSK)
     plain = callframe.convert(SIPUNI, now=NOW, **MSK)
     assert packed.tracker == "sipuni"
-    assert packed.calls.equals(plain.calls)
+    assert packed.valid.equals(plain.valid)
     assert packed.rejected.drop("row").equals(plain.rejected.drop("row"))
 
 
@@ -67,8 +67,7 @@ def test_a_zip_with_one_export_reads_it(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     result = convert_file(path, out, now=NOW, **MSK)
     assert (
-        result.batches == 0
-        and result.rows_out == callframe.convert(SIPUNI, now=NOW, **MSK).rows_out
+        result.batches == 0 and result.n_valid == callframe.convert(SIPUNI, now=NOW, **MSK).n_valid
     )
 
 
@@ -122,7 +121,7 @@ def test_the_cli_converts_a_gzip_export_and_reports_a_truncated_one(tmp_path: Pa
     args = ["convert", str(good), "-o", str(out), "--tz", "Europe/Moscow", "--now", str(NOW)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code in (0, 1), result.output
-    assert pl.read_csv(out).height == callframe.convert(SIPUNI, now=NOW, **MSK).rows_out
+    assert pl.read_csv(out).height == callframe.convert(SIPUNI, now=NOW, **MSK).n_valid
     bad = tmp_path / "bad.csv.gz"
     bad.write_bytes(TRUNCATED)
     result = CliRunner().invoke(app, ["convert", str(bad), "-o", str(out)])

@@ -153,7 +153,7 @@ def test_a_mixed_file_goes_as_two_uploads_the_server_accepts_whole(
     api: Api, sandbox: Sandbox
 ) -> None:
     result = api.upload_calls(MIXED, comment="nightly", now=NOW)
-    assert [(p.client_id_type, p.rows) for p in result.parts] == [("CLIENT_ID", 3), ("YCLID", 2)]
+    assert [(p.client_id_type, p.n_rows) for p in result.parts] == [("CLIENT_ID", 3), ("YCLID", 2)]
     first, second = sandbox.stored()
     assert (first["client_id_type"], second["client_id_type"]) == ("CLIENT_ID", "YCLID")
     assert "Yclid" not in first["columns"] and "ClientId" not in second["columns"]

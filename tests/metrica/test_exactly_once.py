@@ -188,7 +188,7 @@ def test_a_frame_over_the_size_limit_goes_as_several_uploads_each_once(
     api = make_api(max_file_bytes=600)
     result = api.upload_calls(frame, now=NOW)
     assert len(result.parts) >= 2 and all(p.outcome is UploadOutcome.SENT for p in result.parts)
-    assert sum(p.rows for p in result.parts) == frame.height
+    assert sum(p.n_rows for p in result.parts) == frame.height
     assert all(p.size <= 600 for p in result.parts)
     with pytest.raises(Exception, match="uploads"):
         _ = result.upload

@@ -129,6 +129,16 @@ def test_a_part_metrica_took_whole_is_not_partial() -> None:
     assert not _part(OfflineCallsUploading(id=1), 3).partial  # counts not known yet
 
 
+def test_an_upload_speaks_the_common_vocabulary() -> None:
+    dropped = _part(OfflineCallsUploading(id=1, line_quantity=8), 10)
+    pending = _part(OfflineCallsUploading(id=2), 5)
+    assert (dropped.n_rows, dropped.n_valid, dropped.n_rejected, dropped.ok) == (10, 8, 2, False)
+    assert (pending.n_rows, pending.n_valid, pending.n_rejected, pending.ok) == (5, 5, 0, True)
+    result = UploadResult((dropped, pending))
+    assert (result.n_rows, result.n_valid, result.n_rejected, result.ok) == (15, 13, 2, False)
+    assert UploadResult((pending,)).ok
+
+
 def test_dropped_rows_and_unknown_goals_or_visitors_make_a_part_partial() -> None:
     upload = OfflineCallsUploading(
         id=1, line_quantity=8, goal_not_found_quantity=2, user_not_found_quantity=1

@@ -338,8 +338,8 @@ def test_chats_the_sandbox_counts_what_the_validator_predicts(
         report.errors["rule"]
     )
     got = chats_upload(http, path.read_text()).json()["uploading"]
-    assert got["source_quantity"] == report.rows == len(chat_rows)
-    assert got["line_quantity"] == report.predicted_line_quantity < report.rows
+    assert got["source_quantity"] == report.n_rows == len(chat_rows)
+    assert got["line_quantity"] == report.predicted_line_quantity < report.n_rows
 
 
 def test_chats_without_any_id_end_in_linkage_failure(

@@ -233,14 +233,14 @@ def test_a_file_of_one_id_type_goes_byte_for_byte_with_its_client_id_type(
     assert upload["params"]["client_id_type"] == "CLIENT_ID"
     assert 'name="file"; filename="calls_client_ids.csv"' in upload["part_headers"]
     assert "ignore_calls_visit_join_threshold" not in upload["params"]
-    assert [(p.client_id_type, p.rows) for p in result.parts] == [("CLIENT_ID", 8)]
+    assert [(p.client_id_type, p.n_rows) for p in result.parts] == [("CLIENT_ID", 8)]
 
 
 def test_a_mixed_file_goes_as_one_upload_per_type_each_with_only_its_id_column(
     client: MetricaClient, fake: FakeMetrica
 ) -> None:
     result = client.upload_calls(MIXED, comment="nightly", now=NOW)
-    assert [(p.client_id_type, p.rows) for p in result.parts] == [
+    assert [(p.client_id_type, p.n_rows) for p in result.parts] == [
         ("CLIENT_ID", 8),  # 7 ClientId rows (one also has a UserId) + the static row
         ("YCLID", 1),
         ("USER_ID", 1),
@@ -275,7 +275,7 @@ def test_a_mixed_frame_is_split_the_same_way_and_client_id_type_puts_a_type_firs
 ) -> None:
     frame = pl.read_csv(MIXED, infer_schema=False)
     result = client.upload_calls(frame, now=NOW, client_id_type="user_id")
-    assert [(p.client_id_type, p.rows) for p in result.parts] == [
+    assert [(p.client_id_type, p.n_rows) for p in result.parts] == [
         ("USER_ID", 3),  # both UserId rows and the static row
         ("CLIENT_ID", 6),
         ("YCLID", 1),
@@ -297,7 +297,7 @@ def test_conversions_rows_with_only_a_purchase_id_go_with_the_first_part(
     client: MetricaClient, fake: FakeMetrica
 ) -> None:
     result = client.upload_conversions(METRICA / "conversions.csv", now=NOW)
-    assert [(p.client_id_type, p.rows) for p in result.parts] == [
+    assert [(p.client_id_type, p.n_rows) for p in result.parts] == [
         ("CLIENT_ID", 4),
         ("YCLID", 1),
         ("USER_ID", 1),
@@ -344,7 +344,7 @@ def test_a_file_without_any_id_column_is_never_sent(
     report = caught.value.report
     assert report.errors["rule"].to_list() == ["*|missing_id_column"]
     assert "Add a ClientId, Yclid or UserId column" in report.to_text()
-    assert report.invalid_rows == 1  # the whole file is refused
+    assert report.n_rejected == 1  # the whole file is refused
     assert fake.requests == []
 
 

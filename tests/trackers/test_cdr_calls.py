@@ -78,7 +78,7 @@ def cdr(tmp_path: Path, *rows: str, name: str = "Master.csv") -> Path:
 
 def calls(path: Path, **kwargs: Any) -> list[dict[str, Any]]:
     conversion = callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC, **kwargs)
-    return conversion.calls.select(
+    return conversion.valid.select(
         "DateTime", "PhoneNumber", "TalkDuration", "HoldDuration", "CallMissed"
     ).to_dicts()
 
@@ -248,7 +248,7 @@ def test_a_queue_call_through_a_local_channel_is_answered_by_the_agents_leg(tmp_
     conversion = callframe.convert(path, tracker="freepbx", now=NOW_2024, **UTC)
     # the trunk's leg into the Local;1 half is bookkeeping; the Local;2 half's leg to the
     # agent's phone carries the talk: 40 s, answered at 09:00:03 + (47 − 40) s = 09:00:10
-    assert conversion.calls.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
+    assert conversion.valid.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
         (40, 10, 0)
     ]
     assert conversion.rejected.select("row", "rule").rows() == [(1, "*|extra_leg")]
@@ -275,7 +275,7 @@ def test_freepbx_answer_time_is_calldate_plus_duration_minus_billsec(tmp_path: P
     ).write_csv(path)
     conversion = callframe.convert(path, tracker="freepbx", now=NOW_2024, **UTC)
     # answered at 09:00:02 + (30 − 21) s = 09:00:11, 11 s after the call's start
-    assert conversion.calls.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
+    assert conversion.valid.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
         (21, 11, 0)
     ]
     assert conversion.directions == {"inbound by channel": 1}
@@ -284,13 +284,13 @@ def test_freepbx_answer_time_is_calldate_plus_duration_minus_billsec(tmp_path: P
 def test_real_master_csv_local_and_hangup_legs() -> None:
     """The production Master.csv: 84 legs of 36 calls through Local/ (TimeDelay) channels."""
     conversion = callframe.convert(REAL / "Master.csv", tracker="asterisk", now=NOW_2024, **UTC)
-    assert (conversion.rows_in, conversion.rows_out) == (84, 36)
+    assert (conversion.n_rows, conversion.n_valid) == (84, 36)
     assert conversion.rejected_counts() == {"*|extra_leg": 48}
     kept = sorted(set(range(1, 85)) - set(conversion.rejected.get_column("row").to_list()))
     rows = dict(
         zip(
             kept,
-            conversion.calls.select(
+            conversion.valid.select(
                 "DateTime", "TalkDuration", "HoldDuration", "CallMissed"
             ).rows(),
             strict=True,
@@ -323,7 +323,7 @@ def test_a_six_digit_caller_on_the_pstn_trunk_is_inbound(tmp_path: Path) -> None
         ),
     )
     conversion = callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC)
-    assert conversion.rows_out == 1
+    assert conversion.n_valid == 1
     assert conversion.directions == {"inbound by context": 1}
 
 
@@ -413,9 +413,9 @@ def test_trunk_patterns_are_options(tmp_path: Path) -> None:
         ),
     )
     # by default a 6-digit caller on an unknown channel is an extension (the digit count)
-    assert callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC).rows_out == 0
+    assert callframe.convert(path, tracker="asterisk", now=NOW_2024, **UTC).n_valid == 0
     named = asterisk.make_adapter(trunk_channels=("SIP/mtt",))
-    assert callframe.convert(path, tracker=named, now=NOW_2024, **UTC).rows_out == 1
+    assert callframe.convert(path, tracker=named, now=NOW_2024, **UTC).n_valid == 1
     by_text = callframe.convert(path, tracker="asterisk:trunk_contexts=custom", now=NOW_2024, **UTC)
     assert by_text.directions == {"inbound by context": 1}
     freepbx_named = get_adapter("freepbx:trunk_channels=PJSIP/mtt*")
@@ -504,7 +504,7 @@ def test_an_unknown_layout_is_refused_with_how_to_name_the_columns(tmp_path: Pat
     named = callframe.convert(
         path, tracker=f"asterisk:columns={','.join(order)}", now=NOW_2024, **UTC
     )
-    assert named.calls.get_column("DateTime").to_list() == [
+    assert named.valid.get_column("DateTime").to_list() == [
         unix("2024-01-27 09:00:00"),
         unix("2024-01-27 09:10:00"),
     ]
@@ -587,8 +587,8 @@ def test_named_trunks_make_a_call_touching_none_internal() -> None:
         "inbound by channel": 5,
     }
     # the inbound calls' only leg is an AGI with no dialled channel: missed, never answered
-    assert named.calls.get_column("CallMissed").to_list() == [1] * 5
-    assert named.calls.get_column("TalkDuration").to_list() == [0] * 5
+    assert named.valid.get_column("CallMissed").to_list() == [1] * 5
+    assert named.valid.get_column("TalkDuration").to_list() == [0] * 5
 
 
 def test_real_gsm_dongle_rows_are_read_by_their_context_and_channel() -> None:
@@ -600,6 +600,6 @@ def test_real_gsm_dongle_rows_are_read_by_their_context_and_channel() -> None:
         path, tracker="asterisk", tz="UTC", region="UA", now=1_530_403_200
     )
     assert conversion.directions == {"inbound by context": 1, "outbound by channel": 1}
-    assert conversion.calls.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
+    assert conversion.valid.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
         (0, 15, 1)
     ]

@@ -40,17 +40,17 @@ def call(**fields: object) -> dict[str, object]:
 
 def test_rows_in_equal_rows_out_plus_rejected_and_order_is_kept() -> None:
     conversion = callframe.convert(CALLTOUCH, tz="Europe/Moscow", now=NOW)
-    assert conversion.rows_in == conversion.rows_out + conversion.rows_rejected == 11
+    assert conversion.n_rows == conversion.n_valid + conversion.n_rejected == 11
     kept = sorted(set(range(1, 12)) - set(conversion.rejected.get_column("row").to_list()))
     original = callframe.read_export(CALLTOUCH).frame.with_row_index("row", offset=1)
     expected_phones = (
         original.filter(pl.col("row").is_in(kept)).get_column("callerNumber").to_list()
     )
-    assert [p[1:] for p in conversion.calls.get_column("PhoneNumber").to_list()] == expected_phones
+    assert [p[1:] for p in conversion.valid.get_column("PhoneNumber").to_list()] == expected_phones
 
 
 def test_calls_are_a_contract_frame_in_contract_order() -> None:
-    calls = callframe.convert(CALLTOUCH, tz="Europe/Moscow", now=NOW).calls
+    calls = callframe.convert(CALLTOUCH, tz="Europe/Moscow", now=NOW).valid
     order = [c for c in column_names("calls") if c in calls.columns]
     assert calls.columns == order
     assert calls.schema["DateTime"] == pl.Int64 and calls.schema["ClientId"] == pl.String
@@ -81,8 +81,8 @@ def test_a_wrong_time_zone_name_is_a_usage_error() -> None:
 def test_a_static_call_without_an_id_is_kept() -> None:
     data = roistat_rows(call(visit_id=None, visit=None, static_source={"display_name": "Радио"}))
     conversion = callframe.convert(data, now=NOW)
-    assert conversion.rows_out == 1
-    assert conversion.calls.row(0, named=True)["StaticCall"] == 1
+    assert conversion.n_valid == 1
+    assert conversion.valid.row(0, named=True)["StaticCall"] == 1
 
 
 def test_static_true_marks_every_call_static_and_keeps_id_less_calls() -> None:
@@ -91,8 +91,8 @@ def test_static_true_marks_every_call_static_and_keeps_id_less_calls() -> None:
     static = callframe.convert(path, tz="Europe/Kyiv", region="UA", now=NOW, static=True)
     assert plain.rejected_counts()["*|id_required"] == 3
     assert "*|id_required" not in static.rejected_counts()
-    assert static.calls.get_column("StaticCall").unique().to_list() == [1]
-    assert static.rows_out == plain.rows_out + 2  # the outbound call stays rejected
+    assert static.valid.get_column("StaticCall").unique().to_list() == [1]
+    assert static.n_valid == plain.n_valid + 2  # the outbound call stays rejected
 
 
 def test_outbound_calls_have_their_own_rule_unless_kept() -> None:
@@ -101,7 +101,7 @@ def test_outbound_calls_have_their_own_rule_unless_kept() -> None:
     kept = callframe.convert(path, tz="Asia/Yekaterinburg", now=NOW, keep_outbound=True)
     assert "*|outbound" in dropped.rejected_counts()
     assert "*|outbound" not in kept.rejected_counts()
-    assert kept.rows_out == dropped.rows_out + 1
+    assert kept.n_valid == dropped.n_valid + 1
 
 
 def test_conversion_rules_have_stable_ids_and_titles() -> None:
@@ -119,7 +119,7 @@ def test_an_unreadable_time_is_one_error_not_two() -> None:
 
 def test_warnings_keep_the_row_and_mask_phones() -> None:
     conversion = callframe.convert(roistat_rows(call(caller="sip:101@pbx.example.ru")), now=NOW)
-    assert conversion.rows_out == 1
+    assert conversion.n_valid == 1
     warning = conversion.report.warnings.row(0, named=True)
     assert warning["rule"] == "PhoneNumber|unreadable" and "101" not in warning["value"]
 
@@ -142,14 +142,14 @@ def test_an_adapter_default_can_be_overridden() -> None:
     local = get_adapter("callibri").replace(time=IsoTime("date", offset=False))
     as_local = callframe.convert(path, tracker=local, tz="Europe/Moscow", now=NOW)
     diffs = set(
-        (as_utc.calls.get_column("DateTime") - as_local.calls.get_column("DateTime")).to_list()
+        (as_utc.valid.get_column("DateTime") - as_local.valid.get_column("DateTime")).to_list()
     )
     assert diffs == {3 * 3600}
     talk = get_adapter("comagic").replace(talk=Seconds("clean_talk_duration"))
     converted = callframe.convert(
         FIXTURES / "comagic" / "calls.json", tracker=talk, tz="Asia/Yekaterinburg", now=NOW
     )
-    assert converted.calls.get_column("TalkDuration").to_list()[0] == 93
+    assert converted.valid.get_column("TalkDuration").to_list()[0] == 93
 
 
 def test_a_frame_can_be_converted_directly() -> None:
@@ -164,7 +164,7 @@ def test_a_frame_can_be_converted_directly() -> None:
     )
     conversion = callframe.convert(frame, tz="Europe/Kyiv", now=NOW)
     assert conversion.tracker == "ringostat"
-    assert conversion.calls.row(0, named=True)["TalkDuration"] == 61
+    assert conversion.valid.row(0, named=True)["TalkDuration"] == 61
 
 
 def test_summary_and_json_carry_counts_not_values() -> None:
@@ -186,7 +186,7 @@ def test_summary_and_json_carry_counts_not_values() -> None:
 
 def test_an_empty_export_converts_to_nothing() -> None:
     conversion = callframe.convert(b'{"data": []}', tracker="roistat", now=NOW)
-    assert conversion.rows_in == conversion.rows_out == conversion.rows_rejected == 0
+    assert conversion.n_rows == conversion.n_valid == conversion.n_rejected == 0
 
 
 def test_a_frame_with_nested_columns_reads_like_the_json() -> None:
@@ -195,18 +195,18 @@ def test_a_frame_with_nested_columns_reads_like_the_json() -> None:
     assert isinstance(frame.schema["visit"], pl.Struct)
     from_frame = callframe.convert(frame, now=NOW)
     from_file = callframe.convert(FIXTURES / "roistat" / "calls.json", now=NOW)
-    assert from_frame.tracker == "roistat" and from_frame.calls.equals(from_file.calls)
+    assert from_frame.tracker == "roistat" and from_frame.valid.equals(from_file.valid)
 
 
 def test_the_result_speaks_the_common_vocabulary(tmp_path: Path) -> None:
     conversion = callframe.convert(CALLTOUCH, tz="Europe/Moscow", now=NOW)
-    assert (conversion.n_rows, conversion.n_valid, conversion.n_rejected) == (
-        conversion.rows_in,
-        conversion.rows_out,
-        conversion.rows_rejected,
+    assert conversion.n_rows == conversion.n_valid + conversion.n_rejected == 11
+    assert (conversion.n_valid, conversion.n_rejected) == (
+        conversion.valid.height,
+        conversion.rejected.height,
     )
-    assert conversion.n_rows == conversion.n_valid + conversion.n_rejected
-    assert conversion.valid is conversion.calls
+    assert not hasattr(conversion, "calls") and not hasattr(conversion, "rows_rejected")
+    assert conversion.counts() == conversion.report.counts()  # the same words, the same type
     assert conversion.ok is (conversion.errors.height == 0) and not conversion.ok
     counts = conversion.counts()  # rule id -> rows breaking it, errors and warnings
     findings = pl.concat([conversion.errors, conversion.warnings]).select("row", "rule")
@@ -232,6 +232,6 @@ def test_a_lazyframe_of_the_export_converts_like_the_file() -> None:
     from_lazy = callframe.convert(lazy, **options)
     from_file = callframe.convert(export, **options)
     assert from_lazy.tracker == "ringostat" and from_lazy.n_valid > 0
-    assert from_lazy.calls.equals(from_file.calls)
+    assert from_lazy.valid.equals(from_file.valid)
     assert from_lazy.rejected.equals(from_file.rejected)
     assert from_lazy.counts() == from_file.counts()

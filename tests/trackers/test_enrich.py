@@ -41,8 +41,8 @@ def test_an_exact_match_fills_the_id_and_makes_the_call_dynamic() -> None:
     got = callframe.enrich(
         calls(("+79161234567", CALL_T)), ids(("+79161234567", CALL_T - 60, "11"))
     )
-    assert got.calls.get_column("ClientId").to_list() == ["11"]
-    assert got.calls.get_column("StaticCall").to_list() == [0]
+    assert got.data.get_column("ClientId").to_list() == ["11"]
+    assert got.data.get_column("StaticCall").to_list() == [0]
     assert got.matches.row(0, named=True) == {
         "row": 1,
         "IdSource": "ids",
@@ -55,7 +55,7 @@ def test_an_exact_match_fills_the_id_and_makes_the_call_dynamic() -> None:
         ids(("+79161234567", CALL_T - 60, "11")),
         matched_static=None,
     )
-    assert kept.calls.get_column("StaticCall").to_list() == [1]
+    assert kept.data.get_column("StaticCall").to_list() == [1]
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_the_window_is_inclusive_at_both_ends(seconds_before: int, matched: bool
         ids(("+79161234567", CALL_T - seconds_before, "11")),
         within="30m",
     )
-    assert got.calls.get_column("ClientId").to_list() == (["11"] if matched else [None])
+    assert got.data.get_column("ClientId").to_list() == (["11"] if matched else [None])
 
 
 def test_forward_looks_after_the_call() -> None:
@@ -87,17 +87,17 @@ def test_the_latest_row_wins_when_it_carries_the_same_id() -> None:
     )
     got = callframe.enrich(calls(("+79161234567", CALL_T)), source)
     assert got.matches.get_column("ids_row").to_list() == [2]
-    assert got.ambiguous == 0 and got.calls.get_column("ClientId").to_list() == ["11"]
+    assert got.ambiguous == 0 and got.data.get_column("ClientId").to_list() == ["11"]
 
 
 @pytest.mark.parametrize("other_at", [CALL_T - 1800, CALL_T - 100, CALL_T - 50])
 def test_two_ids_in_the_window_are_ambiguous_and_none_is_taken(other_at: int) -> None:
     source = ids(("+79161234567", CALL_T - 50, "11"), ("+79161234567", other_at, "22"))
     got = callframe.enrich(calls(("+79161234567", CALL_T)), source)
-    assert got.calls.get_column("ClientId").to_list() == [None]
+    assert got.data.get_column("ClientId").to_list() == [None]
     assert got.matches.get_column("IdSource").to_list() == ["ambiguous"]
     assert got.counts()["ambiguous"] == 1
-    assert got.calls.get_column("StaticCall").to_list() == [1]
+    assert got.data.get_column("StaticCall").to_list() == [1]
 
 
 def test_phone_formats_differ_between_the_sources() -> None:
@@ -135,7 +135,7 @@ def test_naive_ids_times_without_tz_raise_naming_the_option() -> None:
 def test_calls_with_an_id_or_without_a_phone_are_left_alone() -> None:
     frame = calls(("+79161234567", CALL_T), client_id="555")
     got = callframe.enrich(frame, ids(("+79161234567", CALL_T, "11")))
-    assert got.calls.get_column("ClientId").to_list() == ["555"]
+    assert got.data.get_column("ClientId").to_list() == ["555"]
     assert got.matches.get_column("IdSource").to_list() == ["export"]
     nophone = pl.DataFrame(
         {"DateTime": [CALL_T], "StaticCall": [1], "PhoneNumber": [None]},
@@ -161,7 +161,7 @@ def test_ids_columns_can_be_mapped_and_bad_rows_are_skipped() -> None:
         on_time="when",
         id_columns={"ym_uid": "ClientId", "crm": "UserId"},
     )
-    assert got.calls.select("UserId", "ClientId").row(0) == ("u-1", None)
+    assert got.data.select("UserId", "ClientId").row(0) == ("u-1", None)
     assert (got.ids_rows, got.ids_skipped) == (4, 3)
 
 
@@ -169,8 +169,8 @@ def test_rows_keep_their_order_and_count() -> None:
     frame = calls(("+79031112233", CALL_T + 500), ("+79161234567", CALL_T), ("+79031112233", 1))
     source = ids(("+79031112233", CALL_T + 400, "7"), ("+79161234567", CALL_T - 1, "8"))
     got = callframe.enrich(frame, source)
-    assert got.calls.get_column("ClientId").to_list() == ["7", "8", None]
-    assert got.calls.get_column("DateTime").to_list() == [CALL_T + 500, CALL_T, 1]
+    assert got.data.get_column("ClientId").to_list() == ["7", "8", None]
+    assert got.data.get_column("DateTime").to_list() == [CALL_T + 500, CALL_T, 1]
 
 
 def test_a_missing_ids_column_is_a_usage_error() -> None:
@@ -188,3 +188,12 @@ def test_windows_are_read_from_text(text: str | int, seconds: int) -> None:
 def test_an_unreadable_window_is_a_usage_error() -> None:
     with pytest.raises(callframe.UsageError, match="--within"):
         parse_window("half an hour")
+
+
+def test_the_result_speaks_the_common_vocabulary() -> None:
+    source = ids(("+79161234567", CALL_T - 50, "11"))
+    got = callframe.enrich(calls(("+79161234567", CALL_T), ("+79035550000", CALL_T)), source)
+    assert (got.n_rows, got.n_valid, got.n_rejected, got.ok) == (2, 1, 1, False)
+    assert got.valid.get_column("ClientId").to_list() == ["11"]
+    assert got.rejected.select("row", "IdSource").rows() == [(2, "unmatched")]
+    assert got.data.height == 2  # the call without an ID stays in the frame to write

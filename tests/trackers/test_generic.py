@@ -39,7 +39,7 @@ def test_a_mapping_reproduces_the_ringostat_adapter() -> None:
     native = callframe.convert(path, tz="Europe/Kyiv", region="UA", now=NOW)
     mapped = callframe.convert(path, mapping=RINGOSTAT_AS_MAPPING, now=NOW)
     assert mapped.tracker == "generic" and mapped.tz == "Europe/Kyiv" and mapped.region == "UA"
-    assert mapped.calls.equals(native.calls)
+    assert mapped.valid.equals(native.valid)
     assert mapped.rejected.equals(native.rejected)
 
 
@@ -47,7 +47,7 @@ def test_a_toml_mapping_file(tmp_path: Path) -> None:
     conversion = callframe.convert(
         FIXTURES / "generic" / "alloka.csv", mapping=FIXTURES / "generic" / "alloka.toml", now=NOW
     )
-    assert conversion.rows_out == 9 and conversion.tz == "Europe/Moscow"
+    assert conversion.n_valid == 9 and conversion.tz == "Europe/Moscow"
 
 
 def test_explicit_arguments_win_over_the_mapping() -> None:
@@ -56,7 +56,7 @@ def test_explicit_arguments_win_over_the_mapping() -> None:
     moscow = callframe.convert(path, mapping=mapping, now=NOW)
     kyiv = callframe.convert(path, mapping=mapping, tz="Europe/Kyiv", now=NOW)
     assert moscow.tz == "Europe/Moscow" and kyiv.tz == "Europe/Kyiv"
-    first = kyiv.calls.get_column("DateTime")[0] - moscow.calls.get_column("DateTime")[0]
+    first = kyiv.valid.get_column("DateTime")[0] - moscow.valid.get_column("DateTime")[0]
     assert first == 3600  # Kyiv is an hour behind Moscow in winter
 
 
@@ -74,7 +74,7 @@ def test_price_with_a_fixed_currency_and_user_ids() -> None:
         "currency": "rub",
         "columns": {"when": "DateTime", "crm": "UserId", "sum": "Price", "phone": "PhoneNumber"},
     }
-    calls = callframe.convert(frame, mapping=mapping, now=NOW).calls
+    calls = callframe.convert(frame, mapping=mapping, now=NOW).valid
     assert calls.row(0, named=True) == {
         "UserId": "client-42",
         "DateTime": 1795417200,
@@ -87,11 +87,11 @@ def test_price_with_a_fixed_currency_and_user_ids() -> None:
 def test_unix_times_and_missed_from_talk_time() -> None:
     frame = pl.DataFrame({"t": ["1795417200"], "talk": ["0"], "cid": ["1763600000123456789"]})
     mapping = {"columns": {"t": "DateTime", "talk": "TalkDuration", "cid": "ClientId"}}
-    row = callframe.convert(frame, mapping=mapping, now=NOW).calls.row(0, named=True)
+    row = callframe.convert(frame, mapping=mapping, now=NOW).valid.row(0, named=True)
     assert row["DateTime"] == 1795417200 and "CallMissed" not in row
     mapping["columns"]["talk2"] = "CallMissed"
     frame = frame.with_columns(talk2=pl.lit(None, pl.String))
-    row = callframe.convert(frame, mapping=mapping, now=NOW).calls.row(0, named=True)
+    row = callframe.convert(frame, mapping=mapping, now=NOW).valid.row(0, named=True)
     assert row["CallMissed"] == 1
 
 

@@ -32,28 +32,28 @@ def test_the_dialog_export_converts_to_exactly_the_expected_file(
     assert "8 chats out" in conversion.to_text()
     expected = (GENERIC / "messenger_crm.expected.csv").read_bytes()
     out = tmp_path / "chats.csv"
-    callframe.write_csv(conversion.calls, out, "chats", now=NOW)
+    callframe.write_csv(conversion.valid, out, "chats", now=NOW)
     assert out.read_bytes() == expected
     assert conversion.write_csv(tmp_path / "direct.csv") == [tmp_path / "direct.csv"]
     assert (tmp_path / "direct.csv").read_bytes() == expected
     issues = pl.read_csv(GENERIC / "messenger_crm.expected.issues.csv", infer_schema=False)
     assert issues_of(conversion) == sorted((int(r), x, s) for r, x, s in issues.iter_rows())
     assert conversion.rejected.get_column("row").to_list() == [5, 6]
-    assert conversion.rows_in == conversion.rows_out + conversion.rows_rejected == 10
+    assert conversion.n_rows == conversion.n_valid + conversion.n_rejected == 10
 
 
 def test_the_written_file_validates_as_chats(tmp_path: Path) -> None:
     conversion = callframe.convert(GENERIC / "messenger_crm.csv", mapping=MAPPING, now=NOW)
     [path] = conversion.write_csv(tmp_path / "chats.csv")
     report = callframe.validate(path, "chats", now=NOW)
-    assert report.ok and report.rows == 8
+    assert report.ok and report.n_rows == 8
 
 
 def test_convert_file_streams_chats_too(tmp_path: Path) -> None:
     done = callframe.convert_file(
         GENERIC / "messenger_crm.csv", tmp_path / "chats.csv", mapping=MAPPING, now=NOW
     )
-    assert done.rows_in == 10 and done.rows_out == 8 and done.kind == "chats"
+    assert done.n_rows == 10 and done.n_valid == 8 and done.kind == "chats"
     expected = (GENERIC / "messenger_crm.expected.csv").read_bytes()
     assert (tmp_path / "chats.csv").read_bytes() == expected
 
@@ -78,12 +78,12 @@ def test_platform_words_and_the_id_spellings() -> None:
         },
     }
     conversion = callframe.convert(frame, mapping=mapping, now=NOW)
-    assert conversion.calls.get_column("ChatPlatform").to_list() == [
+    assert conversion.valid.get_column("ChatPlatform").to_list() == [
         "whatsapp",
         "telegram",
         "telegram",
     ]
-    assert conversion.calls.columns == ["DateTime", "ChatPlatform", "ChatUsername", "ClientID"]
+    assert conversion.valid.columns == ["DateTime", "ChatPlatform", "ChatUsername", "ClientID"]
     [(row, rule, value)] = conversion.report.errors.select("row", "rule", "value").rows()
     assert (row, rule, value) == (4, "ChatPlatform|allowed", "VK")
 
@@ -96,7 +96,7 @@ def test_naive_times_need_a_time_zone() -> None:
     }
     with pytest.raises(callframe.UsageError, match="--tz"):
         callframe.convert(frame, mapping=mapping, now=NOW)
-    row = callframe.convert(frame, mapping=mapping, tz="Europe/Moscow", now=NOW).calls.row(
+    row = callframe.convert(frame, mapping=mapping, tz="Europe/Moscow", now=NOW).valid.row(
         0, named=True
     )
     assert row == {

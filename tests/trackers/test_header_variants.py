@@ -35,7 +35,7 @@ def test_a_header_with_empty_trailing_cells_is_a_header(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert export.frame.columns[6:] == ["column_7", "column_8"]  # the empty cells, by position
     conversion = callframe.convert(path, tracker="sipuni", now=NOW, **MSK)
-    assert conversion.calls.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
+    assert conversion.valid.select("TalkDuration", "HoldDuration", "CallMissed").rows() == [
         (95, 7, 0)
     ]
 
@@ -48,10 +48,10 @@ def test_the_2015_sipuni_export_reads_its_own_names() -> None:
     conversion = callframe.convert(
         SIPUNI_2015, tracker="sipuni", keep_outbound=True, now=NOW_2015, **MSK
     )
-    first = conversion.calls.row(0, named=True)
+    first = conversion.valid.row(0, named=True)
     # исходящий;отвечен;08.10.2015 16:31:03;…;180;171;9;… : talk 171 (Продолжительность разговора)
     assert (first["TalkDuration"], first["HoldDuration"], first["CallMissed"]) == (171, 9, 0)
-    assert conversion.rows_out == 18
+    assert conversion.n_valid == 18
 
 
 def test_the_cli_converts_it_with_tracker_sipuni(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_static_case_converts_to_exactly_the_expected_file(
     conversion = callframe.convert(FIXTURES / export, now=NOW, **kwargs)
     assert conversion.tracker == tracker
     expected = (FIXTURES / f"{stem(export)}.expected.csv").read_bytes().decode()
-    assert written(tmp_path, conversion.calls) == expected
+    assert written(tmp_path, conversion.valid) == expected
     conversion.write_csv(tmp_path / "direct.csv")
     assert (tmp_path / "direct.csv").read_bytes().decode() == expected
 
@@ -66,7 +66,7 @@ def test_rejections_and_warnings_account_for_every_row(
     assert issues_of(conversion) == expected_issues(stem(export))
     rejected = sorted({r for r, _, sev in expected_issues(stem(export)) if sev == "error"})
     assert conversion.rejected.get_column("row").to_list() == rejected
-    assert conversion.rows_in == conversion.rows_out + conversion.rows_rejected >= 10
+    assert conversion.n_rows == conversion.n_valid + conversion.n_rejected >= 10
 
 
 @pytest.mark.parametrize(("export", "tracker", "kwargs"), CASES, ids=IDS)
@@ -75,9 +75,9 @@ def test_enriched_case_converts_to_exactly_the_expected_file(
 ) -> None:
     conversion = callframe.convert(FIXTURES / export, now=NOW, **kwargs)
     folder = (FIXTURES / export).parent
-    enrichment = callframe.enrich(conversion.calls, folder / "ids.csv", region=conversion.region)
+    enrichment = callframe.enrich(conversion.valid, folder / "ids.csv", region=conversion.region)
     expected = (FIXTURES / f"{stem(export)}.enriched.expected.csv").read_bytes().decode()
-    assert written(tmp_path, enrichment.calls) == expected
+    assert written(tmp_path, enrichment.data) == expected
     assert enrichment.matched == 4 and enrichment.ambiguous == 1
 
 

@@ -157,9 +157,9 @@ Renderer = Callable[[list[Call], st.DrawFn], bytes]
 def check_round_trip(rows: list[Call], data: bytes, tracker: str, **kwargs: Any) -> None:
     conversion = callframe.convert(data, now=NOW, **kwargs)
     assert conversion.tracker == tracker
-    assert conversion.rows_rejected == 0, conversion.rejected.select("row", "rule").rows()
-    expected = pl.DataFrame(rows, schema={c: conversion.calls.schema[c] for c in COLUMNS})
-    assert conversion.calls.select(COLUMNS).to_dicts() == expected.to_dicts()
+    assert conversion.n_rejected == 0, conversion.rejected.select("row", "rule").rows()
+    expected = pl.DataFrame(rows, schema={c: conversion.valid.schema[c] for c in COLUMNS})
+    assert conversion.valid.select(COLUMNS).to_dicts() == expected.to_dicts()
 
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -86,13 +86,13 @@ def test_real_export_converts_to_exactly_the_expected_file(
     conversion = _convert(entry)
     expected = (REAL / f"{entry['file']}.expected.csv").read_text(encoding="utf-8")
     if expected.count("\n") <= 1:  # every row rejected: nothing to write
-        assert conversion.rows_out == 0
+        assert conversion.n_valid == 0
     else:
         out = tmp_path / "calls.csv"
         conversion.write_csv(out)
         assert out.read_text(encoding="utf-8") == expected
     assert _issues(conversion) == _expected_issues(entry)
-    assert conversion.rows_in == conversion.rows_out + conversion.rows_rejected
+    assert conversion.n_rows == conversion.n_valid + conversion.n_rejected
 
 
 @pytest.mark.parametrize("entry", _params("detect"))

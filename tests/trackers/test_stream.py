@@ -70,14 +70,14 @@ def test_batches_give_the_same_files_and_counts_as_in_memory(
     out, rejected = tmp_path / "batches.csv", tmp_path / "batches.rejected.csv"
     result = callframe.convert_file(export, out, rejected=rejected, now=NOW, **settings)
 
-    assert result.batches == -(-memory.rows_in // batch_rows) > 0
+    assert result.batches == -(-memory.n_rows // batch_rows) > 0
     assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
     assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
     assert result.outputs == [out] and result.rejected_path == rejected
-    assert (result.rows_in, result.rows_out, result.rows_rejected) == (
-        memory.rows_in,
-        memory.rows_out,
-        memory.rows_rejected,
+    assert (result.n_rows, result.n_valid, result.n_rejected) == (
+        memory.n_rows,
+        memory.n_valid,
+        memory.n_rejected,
     )
     assert result.errors.equals(memory.errors)
     assert result.warnings.equals(memory.warnings)
@@ -104,7 +104,7 @@ def test_batches_leave_out_empty_columns_like_write_csv(
     assert written == (tmp_path / "memory.csv").read_text()
     assert "Tag" not in written.splitlines()[0]
     if "date" in blank:
-        assert result.rows_out == 0 and len(written.splitlines()) == 1
+        assert result.n_valid == 0 and len(written.splitlines()) == 1
     assert result.to_dict() == memory.to_dict()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calltouch.csv", "memory.csv", "out.csv"]
 
@@ -163,6 +163,6 @@ def test_an_export_with_a_header_only_gives_a_header_only(tmp_path: Path) -> Non
     memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
     memory.write_csv(tmp_path / "memory.csv")
     result = callframe.convert_file(export, tmp_path / "out.csv", now=NOW, tz="Europe/Moscow")
-    assert (result.rows_in, result.rows_out) == (0, 0)
+    assert (result.n_rows, result.n_valid) == (0, 0)
     assert (tmp_path / "out.csv").read_text() == (tmp_path / "memory.csv").read_text()
     assert (tmp_path / "out.csv").read_text().startswith("DateTime")
