@@ -99,33 +99,6 @@ __all__ = [
     "recognise",
 ]
 
-FIELDS = frozenset(
-    {
-        "accountcode",
-        "src",
-        "dst",
-        "dcontext",
-        "clid",
-        "channel",
-        "dstchannel",
-        "lastapp",
-        "lastdata",
-        "start",
-        "answer",
-        "end",
-        "duration",
-        "billsec",
-        "disposition",
-        "amaflags",
-        "uniqueid",
-        "userfield",
-        "peeraccount",
-        "linkedid",
-        "sequence",
-    }
-)
-"""CDR fields a layout may name (others are read but unused)."""
-
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "cdr_csv": (
         "accountcode",
@@ -173,6 +146,9 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
     ),
 }
 """Known column orders (a file may stop early: ``cdr_csv`` without ``loguniqueid`` has 16)."""
+
+FIELDS = frozenset(name for layout in LAYOUTS.values() for name in layout)
+"""CDR fields a layout may name (others are read but unused): every field of :data:`LAYOUTS`."""
 
 DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"})
 
