@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +120,33 @@ def _blank(row: list[str]) -> bool:
     return not row or (len(row) == 1 and row[0].strip(_TRIM) == "")
 
 
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The file's non-blank records with their line numbers, header first.
+
+    Refuses the file as the server does: not UTF-8, broken quoting, nothing but blank lines,
+    or a header without data rows.
+    """
+    records = 0
+    line = 1
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            for row in reader:
+                if _blank(row):
+                    continue
+                records += 1
+                yield reader.line_num, row
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise _bad(reader.line_num, f"Ошибка CSV: {exc}.") from None
+    except UnicodeDecodeError:
+        raise _bad(1, "Файл не в кодировке UTF-8.") from None
+    if records == 0:
+        raise _bad(1, "Файл пуст.")
+    if records == 1:
+        raise _bad(line, "В файле нет данных, только заголовок.")
+
+
 def _header(row: list[str], line: int, kind: Kind) -> dict[str, int]:
     known = {normalise(c): c for c in COLUMNS[kind]}
     where: dict[str, int] = {}
@@ -156,54 +183,38 @@ def read_upload(path: Path, kind: Kind, client_id_type: str | None, now: float) 
     if size == 0:
         raise _bad(1, "Файл пуст.")
     sent = kept = static = wrong = 0
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh, strict=True)
-            header: list[str] | None = None
-            for row in reader:
-                if _blank(row):
-                    continue
-                if header is None:
-                    header = row
-                    where = _header(row, reader.line_num, kind)
-                    if "DateTime" not in where:
-                        raise _bad(reader.line_num, "Нет колонки DateTime.")
-                    if kind == "basic" and "Target" not in where:
-                        raise _bad(reader.line_num, "Нет колонки Target.")
-                    id_type = _client_id_type(where, client_id_type, reader.line_num, kind)
-                    id_at = where[ID_COLUMNS[id_type]]
-                    dt_at = where["DateTime"]
-                    target_at = where.get("Target")
-                    checks = [
-                        _ValueCheck(i, OPTIONAL_RULES[c])
-                        for c, i in where.items()
-                        if c in OPTIONAL_RULES
-                    ]
-                    static_at = where.get("StaticCall")
-                    continue
-                if len(row) < len(header):
-                    row += [""] * (len(header) - len(row))
-                sent += 1
-                if not valid_id(id_type, row[id_at].strip(_TRIM)):
-                    continue
-                if not valid_datetime(row[dt_at].strip(_TRIM), now):
-                    continue
-                if target_at is not None and row[target_at].strip(_TRIM) == "":
-                    continue
-                kept += 1
-                for check in checks:
-                    wrong += check.bad(row[check.at])
-                if static_at is not None and row[static_at].strip(_TRIM) == "1":
-                    static += 1
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise _bad(reader.line_num, f"Ошибка CSV: {exc}.") from None
-    except UnicodeDecodeError:
-        raise _bad(1, "Файл не в кодировке UTF-8.") from None
-    if header is None:
-        raise _bad(1, "Файл пуст.")
-    if sent == 0:
-        raise _bad(line, "В файле нет данных, только заголовок.")
+    header: list[str] | None = None
+    for line_num, row in _records(path):
+        if header is None:
+            header = row
+            where = _header(row, line_num, kind)
+            if "DateTime" not in where:
+                raise _bad(line_num, "Нет колонки DateTime.")
+            if kind == "basic" and "Target" not in where:
+                raise _bad(line_num, "Нет колонки Target.")
+            id_type = _client_id_type(where, client_id_type, line_num, kind)
+            id_at = where[ID_COLUMNS[id_type]]
+            dt_at = where["DateTime"]
+            target_at = where.get("Target")
+            checks = [
+                _ValueCheck(i, OPTIONAL_RULES[c]) for c, i in where.items() if c in OPTIONAL_RULES
+            ]
+            static_at = where.get("StaticCall")
+            continue
+        if len(row) < len(header):
+            row += [""] * (len(header) - len(row))
+        sent += 1
+        if not valid_id(id_type, row[id_at].strip(_TRIM)):
+            continue
+        if not valid_datetime(row[dt_at].strip(_TRIM), now):
+            continue
+        if target_at is not None and row[target_at].strip(_TRIM) == "":
+            continue
+        kept += 1
+        for check in checks:
+            wrong += check.bad(row[check.at])
+        if static_at is not None and row[static_at].strip(_TRIM) == "1":
+            static += 1
     columns = tuple(sorted(where, key=where.__getitem__))
     return Facts(size, sha256, sent, kept, static, wrong, id_type, columns)
 
@@ -214,52 +225,36 @@ def read_chats(path: Path, now: float) -> Facts:
     if size == 0:
         raise _bad(1, "Файл пуст.")
     sent = kept = with_id = 0
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh, strict=True)
-            header: list[str] | None = None
-            for row in reader:
-                if _blank(row):
-                    continue
-                if header is None:
-                    header = row
-                    where = _header(row, reader.line_num, "chats")
-                    for required in ("DateTime", "ChatPlatform"):
-                        if required not in where:
-                            raise _bad(reader.line_num, f"Нет колонки {required}.")
-                    contacts = [where[c] for c in CHAT_CONTACTS if c in where]
-                    if not contacts:
-                        raise _bad(
-                            reader.line_num, "Нет колонки ChatUsername, ChatUserID или PhoneNumber."
-                        )
-                    ids = {c: where[c] for c in CHAT_IDS if c in where}
-                    continue
-                if len(row) != len(header):
-                    raise _bad(
-                        reader.line_num,
-                        f"Полей в строке {len(row)}, в заголовке {len(header)}.",
-                    )
-                sent += 1
-                if not valid_datetime(row[where["DateTime"]].strip(_TRIM), now):
-                    continue
-                if row[where["ChatPlatform"]].strip(_TRIM) not in CHAT_PLATFORMS:
-                    continue
-                if not any(row[i].strip(_TRIM) for i in contacts):
-                    continue
-                given = {c: row[i].strip(_TRIM) for c, i in ids.items() if row[i].strip(_TRIM)}
-                numeric = {"ClientID": "CLIENT_ID", "Yclid": "YCLID"}
-                if any(c in numeric and not valid_id(numeric[c], v) for c, v in given.items()):
-                    continue
-                kept += 1
-                with_id += bool(given)
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise _bad(reader.line_num, f"Ошибка CSV: {exc}.") from None
-    except UnicodeDecodeError:
-        raise _bad(1, "Файл не в кодировке UTF-8.") from None
-    if header is None:
-        raise _bad(1, "Файл пуст.")
-    if sent == 0:
-        raise _bad(line, "В файле нет данных, только заголовок.")
+    header: list[str] | None = None
+    for line_num, row in _records(path):
+        if header is None:
+            header = row
+            where = _header(row, line_num, "chats")
+            for required in ("DateTime", "ChatPlatform"):
+                if required not in where:
+                    raise _bad(line_num, f"Нет колонки {required}.")
+            contacts = [where[c] for c in CHAT_CONTACTS if c in where]
+            if not contacts:
+                raise _bad(line_num, "Нет колонки ChatUsername, ChatUserID или PhoneNumber.")
+            ids = {c: where[c] for c in CHAT_IDS if c in where}
+            continue
+        if len(row) != len(header):
+            raise _bad(
+                line_num,
+                f"Полей в строке {len(row)}, в заголовке {len(header)}.",
+            )
+        sent += 1
+        if not valid_datetime(row[where["DateTime"]].strip(_TRIM), now):
+            continue
+        if row[where["ChatPlatform"]].strip(_TRIM) not in CHAT_PLATFORMS:
+            continue
+        if not any(row[i].strip(_TRIM) for i in contacts):
+            continue
+        given = {c: row[i].strip(_TRIM) for c, i in ids.items() if row[i].strip(_TRIM)}
+        numeric = {"ClientID": "CLIENT_ID", "Yclid": "YCLID"}
+        if any(c in numeric and not valid_id(numeric[c], v) for c, v in given.items()):
+            continue
+        kept += 1
+        with_id += bool(given)
     columns = tuple(sorted(where, key=where.__getitem__))
     return Facts(size, sha256, sent, kept, 0, 0, None, columns, with_id)
