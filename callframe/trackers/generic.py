@@ -90,30 +90,6 @@ DEFAULT_DATE_FORMATS: tuple[str, ...] = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")
 with dots only: ``03/04/2024`` is ambiguous (Calltouch's own API uses both orders), so slashes
 need an explicit ``date_format``."""
 
-_OPTIONS = {
-    "date_format",
-    "time_zone",
-    "tz",
-    "phone_region",
-    "region",
-    "answered_values",
-    "missed_values",
-    "first_time_values",
-    "repeat_values",
-    "static_values",
-    "dynamic_values",
-    "outbound_values",
-    "duration_unit",
-    "currency",
-    "static",
-    "yclid_from_url",
-    "options",
-    "columns",
-    "name",
-    "title",
-    "kind",
-    "platform_values",
-}
 _CALL_OPTIONS = {
     "answered_values",
     "missed_values",
@@ -127,6 +103,21 @@ _CALL_OPTIONS = {
     "static",
 }
 """Options about call columns: a chats mapping that sets one is a mistake, said so."""
+_OPTIONS = _CALL_OPTIONS | {
+    "date_format",
+    "time_zone",
+    "tz",
+    "phone_region",
+    "region",
+    "yclid_from_url",
+    "options",
+    "columns",
+    "name",
+    "title",
+    "kind",
+    "platform_values",
+}
+"""Every key a mapping file may hold."""
 
 ADAPTER = Adapter(
     name="generic",
