@@ -3,9 +3,10 @@
 Call trackers list one row per customer call; a PBX logs internal and outbound calls too, and
 Asterisk-style CDRs one row per *leg*. These nodes let an adapter say, declaratively, which rows
 are not a customer's call (:class:`IsExtension`, :class:`AllOf`, :class:`Not`, :class:`Prefix`)
-and which rows repeat a call already counted (:class:`ExtraLeg`); the adapter attaches them to
-``outbound`` and :attr:`Adapter.checks <callframe.trackers.base.Adapter.checks>` so such rows are
-*rejected with a rule id*, never dropped silently (rows in = rows out + rows rejected).
+and which rows repeat a call already counted (``CallExtraLeg`` in :mod:`._cdr`); the adapter
+attaches them to ``outbound`` and :attr:`Adapter.checks <callframe.trackers.base.Adapter.checks>`
+so such rows are *rejected with a rule id*, never dropped silently (rows in = rows out + rows
+rejected).
 
 :class:`Span` and :class:`ShiftedUnixTime` read Unix-second stamps (Mango VPBX ``start``,
 ``answer``, ``finish``).
@@ -23,7 +24,6 @@ from callframe.trackers.spec import Combine, Ctx, Node, TimeNode, TimeParts
 
 __all__ = [
     "AllOf",
-    "ExtraLeg",
     "IsExtension",
     "Not",
     "Positive",
@@ -217,42 +217,3 @@ class ShiftedUnixTime(TimeNode):
     def describe(self) -> str:
         shift = f", shifted {self.shift:+d} s" if self.shift else ""
         return super(ShiftedUnixTime, self).describe() + f" (Unix s{shift})"
-
-
-@dataclass(frozen=True, slots=True)
-class ExtraLeg(Node):
-    """1 on every row of a call but its kept leg, 0 on the kept leg and on calls of one row.
-
-    Rows belong to one call when they share the first non-empty of ``keys`` (``linkedid``, else
-    ``uniqueid``). Only rows where ``candidate`` is 1 (the inbound legs; null counts as 1) take
-    part. The kept leg is the one where ``prefer`` is 1 (answered), then the earliest ``order``
-    text (``YYYY-MM-DD HH:MM:SS`` sorts as time), then the first in the file.
-    """
-
-    row_wise: ClassVar[bool] = False
-
-    keys: tuple[str, ...]
-    candidate: Node
-    prefer: Node
-    order: str
-
-    def reads(self) -> tuple[str, ...]:
-        return (*self.keys, *self.candidate.reads(), *self.prefer.reads(), self.order)
-
-    def expr(self, ctx: Ctx) -> pl.Expr:
-        key = _first(ctx, self.keys)
-        inbound = self.candidate.expr(ctx).fill_null(1) == 1
-        group = pl.when(inbound).then(key)
-        # the adapter base numbers the rows (``__row``); a window's own int_range would restart
-        idx = pl.col("__row") if ctx.has("__row") else pl.int_range(pl.len(), dtype=pl.Int64)
-        prefer = self.prefer.expr(ctx).fill_null(0)
-        best = idx.sort_by(
-            [prefer, ctx.text(self.order), idx],
-            descending=[True, False, False],
-            nulls_last=True,
-        ).first()
-        return (group.is_not_null() & (idx != best.over(group))).cast(pl.Int8)
-
-    def describe(self) -> str:
-        keys = " / ".join(f"`{k}`" for k in self.keys)
-        return f"a second leg of the same {keys}"

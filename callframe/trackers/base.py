@@ -265,7 +265,7 @@ class Adapter:
 
     def row_wise(self) -> bool:
         """Whether every value depends on its own row only (no windows over several rows such
-        as :class:`~callframe.trackers._pbx.ExtraLeg`, no user-written nodes): then an export
+        as :class:`~callframe.trackers._cdr.CallExtraLeg`, no user-written nodes): then an export
         may be mapped in batches, with the same result."""
         nodes = [*self.nodes().values(), *(n for _, n in self.checks)]
         if self.outbound is not None:
@@ -536,7 +536,7 @@ def _inputs(node: Node, columns: Sequence[str]) -> list[str]:
 
 def _row_wise(node: Node) -> bool:
     """Whether ``node``'s value in a row depends on that row's inputs only (callframe's own
-    nodes, except windows such as ``ExtraLeg``); a user's node is never assumed to be."""
+    nodes, except windows such as ``CallExtraLeg``); a user's node is never assumed to be."""
     if type(node).__module__ not in _OWN_MODULES or not node.row_wise:
         return False
     for field in dataclasses.fields(node):  # type: ignore[arg-type]
