@@ -10,15 +10,13 @@ import typing as _typing
 from callframe._api import filter, validate, write_csv
 from callframe.contract.columns import ColumnSpec, Kind
 from callframe.contract.rules import RULES, Rule
+from callframe.conversion import Conversion, Enrichment, convert, convert_file, enrich
 from callframe.errors import CallframeError, ContractError, ExportError, UsageError
 from callframe.io.exports import TrackerExport, read_export
 from callframe.metrica.errors import MetricaError
 from callframe.metrica.models import UploadResult, UploadStatus
 from callframe.report import ValidationReport
-from callframe.trackers.convert import Conversion, convert
-from callframe.trackers.enrich import Enrichment, enrich
 from callframe.trackers.registry import Detection, detect
-from callframe.trackers.stream import FileConversion, convert_file
 
 if _typing.TYPE_CHECKING:
     from callframe.contract.schemas import CallsSchema, ChatsSchema, ConversionsSchema
@@ -38,7 +36,6 @@ __all__ = [
     "Detection",
     "Enrichment",
     "ExportError",
-    "FileConversion",
     "Kind",
     "MetricaClient",
     "MetricaError",

@@ -11,13 +11,10 @@ import typer
 
 from callframe._api import write_csv
 from callframe._cli.common import EXIT_DATA, EXIT_OK, OutputFormat, app, err_console, guarded
+from callframe.conversion import Conversion, convert, convert_file, enrich
 from callframe.io.exports import read_export
 from callframe.io.metrica_csv import atomic_target
-from callframe.trackers.convert import convert
-from callframe.trackers.enrich import enrich
 from callframe.trackers.registry import detect, envelopes, rank
-from callframe.trackers.stream import convert_file
-from callframe.trackers.summary import ConversionSummary
 
 __all__ = ["convert_command", "detect_command"]
 
@@ -128,8 +125,8 @@ def convert_command(
     show = console.is_terminal and not quiet
     options = _Options(tracker, mapping, tz, True if static else None, region, now, keep_outbound)
     enrichment = None
-    conversion: ConversionSummary
-    if ids is None:  # file to file, in batches where the export allows (bounded memory)
+    conversion: Conversion
+    if ids is None:  # file to file: the calls are written, not held
         with console.status(f"converting {path.name} …") if show else contextlib.nullcontext():
             conversion = convert_file(path, output, rejected=rejected, **options._asdict())
         written = conversion.outputs

@@ -5,7 +5,6 @@
 * :mod:`~callframe.trackers.spec` — the declarative nodes adapters are written in.
 * :mod:`~callframe.trackers.base` — :class:`Adapter` (declaration + mapping).
 * :mod:`~callframe.trackers.registry` — registration by name and :func:`detect`.
-* :mod:`~callframe.trackers.convert` — :func:`convert` and :class:`Conversion`.
 * one module per tracker (``calltouch``, ``comagic``, ``mango``, ``roistat``, ``ringostat``,
   ``calltracking_ru``, ``callibri``) and ``generic`` (a column mapping). A module that defines
   ``ADAPTER`` is registered automatically: adding a tracker means adding one file.

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import callframe
-from callframe.trackers.enrich import parse_window
+from callframe.conversion.enrich import parse_window
 
 CALL_T = 1_795_158_930  # 2026-11-20 10:15:30 Moscow
 

@@ -1,4 +1,4 @@
-"""``callframe.convert_file``: file to file in batches, the same bytes and counts as in memory."""
+"""``callframe.convert_file``: file to file, the same bytes, counts and result type as in memory."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import callframe
-from callframe.trackers import stream
 
 from ..conftest import FIXTURES, NOW
 
@@ -15,8 +14,7 @@ RINGOSTAT = {"tz": "Europe/Kyiv", "region": "UA"}
 
 
 def long_export(tmp_path: Path, fixture: str, copies: int) -> Path:
-    """The fixture's data lines repeated ``copies`` times: longer than the reader's first bytes,
-    so that it is read in batches."""
+    """The fixture's data lines repeated ``copies`` times (longer than polars' first chunk)."""
     header, *lines = (FIXTURES / fixture).read_text(encoding="utf-8").splitlines()
     path = tmp_path / Path(fixture).name
     path.write_text("\n".join([header, *(lines * copies)]) + "\n", encoding="utf-8")
@@ -25,7 +23,7 @@ def long_export(tmp_path: Path, fixture: str, copies: int) -> Path:
 
 def calltouch_export(tmp_path: Path, copies: int, *, blank: tuple[str, ...] = ()) -> Path:
     """Calltouch's CSV fixture in UTF-8, repeated; the second half has no ``timestamp``, so its
-    batches take the call time from ``date`` (local time) and the first half's do not.
+    rows take the call time from ``date`` (local time) and the first half's do not.
     ``blank``: columns emptied in every row."""
     header, *lines = (FIXTURES / "calltouch/calls_cp1251.csv").read_text("cp1251").splitlines()
     rows = [line.split(";") for line in lines * copies]
@@ -52,28 +50,21 @@ EXPORTS = {
 }
 
 
-@pytest.mark.parametrize("workers", [1, 3])
-@pytest.mark.parametrize("batch_rows", [61, 1000, 10_000])
 @pytest.mark.parametrize("tracker", sorted(EXPORTS))
-def test_batches_give_the_same_files_and_counts_as_in_memory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int, workers: int, tracker: str
-) -> None:
+def test_the_files_and_counts_are_those_of_convert(tmp_path: Path, tracker: str) -> None:
     make, settings = EXPORTS[tracker]
-    settings = dict(settings)
     export = make(tmp_path)
     memory = callframe.convert(export, now=NOW, **settings)
     memory.write_csv(tmp_path / "memory.csv")
     memory.rejected.write_csv(tmp_path / "memory.rejected.csv")
 
-    monkeypatch.setattr(stream, "BATCH_ROWS", batch_rows)
-    monkeypatch.setattr(stream, "WORKERS", workers)
-    out, rejected = tmp_path / "batches.csv", tmp_path / "batches.rejected.csv"
+    out, rejected = tmp_path / "file.csv", tmp_path / "file.rejected.csv"
     result = callframe.convert_file(export, out, rejected=rejected, now=NOW, **settings)
 
-    assert result.batches == -(-memory.n_rows // batch_rows) > 0
     assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
     assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
     assert result.outputs == [out] and result.rejected_path == rejected
+    assert memory.outputs == [] and memory.rejected_path is None
     assert (result.n_rows, result.n_valid, result.n_rejected) == (
         memory.n_rows,
         memory.n_valid,
@@ -84,6 +75,25 @@ def test_batches_give_the_same_files_and_counts_as_in_memory(
     assert result.to_dict() == memory.to_dict()
 
 
+def test_one_result_type_whichever_way_it_ran(tmp_path: Path) -> None:
+    """``convert_file`` holds no rows: ``valid`` is read back from the written file, ``rejected``
+    and ``report`` are built on first use, and each equals what ``convert`` holds."""
+    export = calltouch_export(tmp_path, 30)
+    memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
+    result = callframe.convert_file(export, tmp_path / "out.csv", now=NOW, tz="Europe/Moscow")
+    assert type(result) is type(memory) is callframe.Conversion
+    assert repr(result).startswith("<Conversion ") and "rejected" in repr(result)
+    written = result.valid
+    assert written.height == result.n_valid > 0
+    assert written.equals(memory.valid.select(written.columns))
+    assert result.rejected.equals(memory.rejected)
+    assert result.report.counts() == memory.report.counts() == result.counts()
+    assert result.report.n_valid == result.n_valid
+    again = result.write_csv(tmp_path / "again.csv")
+    assert again == [tmp_path / "again.csv"]
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "out.csv").read_bytes()
+
+
 @pytest.mark.parametrize(
     "blank",
     [
@@ -91,16 +101,12 @@ def test_batches_give_the_same_files_and_counts_as_in_memory(
         ("timestamp", "date"),  # no call time anywhere: every row rejected, a header only
     ],
 )
-def test_batches_leave_out_empty_columns_like_write_csv(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blank: tuple[str, ...]
-) -> None:
+def test_empty_columns_are_left_out_like_write_csv(tmp_path: Path, blank: tuple[str, ...]) -> None:
     export = calltouch_export(tmp_path, 300, blank=blank)
     memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
     memory.write_csv(tmp_path / "memory.csv")
-    monkeypatch.setattr(stream, "BATCH_ROWS", 97)
     result = callframe.convert_file(export, tmp_path / "out.csv", now=NOW, tz="Europe/Moscow")
     written = (tmp_path / "out.csv").read_text()
-    assert result.batches > 1
     assert written == (tmp_path / "memory.csv").read_text()
     assert "Tag" not in written.splitlines()[0]
     if "date" in blank:
@@ -109,19 +115,17 @@ def test_batches_leave_out_empty_columns_like_write_csv(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calltouch.csv", "memory.csv", "out.csv"]
 
 
-def test_batches_split_over_max_bytes_like_write_csv(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_files_over_max_bytes_are_split_like_write_csv(tmp_path: Path) -> None:
     export = long_export(tmp_path, "ringostat/calls.csv", copies=150)
     memory = callframe.convert(export, now=NOW, **RINGOSTAT)
     expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=20_000)
-    monkeypatch.setattr(stream, "BATCH_ROWS", 97)
     result = callframe.convert_file(
-        export, tmp_path / "batches.csv", now=NOW, max_bytes=20_000, **RINGOSTAT
+        export, tmp_path / "file.csv", now=NOW, max_bytes=20_000, **RINGOSTAT
     )
     assert len(result.outputs) == len(expected) > 1
     for got, want in zip(result.outputs, expected, strict=True):
         assert got.read_bytes() == want.read_bytes()
+    assert result.valid.equals(memory.valid.select(result.valid.columns))
 
 
 def test_naive_times_without_tz_are_refused_before_anything_is_written(tmp_path: Path) -> None:
@@ -135,21 +139,20 @@ def test_naive_times_without_tz_are_refused_before_anything_is_written(tmp_path:
 @pytest.mark.parametrize(
     ("export", "kwargs"),
     [
-        ("calltouch/calls.json", {"tz": "Europe/Moscow"}),  # JSON: read whole
+        ("calltouch/calls.json", {"tz": "Europe/Moscow"}),  # JSON
         ("calltouch/calls_cp1251.csv", {"tz": "Europe/Moscow"}),  # another code page
         ("asterisk/Master.csv", {"tz": "Europe/Moscow"}),  # no header, calls over several rows
     ],
 )
-def test_other_exports_are_converted_in_memory_to_the_same_file(
+def test_other_exports_give_the_same_file(
     tmp_path: Path, export: str, kwargs: dict[str, str]
 ) -> None:
     memory = callframe.convert(FIXTURES / export, now=NOW, **kwargs)
     memory.write_csv(tmp_path / "memory.csv")
     result = callframe.convert_file(FIXTURES / export, tmp_path / "out.csv", now=NOW, **kwargs)
-    assert result.batches == 0
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()
     assert result.to_dict() == memory.to_dict()
-    assert repr(result).startswith("<FileConversion ")
+    assert result.rejected.equals(memory.rejected)
 
 
 def test_a_missing_output_folder_is_a_usage_error_before_reading(tmp_path: Path) -> None:

@@ -1,25 +1,66 @@
-"""What every conversion reports, however it ran: counts per rule and provenance, no values.
+"""The one result of a conversion: :class:`Conversion`, from :func:`callframe.convert` and
+:func:`callframe.convert_file` alike.
 
-:class:`ConversionSummary` is the part of :class:`~callframe.Conversion` (in memory) and
-:class:`~callframe.FileConversion` (file to file, in batches) that the CLI prints: one
-implementation of ``to_dict``/``to_text`` for both.
+Counts, failures and provenance are always held (they are small); the frames are built on first
+use and kept: ``valid`` (held by :func:`~callframe.convert`, read back from the written files for
+:func:`~callframe.convert_file`), ``rejected`` (the original export rows) and ``report`` (the
+:class:`~callframe.ValidationReport`). ``to_dict``/``to_text`` are what the CLI prints; the
+JSON keys are pinned by the golden files.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-__all__ = ["ConversionSummary"]
+from callframe.io.metrica_csv import METRICA_MAX_BYTES
+from callframe.report import ValidationReport
+
+__all__ = ["Conversion", "Loaders"]
+
+_PROVENANCE = (
+    "tracker",
+    "score",
+    "source",
+    "format",
+    "encoding",
+    "delimiter",
+    "tz",
+    "region",
+    "static",
+    "directions",
+    "kind",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    """How a :class:`Conversion` builds what it does not hold: each is called at most once,
+    on first use. ``write_csv``: writes the valid rows as :func:`callframe.write_csv` would."""
+
+    valid: Callable[[], pl.DataFrame]
+    rejected: Callable[[], pl.DataFrame]
+    report: Callable[[], ValidationReport]
+    write_csv: Callable[[Path, int], list[Path]]
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class ConversionSummary:
-    """Counts per rule and provenance. The fields are the provenance; subclasses provide the
-    failures and counts (the properties below)."""
+class Conversion:
+    """What a conversion gave; see the module docstring.
+
+    Provenance: ``tracker`` (the adapter's name), ``score`` (the detection score; ``None`` when
+    the tracker was given), ``source``, ``format``, ``encoding``, ``delimiter``, ``tz``,
+    ``region``, ``static``, ``directions`` and ``kind``. Counts: :attr:`n_rows`,
+    :attr:`n_valid`, :attr:`n_rejected` (``n_rows == n_valid + n_rejected``), :attr:`ok`.
+    Files: :attr:`outputs` (the Metrica CSV files written; empty for
+    :func:`~callframe.convert`) and :attr:`rejected_path` (where the rejected rows were
+    written, when asked).
+    """
 
     tracker: str
     score: float | None
@@ -30,40 +71,78 @@ class ConversionSummary:
     tz: str | None
     region: str
     static: bool | None
-    directions: dict[str, int] = field(default_factory=dict, kw_only=True)
-    kind: str = field(default="calls", kw_only=True)
-    """What the rows are: ``calls``, or ``chats`` for a ``kind = "chats"`` mapping."""
+    errors: pl.DataFrame
+    """Errors (one row per row and rule; ``row`` empty for the whole file), conversion rules
+    (``*|outbound``, ``<Column>|unreadable`` …) included."""
+    warnings: pl.DataFrame
+    """Warnings (the rows are kept)."""
+    n_rows: int
+    """Rows of the export (``n_rows == n_valid + n_rejected``)."""
+    n_rejected: int
+    """Rows that cannot go to Metrica (:attr:`rejected`)."""
+    loaders: Loaders = field(repr=False, compare=False)
+    directions: dict[str, int] = field(default_factory=dict)
     """PBX CDRs: the calls (not their extra legs) by way and what decided it, e.g.
     ``{"inbound by context": 30, "outbound by channel": 2, "internal by digits": 1}``."""
+    kind: str = "calls"
+    """What the rows are: ``calls``, or ``chats`` for a ``kind = "chats"`` mapping."""
+    outputs: list[Path] = field(default_factory=list)
+    """The Metrica CSV files written (one, or ``name.part1.csv`` … when split)."""
+    rejected_path: Path | None = None
+    """Where the rejected rows were written (``convert_file(rejected=…)``)."""
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def provenance(self) -> dict[str, Any]:
-        """The provenance fields, by name (to carry them from one result to another)."""
-        return {f.name: getattr(self, f.name) for f in fields(ConversionSummary)}
-
-    @property
-    def errors(self) -> pl.DataFrame:
-        """Errors (one row per row and rule; ``row`` empty for the whole file)."""
-        raise NotImplementedError
-
-    @property
-    def warnings(self) -> pl.DataFrame:
-        """Warnings (the rows are kept)."""
-        raise NotImplementedError
-
-    @property
-    def n_rows(self) -> int:
-        """Rows of the export (``n_rows == n_valid + n_rejected``)."""
-        raise NotImplementedError
+    def _load(self, name: str, load: Callable[[], Any]) -> Any:
+        if name not in self._cache:
+            self._cache[name] = load()
+        return self._cache[name]
 
     @property
     def n_valid(self) -> int:
-        """Rows converted into Metrica rows."""
-        raise NotImplementedError
+        """Rows converted into Metrica rows (:attr:`valid`)."""
+        return self.n_rows - self.n_rejected
 
     @property
-    def n_rejected(self) -> int:
-        """Rows that cannot go to Metrica."""
-        raise NotImplementedError
+    def valid(self) -> pl.DataFrame:
+        """The valid rows as a contract frame (contract columns in order, contract dtypes,
+        input order kept), ready for :func:`callframe.write_csv`. After
+        :func:`~callframe.convert_file`: read back from :attr:`outputs` on first use (the
+        columns written)."""
+        frame: pl.DataFrame = self._load("valid", self.loaders.valid)
+        return frame
+
+    @property
+    def rejected(self) -> pl.DataFrame:
+        """The original export rows that cannot go to Metrica, every column, with ``row``
+        (1-based), ``rule`` and ``title`` (``"; "`` between several).
+
+        Built on first use and kept: for a CSV read with only the adapter's columns, the
+        rejected rows are read again from the file, whole (a conversion that never asks for
+        them never pays for that).
+        """
+        frame: pl.DataFrame = self._load("rejected", self.loaders.rejected)
+        return frame
+
+    @property
+    def report(self) -> ValidationReport:
+        """The full :class:`~callframe.ValidationReport` (conversion rules included), with
+        every mapped row. After :func:`~callframe.convert_file` it is built on first use, by
+        converting the export again in memory."""
+        report: ValidationReport = self._load("report", self.loaders.report)
+        return report
+
+    def write_csv(self, path: str | Path, *, max_bytes: int = METRICA_MAX_BYTES) -> list[Path]:
+        """Write :attr:`valid` as :func:`callframe.write_csv` would (same columns, bytes and
+        splitting); return the files.
+
+        Written from the text that was checked (or written already), without validating a
+        second time.
+        """
+        return self.loaders.write_csv(Path(path), max_bytes)
+
+    def provenance(self) -> dict[str, Any]:
+        """The provenance fields, by name."""
+        return {name: getattr(self, name) for name in _PROVENANCE}
 
     @property
     def ok(self) -> bool:
