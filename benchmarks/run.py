@@ -114,7 +114,7 @@ print(time.perf_counter() - t)
 """
 _COLUMNS = """
 import json, sys
-from callframe.trackers.convert import _columns_read
+from callframe.conversion.options import columns_read as _columns_read
 from callframe.trackers.registry import get_adapter
 print(json.dumps(sorted(_columns_read(get_adapter(sys.argv[1])))))
 """
