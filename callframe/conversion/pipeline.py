@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from callframe.contract.columns import columns as contract_columns
 from callframe.conversion.checks import merged_report
 from callframe.conversion.options import (
     MappingSource,
@@ -33,7 +34,7 @@ from callframe.conversion.options import (
     require_columns,
     resolve,
 )
-from callframe.conversion.output import read_valid, rewrite
+from callframe.conversion.output import SinkWriter, read_valid, rewrite
 from callframe.conversion.rejected import rejected_rows
 from callframe.conversion.result import Conversion, Loaders
 from callframe.io.exports import TrackerExport, read_export
@@ -224,7 +225,7 @@ def convert_file(
     _require_folder(Path(output))
     checked = _check(source, request)
     report = checked.report
-    written = write_valid_rows(report, output, max_bytes=max_bytes)
+    written = _write(checked, Path(output), max_bytes)
     build_rejected = rejected_rows(checked.export, report.errors, report.n_rows)
     rejected_path = None
     if rejected is not None:
@@ -239,6 +240,20 @@ def convert_file(
         write_csv=lambda path, size: rewrite(written, path, size),
     )
     return checked.result(loaders, outputs=written, rejected_path=rejected_path)
+
+
+def _write(checked: _Checked, target: Path, max_bytes: int) -> list[Path]:
+    """The valid rows' text written to ``target`` (:class:`SinkWriter`)."""
+    report, kind = checked.report, checked.adapter.kind
+    names = [c.name for c in contract_columns(kind) if c.name in report._text.columns]
+    writer = SinkWriter(target, kind, names, max_bytes)
+    valid = report._text.lazy().filter(~report._invalid) if report.n_rows else report._text.lazy()
+    try:
+        *_, counts = pl.collect_all(writer.queries(valid))
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.finish(counts)
 
 
 def _again(source: Source, request: Request) -> Callable[[], ValidationReport]:

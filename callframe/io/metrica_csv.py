@@ -304,19 +304,27 @@ class Layout:
 
     def add(self, frame: pl.LazyFrame, keep: pl.Expr | None = None) -> None:
         """Count the rows of ``frame`` (text view columns) where ``keep`` holds (all: None)."""
+        self.add_counts(frame.select(self.counts(keep)).collect())
+
+    def counts(self, keep: pl.Expr | None = None) -> list[pl.Expr]:
+        """The aggregates :meth:`add_counts` takes, over the rows where ``keep`` holds (all:
+        None): to run inside a larger query (one pass for the writing and the counting)."""
 
         def kept(x: pl.Expr) -> pl.Expr:
             return x if keep is None else x.filter(keep)
 
-        counts = frame.select(
+        return [
             (pl.len() if keep is None else keep.sum()).alias("__rows"),
             *(kept(_cell_bytes_upper_bound(c)).sum().alias(f"__bytes:{c}") for c in self.names),
-            *(kept(pl.col(c).is_not_null()).any().alias(c) for c in self.names),
-        ).collect()
-        self.rows += int(counts["__rows"].item())
+            *(kept(pl.col(c).is_not_null()).any().alias(f"__some:{c}") for c in self.names),
+        ]
+
+    def add_counts(self, counts: pl.DataFrame) -> None:
+        """Count what :meth:`counts` found (a one-row frame)."""
+        self.rows += int(counts["__rows"].item() or 0)
         for c in self.names:
             self.bytes[c] += int(counts[f"__bytes:{c}"].item() or 0)
-            if counts[c].item():
+            if counts[f"__some:{c}"].item():
                 self.nonempty.add(c)
 
     def kept(self) -> list[str]:
