@@ -23,21 +23,30 @@ def test_interrupted_write_keeps_old_files(
     out, rejected = tmp_path / "calls.csv", tmp_path / "rejected.csv"
     out.write_text("old calls\n")
     rejected.write_text("old rejected\n")
-    real = pl.DataFrame.write_csv
+    real_write, real_sink = pl.DataFrame.write_csv, pl.LazyFrame.sink_csv
     calls = {"n": 0}
 
-    def half_then_crash(self: pl.DataFrame, file: object = None, **kwargs: object) -> object:
+    def interrupt(file: object) -> None:
+        """Ctrl-C on the ``fail_on_call``-th file write, with part of the data written (to a
+        path, or to the open file)."""
         calls["n"] += 1
         if calls["n"] == fail_on_call:
-            # the temporary file gets part of the data (a path, or the open file written to)
             if hasattr(file, "write"):
                 file.write(b"half a fi")
             else:
                 Path(str(file)).write_text("half a fi")
             raise KeyboardInterrupt
-        return real(self, file, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pl.DataFrame, "write_csv", half_then_crash)
+    def write_then_crash(self: pl.DataFrame, file: object = None, **kwargs: object) -> object:
+        interrupt(file)
+        return real_write(self, file, **kwargs)  # type: ignore[arg-type]
+
+    def sink_then_crash(self: pl.LazyFrame, path: object, **kwargs: object) -> object:
+        interrupt(path)
+        return real_sink(self, path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", write_then_crash)
+    monkeypatch.setattr(pl.LazyFrame, "sink_csv", sink_then_crash)
     args = ["convert", str(EXPORT), "-o", str(out), "--rejected", str(rejected)]
     result = runner.invoke(app, [*args, "--tz", "Europe/Moscow"])
     assert result.exit_code == 130  # Ctrl-C, as the shell reports it
