@@ -11,7 +11,7 @@ agree (``Run.memory``, ``Run.cli``).
 Sources of the option sets: ``tests/trackers/test_fixtures.py`` (tz/region/mapping per export),
 ``test_pbx_fixtures.py`` (PBX and CRM exports; ``enrich`` with ``ids.csv``),
 ``tests/trackers/test_convert.py`` (``static=True``, ``keep_outbound=True``),
-``tests/trackers/test_stream.py`` (exports long enough to be read in batches) and
+``tests/trackers/test_convert_file.py`` (exports longer than polars' first chunk) and
 ``tests/cli/test_convert*.py`` (``--static``, ``--ids``, ``--within 5m``).
 
 Real exports (``fixtures/real/``, issue 13) come from ``fixtures/real/manifest.toml`` when it
@@ -103,7 +103,7 @@ def _case(export: str, suffix: str = "", **options: Any) -> Case:
     return Case(_name(export, suffix), export, options)
 
 
-# --- inputs long enough for the batch path of convert_file (as tests/trackers/test_stream.py) ---
+# --- inputs longer than polars' first chunk (as tests/trackers/test_convert_file.py) ---
 
 
 def _long_ringostat(tmp: Path) -> Path:
@@ -183,7 +183,7 @@ FIXTURE_CASES: list[Case] = [
     _case("calltouch/calls.json", "+static", static=True, **MSK),
     _case("comagic/calls.json", "+keep-outbound", tz="Asia/Yekaterinburg", keep_outbound=True),
     _case("asterisk/Master.csv", "+keep-outbound", keep_outbound=True, **MSK),
-    # tests/trackers/test_stream.py: long enough for convert_file's batches
+    # tests/trackers/test_convert_file.py: longer than polars' first chunk
     Case("ringostat/long-csv", "ringostat.csv", KYIV_UA, make=_long_ringostat, big=True),
     Case(
         "ringostat/long-csv+static",
