@@ -69,7 +69,7 @@ class Case:
     ``export``: the path relative to ``fixtures/`` (or a name under the temporary folder when
     ``make`` builds the input). ``ids``/``within``: enrich the calls from this ids file (the
     CLI's ``--ids``). ``big``: the outputs are stored gzipped (inputs built to be read in
-    batches are a few hundred KB).
+    inputs are a few hundred KB).
     """
 
     name: str  # <tracker>/<case>: the golden files are data/<name>.*
@@ -115,7 +115,7 @@ def _long_ringostat(tmp: Path) -> Path:
 
 def _long_calltouch(tmp: Path) -> Path:
     """Calltouch's CSV fixture in UTF-8, 300 copies; the second half without ``timestamp``
-    (those batches take the time from the local ``date``)."""
+    (those rows take the time from the local ``date``)."""
     header, *lines = (FIXTURES / "calltouch/calls_cp1251.csv").read_text("cp1251").splitlines()
     rows = [line.split(";") for line in lines * 300]
     at = header.split(";").index("timestamp")

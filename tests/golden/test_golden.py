@@ -3,7 +3,7 @@
 Recorded before the conversion engine is rewritten as one lazy query (issue 14), so that the
 rewrite can prove it changes nothing: for each case of :mod:`tests.golden.cases` (every fixture
 export with the option sets the other tests use, ``--ids`` enrichment, ``static=``,
-``keep_outbound=``, inputs long enough for ``convert_file``'s batches, and the real exports of
+``keep_outbound=``, inputs longer than polars' first chunk, and the real exports of
 ``fixtures/real/manifest.toml`` when it exists), the calls CSV written by
 ``callframe.convert_file``, the rejected rows file and the summary (``to_dict()``, every error
 and warning by row, column, rule and masked value, the CLI's exit code and JSON document) are
