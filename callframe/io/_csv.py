@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from callframe.errors import ExportError
-from callframe.io._scanned import ScannedExport, Temps, polars_message
+from callframe.io._scanned import ScannedExport, Temps, hooked, polars_message
 from callframe.io._sniff import (
     CHUNK_BYTES,
     CYRILLIC_PAGES,
@@ -210,15 +210,18 @@ def _scan_bytes(raw: bytes, where: str | None, plan: _CsvPlan) -> ScannedExport:
     def full() -> pl.LazyFrame:
         return _lazy(data, plan, project=False)
 
-    return ScannedExport(
+    scan = ScannedExport(
         lazy=lazy,
         format="csv",
         source=where,
         encoding=canonical_codec(plan.codec),
         delimiter=plan.sep,
         header=plan.has_header,
-        _full=full if plan.wanted is not None else None,
-        _explain=lambda exc: _parse_error(exc, where, plan, None),
+    )
+    return hooked(
+        scan,
+        full=full if plan.wanted is not None else None,
+        explain=lambda exc: _parse_error(exc, where, plan, None),
     )
 
 
@@ -251,15 +254,18 @@ def _scan_file(
         again = dataclasses.replace(plan, codec=codec, tried=("utf-8", *CYRILLIC_PAGES))
         return _scan_file(file, head, where, again, sniffed=False)
 
-    return ScannedExport(
+    scan = ScannedExport(
         lazy=lazy,
         format="csv",
         source=where,
         encoding=canonical_codec(plan.codec),
         delimiter=plan.sep,
         header=plan.has_header,
-        _full=(lambda: _lazy(data, plan, project=False)) if plan.wanted is not None else None,
-        _explain=lambda exc: _parse_error(exc, where, plan, data),
-        _rescan=rescan,
-        _temps=temps,
+    )
+    return hooked(
+        scan,
+        full=(lambda: _lazy(data, plan, project=False)) if plan.wanted is not None else None,
+        explain=lambda exc: _parse_error(exc, where, plan, data),
+        rescan=rescan,
+        temps=temps,
     )

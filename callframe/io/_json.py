@@ -25,7 +25,7 @@ import polars as pl
 
 from callframe.errors import ExportError
 from callframe.io._export import TrackerExport
-from callframe.io._scanned import ScannedExport, Temps
+from callframe.io._scanned import ScannedExport, Temps, hooked
 from callframe.io._sniff import BOMS
 
 __all__ = ["read_json", "scan_json_file"]
@@ -473,14 +473,10 @@ def scan_json_file(
         if name != key:  # lists that are not the records: their spilled files are not needed
             for file in spill.files:
                 file.unlink(missing_ok=True)
-    return ScannedExport(
-        lazy=lazy,
-        format="json",
-        source=where,
-        encoding="utf-8",
-        envelope=envelope,
-        _temps=temps,
+    scan = ScannedExport(
+        lazy=lazy, format="json", source=where, encoding="utf-8", envelope=envelope
     )
+    return hooked(scan, temps=temps)
 
 
 def read_json_records(records: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> pl.DataFrame:

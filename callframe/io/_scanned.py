@@ -5,6 +5,7 @@ transcoded copy, spilled JSON records) live as long as it does."""
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import polars as pl
 from callframe.errors import ExportError
 from callframe.io._export import ExportFormat, TrackerExport
 
-__all__ = ["ScannedExport", "Temps", "polars_message"]
+__all__ = ["ScannedExport", "Temps", "hooked", "polars_message", "with_archive"]
 
 
 def _remove(paths: list[Path]) -> None:
@@ -64,14 +65,17 @@ class ScannedExport:
     envelope: str | None = None
     sheet: str | None = None
     archive: str | None = None
-    _full: Callable[[], pl.LazyFrame] | None = field(default=None, repr=False, compare=False)
+    # set by the readers through :func:`hooked` (not constructor arguments: nothing a user passes)
+    _full: Callable[[], pl.LazyFrame] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     _explain: Callable[[pl.exceptions.PolarsError], ExportError] | None = field(
-        default=None, repr=False, compare=False
+        default=None, init=False, repr=False, compare=False
     )
     _rescan: Callable[[pl.exceptions.PolarsError], ScannedExport | None] | None = field(
-        default=None, repr=False, compare=False
+        default=None, init=False, repr=False, compare=False
     )
-    _temps: Temps | None = field(default=None, repr=False, compare=False)
+    _temps: Temps | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def columns(self) -> list[str]:
@@ -139,3 +143,31 @@ class ScannedExport:
         """Remove the temporary files now (otherwise when this object is garbage-collected)."""
         if self._temps is not None:
             self._temps.close()
+
+
+def hooked(
+    scan: ScannedExport,
+    *,
+    full: Callable[[], pl.LazyFrame] | None = None,
+    explain: Callable[[pl.exceptions.PolarsError], ExportError] | None = None,
+    rescan: Callable[[pl.exceptions.PolarsError], ScannedExport | None] | None = None,
+    temps: Temps | None = None,
+) -> ScannedExport:
+    """``scan`` given its ways back to the file: the unprojected rows (``full``), the reader's
+    own error explanation and recovery, and the temporary files it reads from."""
+    object.__setattr__(scan, "_full", full)
+    object.__setattr__(scan, "_explain", explain)
+    object.__setattr__(scan, "_rescan", rescan)
+    object.__setattr__(scan, "_temps", temps)
+    return scan
+
+
+def with_archive(scan: ScannedExport, archive: str) -> ScannedExport:
+    """``scan`` read from inside an archive (``gzip:calls.csv``), its hooks kept."""
+    return hooked(
+        dataclasses.replace(scan, archive=archive),
+        full=scan._full,
+        explain=scan._explain,
+        rescan=scan._rescan,
+        temps=scan._temps,
+    )

@@ -38,7 +38,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +48,7 @@ from callframe.errors import ExportError, UsageError
 from callframe.io._csv import scan_csv
 from callframe.io._export import ExportFormat, TrackerExport, as_text
 from callframe.io._json import read_json, scan_json_file
-from callframe.io._scanned import ScannedExport
+from callframe.io._scanned import ScannedExport, with_archive
 from callframe.io._sniff import EXTENSIONS, HEAD_BYTES, sniff_format, sniff_head_encoding
 from callframe.io._xlsx import read_excel
 from callframe.io.archives import archive_kind, unpack
@@ -237,7 +236,7 @@ def _scan_raw(
     scan = _scan_bytes(
         inner, where, inner_format, encoding, delimiter, header, sheet, envelopes, None
     )
-    return dataclasses.replace(scan, archive=f"{kind}:{name}")
+    return with_archive(scan, f"{kind}:{name}")
 
 
 def _scan_bytes(
