@@ -188,29 +188,29 @@ def _search_records(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def _scalar_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
+_list_text = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+"""A list as the export's text: JSON, compact but for a space after ``,`` and ``:``."""
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
+    """One record as text fields: nested objects flattened to dotted names (an empty one is
+    null), lists as JSON text, ``true``/``false``, numbers with their exact digits."""
     out: dict[str, str | None] = {}
     for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is str or value is None:
+            out[prefix + key] = value
+        elif kind is bool:
+            out[prefix + key] = "true" if value else "false"
+        elif kind is dict:
             if value:
-                out.update(_flatten(value, f"{name}."))
+                out.update(_flatten(value, f"{prefix}{key}."))
             else:
-                out[name] = None
-        elif isinstance(value, list):
-            out[name] = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+                out[prefix + key] = None
+        elif kind is list:
+            out[prefix + key] = _list_text(value) if value else "[]"
         else:
-            out[name] = _scalar_text(value)
+            out[prefix + key] = str(value)
     return out
 
 
@@ -269,6 +269,7 @@ class _Text:
         self.buf = ""
         self.pos = 0
         self.eof = False
+        self.reads = 0
 
     def more(self, size: int = _TEXT_CHUNK) -> None:
         """Append the next chunk (keeps what is not yet consumed)."""
@@ -280,6 +281,7 @@ class _Text:
         except UnicodeDecodeError:
             raise _IrregularError("not UTF-8") from None
         self.eof = not chunk
+        self.reads += 1
         self.buf = self.buf[self.pos :] + text
         self.pos = 0
 
@@ -327,6 +329,7 @@ class _Reader:
         self.temps = temps
         self.decoder = json.JSONDecoder(parse_float=str)
         self.spills: dict[str, _Spill] = {}
+        self.failed_at = -1  # the text chunk in which a batch failed: not tried again there
 
     def document(self) -> Any:
         c = self.text.peek()
@@ -377,6 +380,8 @@ class _Reader:
         items: list[Any] = []
         spill: _Spill | None = None
         while True:
+            if spill is not None and self.batch(spill):
+                continue
             item = text.value(self.decoder)
             if spill is None and not items and isinstance(item, dict):
                 spill = self.spills[path] = _Spill(self.temps)
@@ -392,6 +397,26 @@ class _Reader:
                 return [{}] if spill is not None else items
             if c != ",":
                 raise _IrregularError("expected , or ]")
+
+    def batch(self, spill: _Spill) -> bool:
+        """Parse the records up to the last ``},`` in the text at hand with one call (the text
+        ``[…]`` parses only when the cut falls between two records); ``False`` when it cannot."""
+        text = self.text
+        text.peek()
+        cut = text.buf.rfind("},", text.pos)
+        if cut < 0 or self.failed_at == text.reads:
+            return False
+        try:
+            records = self.decoder.decode("[" + text.buf[text.pos : cut + 1] + "]")
+        except json.JSONDecodeError:
+            self.failed_at = text.reads  # e.g. "}," inside a string: record by record here
+            return False
+        if not all(type(r) is dict for r in records):
+            raise _IrregularError("a list of objects and other values")
+        for record in records:
+            spill.add(record)
+        text.pos = cut + 2
+        return True
 
 
 def _ndjson(path: Path, codec: str, temps: Temps) -> _Spill:
