@@ -35,6 +35,8 @@ SPILL_RECORDS = 50_000
 _TEXT_CHUNK = 4 * 1024 * 1024
 _PAD = "\x00"  # a column every spilled chunk has, so a chunk of empty records keeps its rows
 _WS = re.compile(r"[ \t\n\r]*")
+_PLAIN = frozenset({str, type(None), int, bool})  # polars writes int and bool as Python does
+_PLAIN_OR_LIST = _PLAIN | {list}
 
 
 # --- a document in memory ----------------------------------------------------------------------
@@ -226,14 +228,20 @@ class _Spill:
 
     def __init__(self, temps: Temps) -> None:
         self.temps = temps
-        self.names: dict[str, None] = {}
-        self.rows: list[dict[str, str | None]] = []
+        self.names: dict[str, Any] = {}  # the column names in first-seen order (keys only)
+        self.rows: list[dict[str, Any]] = []
         self.files: list[Path] = []
         self.count = 0
 
     def add(self, record: dict[str, Any]) -> None:
-        flat = _flatten(record)
-        self.names.update(dict.fromkeys(flat))
+        kinds = set(map(type, record.values()))
+        if kinds <= _PLAIN:  # numbers and booleans are made text by polars (see flush)
+            flat: dict[str, Any] = record
+        elif kinds <= _PLAIN_OR_LIST:
+            flat = {k: _list_text(v) if type(v) is list else v for k, v in record.items()}
+        else:
+            flat = _flatten(record)
+        self.names.update(flat)
         self.rows.append(flat)
         if len(self.rows) >= SPILL_RECORDS:
             self.flush()
@@ -242,7 +250,11 @@ class _Spill:
         if not self.rows:
             return
         schema = {_PAD: pl.String(), **dict.fromkeys(self.names, pl.String())}
-        frame = pl.from_dicts(self.rows, schema=schema)
+        try:
+            frame = pl.from_dicts(self.rows, schema=schema)
+        except (pl.exceptions.PolarsError, TypeError, OverflowError):
+            # an integer beyond 64 bits: Python writes every value of this chunk as text
+            frame = pl.from_dicts([_flatten(r) for r in self.rows], schema=schema)
         fd, name = tempfile.mkstemp(prefix="callframe-", suffix=".arrow")
         path = self.temps.add(Path(name))
         with open(fd, "wb") as fh:

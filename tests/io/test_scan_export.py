@@ -248,6 +248,7 @@ scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**25), max_value=10**25),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.text(alphabet='ab},{[]"\\ \n\u2028ё', max_size=6),
 )
 values = st.recursive(
