@@ -162,12 +162,23 @@ def hooked(
     return scan
 
 
-def with_archive(scan: ScannedExport, archive: str) -> ScannedExport:
-    """``scan`` read from inside an archive (``gzip:calls.csv``), its hooks kept."""
+def with_archive(scan: ScannedExport, archive: str, unpacked: Path | None = None) -> ScannedExport:
+    """``scan`` read from inside an archive (``gzip:calls.csv``), its hooks kept; ``unpacked``,
+    the temporary file the export was unpacked to, then lives as long as the scan."""
+    temps = scan._temps
+    if unpacked is not None:
+        temps = temps or Temps()
+        temps.add(unpacked)
+    inner = scan._rescan
+
+    def rescan(exc: pl.exceptions.PolarsError) -> ScannedExport | None:
+        again = inner(exc) if inner is not None else None
+        return with_archive(again, archive) if again is not None else None
+
     return hooked(
         dataclasses.replace(scan, archive=archive),
         full=scan._full,
         explain=scan._explain,
-        rescan=scan._rescan,
-        temps=scan._temps,
+        rescan=rescan,
+        temps=temps,
     )

@@ -51,7 +51,7 @@ from callframe.io._json import read_json, scan_json_file
 from callframe.io._scanned import ScannedExport, with_archive
 from callframe.io._sniff import EXTENSIONS, HEAD_BYTES, sniff_format, sniff_head_encoding
 from callframe.io._xlsx import read_excel
-from callframe.io.archives import archive_kind, unpack
+from callframe.io.archives import archive_kind, unpack, unpack_to_file
 
 __all__ = [
     "KNOWN_ENVELOPES",
@@ -80,6 +80,10 @@ object keyed by id. Adapters may add their own (see :func:`read_export`'s ``enve
 
 JSON_STREAM_BYTES = 8 * 1024 * 1024
 """JSON files from this size on are read record by record in bounded memory (smaller ones whole)."""
+
+ARCHIVE_FILE_BYTES = 8 * 1024 * 1024
+"""An export unpacked from an archive is scanned from a temporary file from this size on (smaller
+ones are read from memory)."""
 
 Source = str | Path | bytes | pl.DataFrame | pl.LazyFrame | TrackerExport
 
@@ -171,7 +175,14 @@ def scan_export(
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES + 1)
     named = format or EXTENSIONS.get(path.suffix.lower())
-    plain = archive_kind(head) is None
+    kind = archive_kind(head)
+    plain = kind is None
+    if kind is not None and not (kind == "zip" and named in ("xlsx", "xls")):
+        unpacked = unpack_to_file(path, kind, head)
+        if unpacked is not None:
+            return _scan_unpacked(
+                *unpacked, where, kind, format, encoding, delimiter, header, sheet, envelopes
+            )
     if named == "csv" and plain and (head.strip() or len(head) > HEAD_BYTES):
         return scan_csv(
             head[:HEAD_BYTES],
@@ -188,6 +199,55 @@ def scan_export(
             return streamed
     raw = head if len(head) <= HEAD_BYTES else path.read_bytes()
     return _scan_raw(raw, where, format, encoding, delimiter, header, sheet, envelopes, columns)
+
+
+def _scan_unpacked(
+    temp: Path,
+    name: str,
+    where: str,
+    kind: str,
+    format: ExportFormat | None,
+    encoding: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    sheet: str | int | None,
+    envelopes: Sequence[str],
+) -> ScannedExport:
+    """The export unpacked to ``temp`` from the archive ``where``: read from memory as before
+    when it is small, else scanned from the file (which then lives as long as the scan)."""
+    try:
+        with temp.open("rb") as fh:
+            head = fh.read(HEAD_BYTES + 1)
+        inner_format = format or EXTENSIONS.get(Path(name).suffix.lower())
+        if archive_kind(head) is not None:
+            raise ExportError(
+                f"is an archive inside an archive ({name}): unpack it and pass the export itself",
+                path=where,
+            )
+        scan: ScannedExport | None = None
+        if temp.stat().st_size >= ARCHIVE_FILE_BYTES:
+            if inner_format == "csv" and head.strip():
+                scan = scan_csv(
+                    head[:HEAD_BYTES],
+                    where,
+                    encoding=encoding,
+                    delimiter=delimiter,
+                    header=header,
+                    file=temp,
+                )
+            elif inner_format == "json":
+                scan = scan_json_file(temp, head, where, [*envelopes, *KNOWN_ENVELOPES])
+        if scan is None:  # read from memory (no projection: as for every archive)
+            raw = temp.read_bytes()
+            temp.unlink()
+            scan = _scan_bytes(
+                raw, where, inner_format, encoding, delimiter, header, sheet, envelopes, None
+            )
+            return with_archive(scan, f"{kind}:{name}")
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return with_archive(scan, f"{kind}:{name}", temp)
 
 
 def _scanned_frame(export: TrackerExport) -> ScannedExport:

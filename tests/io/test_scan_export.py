@@ -8,8 +8,11 @@ large JSON file is read record by record into temporary files), the ways back to
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +313,61 @@ def test_chunk_boundaries_give_the_frame_read_whole(
     # the plain shapes are streamed (NDJSON: lines as str.splitlines cuts them, as read whole)
     lines_as_written = text.splitlines() == text.split("\n")
     assert streamed == [shape != "ndjson" or (len(rows) >= 2 and lines_as_written)]
+
+
+# --- archives -----------------------------------------------------------------------------------
+
+
+def packed(kind: str, name: str, data: bytes) -> bytes:
+    if kind == "gzip":
+        return gzip.compress(data)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+ARCHIVED = [
+    FIXTURES / "sipuni" / "statistic.csv",
+    FIXTURES / "calltouch" / "calls.json",
+    *(p for p in JSON_FILES if "corpus" in p.parts),
+    *sorted((ROOT / "tests" / "corpus" / "exports").glob("*.[ct][sx][vt]")),
+    *sorted(FIXTURES.glob("*/*.xlsx"))[:1],
+]
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zip"])
+@pytest.mark.parametrize("source", ARCHIVED, ids=lambda p: p.name)
+def test_an_archive_unpacked_to_a_file_reads_as_unpacked_in_memory(
+    tmp_path: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch, kind: str, source: Path
+) -> None:
+    path = tmp_path / (source.name + (".gz" if kind == "gzip" else ".zip"))
+    path.write_bytes(packed(kind, source.name, source.read_bytes()))
+    in_memory = read_streamed(path)
+    monkeypatch.setattr(exports, "ARCHIVE_FILE_BYTES", 0)
+    monkeypatch.setattr(exports, "JSON_STREAM_BYTES", 0)
+
+    from_file = read_streamed(path)
+
+    assert same(from_file, in_memory)
+    if not isinstance(from_file, str):
+        assert isinstance(in_memory, TrackerExport)
+        assert (from_file.archive, from_file.delimiter) == (in_memory.archive, in_memory.delimiter)
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_a_large_gzip_csv_is_scanned_from_its_unpacked_copy(
+    tmp_path: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "ARCHIVE_FILE_BYTES", 0)
+    csv = big_csv(tmp_path / "calls.csv")
+    path = tmp_path / "calls.csv.gz"
+    path.write_bytes(gzip.compress(csv.read_bytes()))
+
+    scan = scan_export(path)
+
+    assert scan.archive == "gzip:calls.csv"
+    assert len(list(own_tmp.iterdir())) == 1  # the unpacked copy polars scans
+    assert scan.collect().frame.equals(read_export(csv).frame)
+    scan.close()
+    assert list(own_tmp.iterdir()) == []
