@@ -33,6 +33,7 @@ __all__ = ["read_json", "scan_json_file"]
 SPILL_RECORDS = 50_000
 """Records flattened in memory before they are spilled to a temporary IPC file."""
 _TEXT_CHUNK = 4 * 1024 * 1024
+_CUTS = 4  # the last "}," of a chunk tried as a cut between records, and the three before it
 _PAD = "\x00"  # a column every spilled chunk has, so a chunk of empty records keeps its rows
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = frozenset({str, type(None), int, bool})  # polars writes int and bool as Python does
@@ -411,24 +412,30 @@ class _Reader:
                 raise _IrregularError("expected , or ]")
 
     def batch(self, spill: _Spill) -> bool:
-        """Parse the records up to the last ``},`` in the text at hand with one call (the text
-        ``[…]`` parses only when the cut falls between two records); ``False`` when it cannot."""
+        """Parse the records up to a ``},`` near the end of the text at hand with one call (the
+        text ``[…]`` parses only when the cut falls between two records, not inside a string
+        or a record's own list: then a few earlier ``},`` are tried); ``False`` when it cannot."""
         text = self.text
         text.peek()
-        cut = text.buf.rfind("},", text.pos)
-        if cut < 0 or self.failed_at == text.reads:
+        if self.failed_at == text.reads:
             return False
-        try:
-            records = self.decoder.decode("[" + text.buf[text.pos : cut + 1] + "]")
-        except json.JSONDecodeError:
-            self.failed_at = text.reads  # e.g. "}," inside a string: record by record here
-            return False
-        if not all(type(r) is dict for r in records):
-            raise _IrregularError("a list of objects and other values")
-        for record in records:
-            spill.add(record)
-        text.pos = cut + 2
-        return True
+        cut = len(text.buf)
+        for _ in range(_CUTS):
+            cut = text.buf.rfind("},", text.pos, cut)
+            if cut < 0:
+                return False
+            try:
+                records = self.decoder.decode("[" + text.buf[text.pos : cut + 1] + "]")
+            except json.JSONDecodeError:
+                continue
+            if not all(type(r) is dict for r in records):
+                raise _IrregularError("a list of objects and other values")
+            for record in records:
+                spill.add(record)
+            text.pos = cut + 2
+            return True
+        self.failed_at = text.reads  # record by record until the next chunk of text
+        return False
 
 
 def _ndjson(path: Path, codec: str, temps: Temps) -> _Spill:
