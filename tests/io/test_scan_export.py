@@ -371,3 +371,9 @@ def test_a_large_gzip_csv_is_scanned_from_its_unpacked_copy(
     assert scan.collect().frame.equals(read_export(csv).frame)
     scan.close()
     assert list(own_tmp.iterdir()) == []
+
+
+@given(st.lists(values, max_size=4))
+def test_lists_are_written_as_json_dumps_writes_them(value: list[object]) -> None:
+    expected = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    assert _json._list_text(value) == expected
