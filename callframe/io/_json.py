@@ -254,19 +254,35 @@ class _Spill:
         self.rows: list[dict[str, Any]] = []
         self.files: list[Path] = []
         self.count = 0
+        self.list_keys: list[str] = []  # the keys holding lists in the last record that had any
 
     def add(self, record: dict[str, Any]) -> None:
-        kinds = set(map(type, record.values()))
-        if kinds <= _PLAIN:  # numbers and booleans are made text by polars (see flush)
-            flat: dict[str, Any] = record
-        elif kinds <= _PLAIN_OR_LIST:
-            flat = {k: _list_text(v) if type(v) is list else v for k, v in record.items()}
-        else:
-            flat = _flatten(record)
-        self.names.update(flat)
-        self.rows.append(flat)
-        if len(self.rows) >= SPILL_RECORDS:
-            self.flush()
+        self.extend((record,))
+
+    def extend(self, records: Sequence[Any]) -> None:
+        """Take these records (objects; anything else is irregular). Records of text, numbers,
+        booleans and lists are kept as they are but for the lists (as JSON text): polars makes
+        numbers and booleans text as Python does (see :meth:`flush`); the keys holding lists
+        are guessed from the record before (exports repeat one shape), then checked."""
+        rows, names, text = self.rows, self.names, _list_text
+        guess = self.list_keys
+        for record in records:
+            if type(record) is not dict:
+                raise _IrregularError("a list of objects and other values")
+            kinds = list(map(type, record.values()))
+            lists = kinds.count(list)
+            if lists and dict not in kinds:
+                if len(guess) != lists or any(type(record.get(k)) is not list for k in guess):
+                    guess = self.list_keys = [k for k, v in record.items() if type(v) is list]
+                for key in guess:
+                    record[key] = text(record[key])
+            if dict in kinds or not _PLAIN_OR_LIST.issuperset(kinds):
+                record = _flatten(record)
+            names.update(record)
+            rows.append(record)
+            if len(rows) >= SPILL_RECORDS:
+                self.flush()
+                rows = self.rows
 
     def flush(self) -> None:
         if not self.rows:
@@ -449,10 +465,7 @@ class _Reader:
                 records = self.decoder.decode("[" + text.buf[text.pos : cut + 1] + "]")
             except json.JSONDecodeError:
                 continue
-            if not all(type(r) is dict for r in records):
-                raise _IrregularError("a list of objects and other values")
-            for record in records:
-                spill.add(record)
+            spill.extend(records)
             text.pos = cut + 2
             return True
         self.failed_at = text.reads  # record by record until the next chunk of text
