@@ -54,6 +54,10 @@ class ScannedExport:
 
     Nothing is read until the frame is collected (or sunk); a polars error met then is turned
     into the :class:`~callframe.ExportError` ``read_export`` raises by :meth:`explain`.
+
+    ``lazy`` may read temporary files (a code page transcoded to UTF-8, JSON records spilled,
+    an archive unpacked): they are removed when this object is garbage-collected or closed, so
+    keep it while a query built on ``lazy`` runs.
     """
 
     lazy: pl.LazyFrame

@@ -237,6 +237,9 @@ def _scan_unpacked(
                 )
             elif inner_format == "json":
                 scan = scan_json_file(temp, head, where, [*envelopes, *KNOWN_ENVELOPES])
+                if scan is not None:  # the records are in their own files now
+                    temp.unlink()
+                    return with_archive(scan, f"{kind}:{name}")
         if scan is None:  # read from memory (no projection: as for every archive)
             raw = temp.read_bytes()
             temp.unlink()
