@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import shutil
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from callframe.errors import ExportError
 
-__all__ = ["ArchiveKind", "archive_kind", "unpack"]
+__all__ = ["ArchiveKind", "archive_kind", "unpack", "unpack_to_file"]
 
 ArchiveKind = Literal["gzip", "zip"]
 
@@ -26,6 +29,7 @@ _GZIP = b"\x1f\x8b"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive's end record
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 _OFFICE = ("[Content_Types].xml", "xl/", "word/", "ppt/")  # an Office file, not an archive
+_COPY_BYTES = 16 * 1024 * 1024
 
 
 def archive_kind(head: bytes) -> ArchiveKind | None:
@@ -45,6 +49,48 @@ def unpack(raw: bytes, kind: ArchiveKind, where: str | None) -> tuple[bytes, str
     if kind == "gzip":
         return _gunzip(raw, where), _inner_gzip_name(raw, outer)
     return _unzip(raw, where)
+
+
+def unpack_to_file(path: Path, kind: ArchiveKind, head: bytes) -> tuple[Path, str] | None:
+    """The one export inside the archive file ``path``, decompressed in chunks to a temporary
+    file (the caller removes it), and its name; ``None`` whenever that is not the plain case (a
+    broken or cut archive, several files, an Office workbook …): :func:`unpack` then says why."""
+    fd, name = tempfile.mkstemp(prefix="callframe-", suffix=".unpacked")
+    target = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            inner = _copy_gzip(path, head, out) if kind == "gzip" else _copy_zip(path, out)
+    except (EOFError, OSError, zlib.error, zipfile.BadZipFile, ValueError, RuntimeError):
+        inner = None
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    if inner is None:
+        target.unlink(missing_ok=True)
+        return None
+    return target, inner
+
+
+def _copy_gzip(path: Path, head: bytes, out: IO[bytes]) -> str:
+    with gzip.open(path, "rb") as src:
+        shutil.copyfileobj(src, out, _COPY_BYTES)
+    return _inner_gzip_name(head, path.name)
+
+
+def _copy_zip(path: Path, out: IO[bytes]) -> str | None:
+    with zipfile.ZipFile(path) as archive:
+        if any(n == _OFFICE[0] or n.startswith(_OFFICE[1:]) for n in archive.namelist()):
+            return None
+        members = [
+            m
+            for m in archive.infolist()
+            if not m.is_dir() and not any(j in m.filename for j in _JUNK)
+        ]
+        if len(members) != 1:
+            return None
+        with archive.open(members[0]) as src:
+            shutil.copyfileobj(src, out, _COPY_BYTES)
+        return members[0].filename
 
 
 def _gunzip(raw: bytes, where: str | None) -> bytes:

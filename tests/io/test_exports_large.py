@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from callframe.io import exports
+from callframe.io import _csv
 from callframe.io.exports import read_export
 
 HEADER = "Дата;Номер;Статус;Комментарий"
@@ -35,13 +35,13 @@ def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def transcoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The code pages the chunked transcoder was called with (proves the path was taken)."""
     calls: list[str] = []
-    original = exports._transcode
+    original = _csv._transcode
 
     def spy(path: Path, codec: str) -> Path:
         calls.append(codec)
         return original(path, codec)
 
-    monkeypatch.setattr(exports, "_transcode", spy)
+    monkeypatch.setattr(_csv, "_transcode", spy)
     return calls
 
 

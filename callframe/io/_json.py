@@ -1,0 +1,567 @@
+"""JSON exports: the records found through an envelope path, flattened to dotted text columns.
+
+:func:`read_json` reads a document held in memory (Python's ``json``, one pass to flatten).
+:func:`scan_json_file` reads a large file in bounded memory: the text is decoded in chunks,
+the object members around the records are parsed as they come, and each list of objects is
+parsed record by record, flattened and spilled in chunks to temporary Arrow IPC files that are
+then scanned lazily; NDJSON is read line by line the same way. Whenever the file is anything
+but such a plain shape (an envelope through a list, a duplicate key, a syntax error …) it
+returns ``None`` and the caller reads the document whole, so every answer, and every error, is
+the one :func:`read_json` gives.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from callframe.errors import ExportError
+from callframe.io._export import TrackerExport
+from callframe.io._scanned import ScannedExport, Temps, hooked
+from callframe.io._sniff import BOMS
+
+__all__ = ["read_json", "scan_json_file"]
+
+SPILL_RECORDS = 50_000
+"""Records flattened in memory before they are spilled to a temporary IPC file."""
+_TEXT_CHUNK = 4 * 1024 * 1024
+_CUTS = 4  # the last "}," of a chunk tried as a cut between records, and the three before it
+_PAD = "\x00"  # a column every spilled chunk has, so a chunk of empty records keeps its rows
+_WS = re.compile(r"[ \t\n\r]*")
+_PLAIN = frozenset({str, type(None), int, bool})  # polars writes int and bool as Python does
+_PLAIN_OR_LIST = _PLAIN | {list}
+
+
+# --- a document in memory ----------------------------------------------------------------------
+
+
+def read_json(
+    raw: bytes, where: str | None, envelopes: Sequence[str], *, fallback: bool = False
+) -> TrackerExport | None:
+    """The export, or ``None`` when ``fallback`` is set and the bytes are not JSON at all."""
+    try:
+        text = _decode_json_bytes(raw, where)
+    except ExportError:
+        if fallback:
+            return None
+        raise
+    try:
+        doc: Any = json.loads(text, parse_float=str)
+    except json.JSONDecodeError as exc:
+        doc = _try_ndjson(text)
+        if doc is None and fallback:
+            return None
+        if doc is None:
+            raise ExportError(
+                f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "save the tracker's API answer unchanged, or export CSV instead",
+                path=where,
+                tried=("json", "ndjson"),
+            ) from None
+    records, envelope = _find_records(doc, envelopes, where)
+    frame = read_json_records(records)
+    return TrackerExport(
+        frame=frame, format="json", source=where, encoding="utf-8", envelope=envelope
+    )
+
+
+def _json_codec(raw: bytes) -> str:
+    return next((codec for bom, codec in BOMS if raw.startswith(bom)), "utf-8")
+
+
+def _decode_json_bytes(raw: bytes, where: str | None) -> str:
+    codec = _json_codec(raw)
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ExportError(
+            f"is not {codec} JSON (bad byte at offset {exc.start}); JSON exports are UTF-8",
+            path=where,
+            tried=("utf-8", "utf-8-sig", "utf-16"),
+        ) from None
+
+
+def _try_ndjson(text: str) -> list[Any] | None:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    try:
+        return [json.loads(line, parse_float=str) for line in lines]
+    except json.JSONDecodeError:
+        return None
+
+
+def _records_at(doc: Any, path: str) -> list[dict[str, Any]] | None:
+    """The records under ``path`` (see ``KNOWN_ENVELOPES``); ``None`` when it does not fit."""
+    nodes: list[tuple[Any, dict[str, Any]]] = [(doc, {})]
+    spread = False
+    for part in path.split("."):
+        spread = part.endswith(("[]", "{}"))
+        key = part[:-2] if spread else part
+        nxt: list[tuple[Any, dict[str, Any]]] = []
+        for node, carried in nodes:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            value = node[key]
+            if part.endswith("[]"):
+                if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                    return None
+                nxt.extend((v, {**carried, **_scalars(v)}) for v in value)
+            elif part.endswith("{}"):
+                if not isinstance(value, dict) or not all(
+                    isinstance(v, dict) for v in value.values()
+                ):
+                    return None
+                nxt.extend((v, carried) for v in value.values())
+            else:
+                nxt.append((value, carried))
+        nodes = nxt
+    out: list[dict[str, Any]] = []
+    for node, carried in nodes:
+        if spread and isinstance(node, dict):
+            out.append({**carried, **node})
+        elif isinstance(node, list) and all(isinstance(r, dict) for r in node):
+            out.extend({**carried, **r} if carried else r for r in node)
+        else:
+            return None
+    return out
+
+
+def _scalars(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not isinstance(v, dict | list)}
+
+
+def _find_records(
+    doc: Any, envelopes: Sequence[str], where: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    records, path, _ = _choose_records(doc, envelopes, where)
+    return records, path
+
+
+def _choose_records(
+    doc: Any, envelopes: Sequence[str], where: str | None
+) -> tuple[list[dict[str, Any]], str | None, list[str]]:
+    """The records, their envelope path, and the paths tried to find them (in order)."""
+    if isinstance(doc, list):
+        if all(isinstance(r, dict) for r in doc):
+            return doc, None, []
+        raise ExportError(
+            "is a JSON list whose items are not all objects (call records)", path=where
+        )
+    if not isinstance(doc, dict):
+        raise ExportError("holds a single JSON value, not call records", path=where)
+    tried: list[str] = []
+    for path in dict.fromkeys(envelopes):
+        tried.append(path)
+        found = _records_at(doc, path)
+        if found is not None:
+            return found, path, tried
+    found_path = _search_records(doc)
+    if found_path is not None:
+        tried.append(found_path)
+        found = _records_at(doc, found_path)
+        if found is not None:
+            return found, found_path, tried
+    raise ExportError(
+        "has no list of call records: pass envelopes=['path.to.list'] to read_export",
+        path=where,
+        tried=tuple(dict.fromkeys(envelopes)),
+    )
+
+
+def _search_records(doc: dict[str, Any]) -> str | None:
+    """Breadth-first: the first list of objects (or object of objects) below ``doc``."""
+    queue: deque[tuple[str, Any]] = deque((k, v) for k, v in doc.items())
+    while queue:
+        path, value = queue.popleft()
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return path
+        if isinstance(value, dict) and value:
+            if all(isinstance(v, dict) for v in value.values()) and all(k.isdigit() for k in value):
+                return f"{path}{{}}"
+            queue.extend((f"{path}.{k}", v) for k, v in value.items())
+    return None
+
+
+def _list_encoder() -> Callable[[list[Any]], str]:
+    """A list as the export's text: ``json.dumps(value, ensure_ascii=False, separators=(", ",
+    ": "))``, through one C encoder made once (``dumps`` makes one per call, which costs more
+    than the encoding of a short list)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return encoder.encode
+    try:
+        chunks = make(
+            None, encoder.default, json.encoder.encode_basestring, None, ": ", ", ",
+            False, False, True,
+        )  # fmt: skip
+    except TypeError:  # another Python's signature
+        return encoder.encode
+
+    def text(value: list[Any]) -> str:
+        return "".join(chunks(value, 0)) if value else "[]"
+
+    return text
+
+
+_list_text = _list_encoder()
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
+    """One record as text fields: nested objects flattened to dotted names (an empty one is
+    null), lists as JSON text, ``true``/``false``, numbers with their exact digits."""
+    out: dict[str, str | None] = {}
+    for key, value in record.items():
+        kind = type(value)
+        if kind is str or value is None:
+            out[prefix + key] = value
+        elif kind is bool:
+            out[prefix + key] = "true" if value else "false"
+        elif kind is dict:
+            if value:
+                out.update(_flatten(value, f"{prefix}{key}."))
+            else:
+                out[prefix + key] = None
+        elif kind is list:
+            out[prefix + key] = _list_text(value)
+        else:
+            out[prefix + key] = str(value)
+    return out
+
+
+# --- a large file, in bounded memory -----------------------------------------------------------
+
+
+class _IrregularError(Exception):
+    """The file is not of the plain shape streamed here: read it whole instead."""
+
+
+class _Spill:
+    """Flattened records, spilled every :data:`SPILL_RECORDS` to a temporary IPC file."""
+
+    def __init__(self, temps: Temps) -> None:
+        self.temps = temps
+        self.names: dict[str, Any] = {}  # the column names in first-seen order (keys only)
+        self.rows: list[dict[str, Any]] = []
+        self.files: list[Path] = []
+        self.count = 0
+        self.list_keys: list[str] = []  # the keys holding lists in the last record that had any
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.extend((record,))
+
+    def extend(self, records: Sequence[Any]) -> None:
+        """Take these records (objects; anything else is irregular). Records of text, numbers,
+        booleans and lists are kept as they are but for the lists (as JSON text): polars makes
+        numbers and booleans text as Python does (see :meth:`flush`); the keys holding lists
+        are guessed from the record before (exports repeat one shape), then checked."""
+        rows, names, text = self.rows, self.names, _list_text
+        guess = self.list_keys
+        for record in records:
+            if type(record) is not dict:
+                raise _IrregularError("a list of objects and other values")
+            kinds = list(map(type, record.values()))
+            lists = kinds.count(list)
+            if lists and dict not in kinds:
+                if len(guess) != lists or any(type(record.get(k)) is not list for k in guess):
+                    guess = self.list_keys = [k for k, v in record.items() if type(v) is list]
+                for key in guess:
+                    record[key] = text(record[key])
+            if dict in kinds or not _PLAIN_OR_LIST.issuperset(kinds):
+                record = _flatten(record)
+            names.update(record)
+            rows.append(record)
+            if len(rows) >= SPILL_RECORDS:
+                self.flush()
+                rows = self.rows
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        schema = {_PAD: pl.String(), **dict.fromkeys(self.names, pl.String())}
+        try:
+            frame = pl.from_dicts(self.rows, schema=schema)
+        except (pl.exceptions.PolarsError, TypeError, OverflowError):
+            # an integer beyond 64 bits: Python writes every value of this chunk as text
+            frame = pl.from_dicts([_flatten(r) for r in self.rows], schema=schema)
+        fd, name = tempfile.mkstemp(prefix="callframe-", suffix=".arrow")
+        path = self.temps.add(Path(name))
+        with open(fd, "wb") as fh:
+            frame.write_ipc(fh, compression="uncompressed")
+        self.files.append(path)
+        self.count += len(self.rows)
+        self.rows = []
+
+    def lazy(self) -> pl.LazyFrame:
+        self.flush()
+        names = list(self.names)
+        if not names:  # no record has a field: as many empty rows as records (as read whole)
+            return pl.from_dicts([{}] * self.count, schema={}).lazy()
+        parts = [pl.scan_ipc(f) for f in self.files]
+        return pl.concat(parts, how="diagonal").select(names)
+
+
+class _Text:
+    """A file's text, decoded in chunks, with a read position (``pos``) into ``buf``."""
+
+    def __init__(self, fh: IO[bytes], codec: str) -> None:
+        self.fh = fh
+        self.decoder = codecs.getincrementaldecoder(codec)()
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.reads = 0
+
+    def more(self, size: int = _TEXT_CHUNK) -> None:
+        """Append the next chunk (keeps what is not yet consumed)."""
+        if self.eof:
+            raise _IrregularError("cut short")
+        try:
+            chunk = self.fh.read(size)
+            text = self.decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            raise _IrregularError("not UTF-8") from None
+        self.eof = not chunk
+        self.reads += 1
+        self.buf = self.buf[self.pos :] + text
+        self.pos = 0
+
+    def peek(self) -> str:
+        """The next non-blank character ("" at the end of the file), consuming the blanks."""
+        while True:
+            end = _WS.match(self.buf, self.pos)
+            assert end is not None
+            self.pos = end.end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if self.eof:
+                return ""
+            self.more()
+
+    def take(self, char: str) -> None:
+        if self.peek() != char:
+            raise _IrregularError(f"expected {char!r}")
+        self.pos += 1
+
+    def value(self, decoder: json.JSONDecoder) -> Any:
+        """The next JSON value, parsed (reading more text while it is cut by the chunk's end;
+        a value ending exactly there may be a number that goes on: it is parsed again)."""
+        self.peek()
+        size = _TEXT_CHUNK
+        while True:
+            try:
+                value, end = decoder.raw_decode(self.buf, self.pos)
+                if end < len(self.buf) or self.eof:
+                    self.pos = end
+                    return value
+            except json.JSONDecodeError:
+                if self.eof:
+                    raise _IrregularError("not valid JSON") from None
+            self.more(size)
+            size *= 2
+
+
+class _Reader:
+    """One pass over a JSON document: the members around the records parsed as they come, every
+    list of objects spilled record by record (the document keeps a stand-in: ``[{}]``)."""
+
+    def __init__(self, text: _Text, temps: Temps) -> None:
+        self.text = text
+        self.temps = temps
+        self.decoder = json.JSONDecoder(parse_float=str)
+        self.spills: dict[str, _Spill] = {}
+        self.failed_at = -1  # the text chunk in which a batch failed: not tried again there
+
+    def document(self) -> Any:
+        c = self.text.peek()
+        if c == "{":
+            doc: Any = self.object("")
+        elif c == "[":
+            doc = self.array("")
+        else:
+            doc = self.text.value(self.decoder)
+        if self.text.peek():
+            raise _IrregularError("more than one document")  # NDJSON, or not JSON
+        return doc
+
+    def object(self, prefix: str) -> dict[str, Any]:
+        text = self.text
+        text.take("{")
+        out: dict[str, Any] = {}
+        if text.peek() == "}":
+            text.pos += 1
+            return out
+        while True:
+            if text.peek() != '"':
+                raise _IrregularError("expected a key")
+            key = text.value(self.decoder)
+            if key in out or "." in key or key.endswith(("[]", "{}")):
+                raise _IrregularError("a key the envelope paths cannot name")
+            text.take(":")
+            c = text.peek()
+            if c == "{":
+                out[key] = self.object(f"{prefix}{key}.")
+            elif c == "[":
+                out[key] = self.array(f"{prefix}{key}")
+            else:
+                out[key] = text.value(self.decoder)
+            c = text.peek()
+            text.pos += 1
+            if c == "}":
+                return out
+            if c != ",":
+                raise _IrregularError("expected , or }")
+
+    def array(self, path: str) -> list[Any]:
+        text = self.text
+        text.take("[")
+        if text.peek() == "]":
+            text.pos += 1
+            return []
+        items: list[Any] = []
+        spill: _Spill | None = None
+        while True:
+            if spill is not None and self.batch(spill):
+                continue
+            item = text.value(self.decoder)
+            if spill is None and not items and isinstance(item, dict):
+                spill = self.spills[path] = _Spill(self.temps)
+            if spill is None:
+                items.append(item)
+            elif isinstance(item, dict):
+                spill.add(item)
+            else:
+                raise _IrregularError("a list of objects and other values")
+            c = text.peek()
+            text.pos += 1
+            if c == "]":
+                return [{}] if spill is not None else items
+            if c != ",":
+                raise _IrregularError("expected , or ]")
+
+    def batch(self, spill: _Spill) -> bool:
+        """Parse the records up to a ``},`` near the end of the text at hand with one call (the
+        text ``[…]`` parses only when the cut falls between two records, not inside a string
+        or a record's own list: then a few earlier ``},`` are tried); ``False`` when it cannot."""
+        text = self.text
+        text.peek()
+        if self.failed_at == text.reads:
+            return False
+        cut = len(text.buf)
+        for _ in range(_CUTS):
+            cut = text.buf.rfind("},", text.pos, cut)
+            if cut < 0:
+                return False
+            try:
+                records = self.decoder.decode("[" + text.buf[text.pos : cut + 1] + "]")
+            except json.JSONDecodeError:
+                continue
+            spill.extend(records)
+            text.pos = cut + 2
+            return True
+        self.failed_at = text.reads  # record by record until the next chunk of text
+        return False
+
+
+def _ndjson(path: Path, codec: str, temps: Temps) -> _Spill:
+    """The file read as NDJSON, line by line (lines as ``str.splitlines`` cuts them)."""
+    spill = _Spill(temps)
+    lines = 0
+    with path.open("rb") as fh:
+        text = _Text(fh, codec)
+        carry = ""
+        while not text.eof:
+            text.more()
+            parts = (carry + text.buf).splitlines(keepends=True)
+            text.buf, text.pos = "", 0
+            carry = parts.pop() if parts and not text.eof else ""
+            for part in parts:
+                line = part.splitlines()[0] if part.strip() else ""
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line, parse_float=str)
+                except json.JSONDecodeError:
+                    raise _IrregularError("not NDJSON") from None
+                if not isinstance(record, dict):
+                    raise _IrregularError("NDJSON of other values than objects")
+                spill.add(record)
+                lines += 1
+    if lines < 2:
+        raise _IrregularError("one line is not NDJSON")
+    return spill
+
+
+def _touches(tried: Sequence[str], spilled: Sequence[str]) -> bool:
+    """Whether an envelope path tried reaches into a spilled list other than as a whole (then
+    the stand-in would answer differently from the real list)."""
+    for path in tried:
+        parts = [p[:-2] if p.endswith(("[]", "{}")) else p for p in path.split(".")]
+        prefixes = {".".join(parts[: i + 1]) for i in range(len(parts))}
+        if any(s in prefixes and s != path for s in spilled):
+            return True
+    return False
+
+
+def scan_json_file(
+    path: Path, head: bytes, where: str | None, envelopes: Sequence[str]
+) -> ScannedExport | None:
+    """A large JSON file read in bounded memory, or ``None`` when it is not of a plain shape
+    (read it whole with :func:`read_json`: the same answer, or the error, comes from there)."""
+    codec = _json_codec(head)
+    temps = Temps()
+    try:
+        spills: dict[str, _Spill]
+        try:
+            with path.open("rb") as fh:
+                reader = _Reader(_Text(fh, codec), temps)
+                doc = reader.document()
+            spills = reader.spills
+        except _IrregularError as irregular:
+            if str(irregular) != "more than one document":
+                raise
+            temps.close()
+            temps = Temps()
+            doc, spills = [{}], {"": _ndjson(path, codec, temps)}
+        try:
+            records, envelope, tried = _choose_records(doc, envelopes, where)
+        except ExportError:
+            raise _IrregularError("no records") from None
+        if _touches(tried, list(spills)):
+            raise _IrregularError("an envelope through a spilled list")
+        key = envelope if envelope is not None else ""
+        if key in spills and (envelope is not None or isinstance(doc, list)):
+            lazy = spills[key].lazy()
+        else:
+            frame = read_json_records(records)
+            lazy = frame.lazy()
+    except _IrregularError:
+        temps.close()
+        return None
+    for name, spill in spills.items():
+        if name != key:  # lists that are not the records: their spilled files are not needed
+            for file in spill.files:
+                file.unlink(missing_ok=True)
+    scan = ScannedExport(
+        lazy=lazy, format="json", source=where, encoding="utf-8", envelope=envelope
+    )
+    return hooked(scan, temps=temps)
+
+
+def read_json_records(records: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> pl.DataFrame:
+    """Records flattened into a frame of text columns (names in first-seen order)."""
+    rows = [_flatten(r) for r in records]
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    schema = dict.fromkeys(names, pl.String())
+    return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
