@@ -1,9 +1,9 @@
 """Tracker adapters: one module per call tracker, the shared normalisers, the registry.
 
-* :mod:`~callframe.trackers.normalize` — polars expressions shared by every adapter (phones,
+* :mod:`~callframe.engine.normalize` — polars expressions shared by every adapter (phones,
   durations, times, IDs, Yclid from URLs).
-* :mod:`~callframe.trackers.spec` — the declarative nodes adapters are written in.
-* :mod:`~callframe.trackers.base` — :class:`Adapter` (declaration + mapping).
+* :mod:`~callframe.engine.nodes` — the declarative nodes adapters are written in.
+* :mod:`~callframe.engine.adapter` — :class:`Adapter` (declaration + mapping).
 * :mod:`~callframe.trackers.registry` — registration by name and :func:`detect`.
 * :mod:`~callframe.trackers.convert` — :func:`convert` and :class:`Conversion`.
 * one module per tracker (``calltouch``, ``comagic``, ``mango``, ``roistat``, ``ringostat``,
@@ -11,7 +11,7 @@
   ``ADAPTER`` is registered automatically: adding a tracker means adding one file.
 """
 
-from callframe.trackers.base import Adapter
+from callframe.engine.adapter import Adapter
 from callframe.trackers.registry import (
     Detection,
     adapters,

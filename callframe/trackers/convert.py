@@ -29,9 +29,9 @@ from callframe.errors import ExportError, UsageError
 from callframe.io.exports import TrackerExport, read_export
 from callframe.io.metrica_csv import METRICA_MAX_BYTES, write_valid_rows
 from callframe.report import FAILURE_SCHEMA, ValidationReport
-from callframe.trackers.base import Adapter
+from callframe.engine.adapter import Adapter
 from callframe.trackers.registry import detect, envelopes, get_adapter
-from callframe.trackers.rules import OUTBOUND, unreadable_id
+from callframe.engine.rules import OUTBOUND, unreadable_id
 from callframe.trackers.summary import ConversionSummary
 from callframe.validation import check_frame, resolve_now
 

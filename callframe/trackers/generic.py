@@ -59,8 +59,8 @@ from typing import Any
 
 from callframe.contract.columns import column_names, resolve_aliases
 from callframe.errors import UsageError
-from callframe.trackers.base import CHAT_FIELDS, COLUMN_FIELDS, Adapter
-from callframe.trackers.spec import (
+from callframe.engine.adapter import CHAT_FIELDS, COLUMN_FIELDS, Adapter
+from callframe.engine.nodes import (
     Bool,
     Const,
     Field,

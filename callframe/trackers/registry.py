@@ -22,7 +22,7 @@ import polars as pl
 
 from callframe.errors import ExportError, UsageError
 from callframe.io.exports import KNOWN_ENVELOPES, TrackerExport, read_export
-from callframe.trackers.base import Adapter
+from callframe.engine.adapter import Adapter
 
 __all__ = [
     "MIN_SCORE",

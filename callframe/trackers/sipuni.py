@@ -30,9 +30,9 @@ Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable w
 
 from __future__ import annotations
 
-from callframe.trackers.base import Adapter, HeaderVariant
-from callframe.trackers.rules import INTERNAL
-from callframe.trackers.spec import (
+from callframe.engine.adapter import Adapter, HeaderVariant
+from callframe.engine.rules import INTERNAL
+from callframe.engine.nodes import (
     Bool,
     Const,
     Field,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from callframe.trackers import get_adapter
-from callframe.trackers.spec import FirstTime, LocalTime, UnixTime
+from callframe.engine.nodes import FirstTime, LocalTime, UnixTime
 
 CALLTOUCH = get_adapter("calltouch")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from callframe.trackers import normalize as nz
+from callframe.engine import normalize as nz
 
 
 def apply(fn, values: list[str | None]) -> list[object]:  # type: ignore[no-untyped-def]

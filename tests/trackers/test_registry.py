@@ -8,7 +8,7 @@ import pytest
 import callframe
 from callframe.trackers import Adapter, adapters, get_adapter, register
 from callframe.trackers import registry as reg
-from callframe.trackers.spec import IsoTime, Phone
+from callframe.engine.nodes import IsoTime, Phone
 
 from ..conftest import FIXTURES
 

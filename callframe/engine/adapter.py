@@ -1,11 +1,11 @@
 """The adapter: a declaration of where each Metrica column comes from in one tracker's export.
 
-An :class:`Adapter` is data (a frozen dataclass of :mod:`~callframe.trackers.spec` nodes), so a
+An :class:`Adapter` is data (a frozen dataclass of :mod:`~callframe.engine.nodes` nodes), so a
 tracker module is a single ``ADAPTER = Adapter(...)`` with its docstring, and a user overrides a
 documented default with :meth:`Adapter.replace`::
 
     from callframe.trackers import get_adapter
-    from callframe.trackers.spec import Seconds
+    from callframe.engine.nodes import Seconds
 
     comagic = get_adapter("comagic").replace(talk=Seconds("clean_talk_duration"))
     callframe.convert("calls.json", tracker=comagic, tz="Asia/Yekaterinburg")
@@ -28,8 +28,8 @@ import polars as pl
 from callframe.contract.columns import columns, spec
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, mask_value
-from callframe.trackers.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
-from callframe.trackers.spec import Const, Ctx, Node, TimeNode
+from callframe.engine.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
+from callframe.engine.nodes import Const, Ctx, Node, TimeNode
 
 __all__ = [
     "CHAT_FIELDS",
@@ -138,7 +138,7 @@ class Adapter:
     ``requires`` the ones it cannot do without (a tuple inside means "one of"). ``envelopes``
     are JSON paths to the records (see :func:`callframe.read_export`). ``outbound`` is a node
     that is 1 for calls the company made. ``checks`` pair a conversion rule id (see
-    :mod:`~callframe.trackers.rules`) with a node that is 1 on the rows breaking it: an error rule
+    :mod:`~callframe.engine.rules`) with a node that is 1 on the rows breaking it: an error rule
     rejects the row (e.g. ``*|extra_leg`` for the second leg of one PBX call), a warning keeps it
     (e.g. ``DateTime|note_time``); nothing is dropped silently. ``excludes`` are columns whose
     presence rules the export out for detection (headerless CSVs: Mango VPBX has no 14th
@@ -265,7 +265,7 @@ class Adapter:
 
     def row_wise(self) -> bool:
         """Whether every value depends on its own row only (no windows over several rows such
-        as :class:`~callframe.trackers._cdr.CallExtraLeg`, no user-written nodes): then an export
+        as :class:`~callframe.engine._cdr.CallExtraLeg`, no user-written nodes): then an export
         may be mapped in batches, with the same result."""
         nodes = [*self.nodes().values(), *(n for _, n in self.checks)]
         if self.outbound is not None:
@@ -548,7 +548,7 @@ def _row_wise(node: Node) -> bool:
 
 
 _OWN_MODULES = frozenset(
-    {"callframe.trackers.spec", "callframe.trackers._pbx", "callframe.trackers._cdr"}
+    {"callframe.engine.nodes", "callframe.engine._pbx", "callframe.engine._cdr"}
 )
 
 

@@ -51,10 +51,10 @@ from typing import ClassVar
 
 import polars as pl
 
-from callframe.trackers import normalize as nz
-from callframe.trackers._pbx import IsExtension
-from callframe.trackers.base import _few_distinct
-from callframe.trackers.spec import Ctx, IsoTime, Node, TimeNode, TimeParts
+from callframe.engine import normalize as nz
+from callframe.engine._pbx import IsExtension
+from callframe.engine.adapter import _few_distinct
+from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts
 
 __all__ = [
     "DEFAULT_INTERNAL_CONTEXTS",

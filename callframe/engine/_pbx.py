@@ -4,7 +4,7 @@ Call trackers list one row per customer call; a PBX logs internal and outbound c
 Asterisk-style CDRs one row per *leg*. These nodes let an adapter say, declaratively, which rows
 are not a customer's call (:class:`IsExtension`, :class:`AllOf`, :class:`Not`, :class:`Prefix`)
 and which rows repeat a call already counted (``CallExtraLeg`` in :mod:`._cdr`); the adapter
-attaches them to ``outbound`` and :attr:`Adapter.checks <callframe.trackers.base.Adapter.checks>`
+attaches them to ``outbound`` and :attr:`Adapter.checks <callframe.engine.adapter.Adapter.checks>`
 so such rows are *rejected with a rule id*, never dropped silently (rows in = rows out + rows
 rejected).
 
@@ -19,8 +19,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from callframe.trackers import normalize as nz
-from callframe.trackers.spec import Combine, Ctx, Node, TimeNode, TimeParts
+from callframe.engine import normalize as nz
+from callframe.engine.nodes import Combine, Ctx, Node, TimeNode, TimeParts
 
 __all__ = [
     "AllOf",

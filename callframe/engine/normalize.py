@@ -1,7 +1,8 @@
 """Shared normalisers: polars expressions that turn a tracker's text into contract values.
 
-Every function takes and returns ``pl.Expr`` (the phone normaliser also needs the frame, because
-it sends the few *unique* numbers no expression can place to ``phonenumbers``). ``cleaned=True``
+Every function takes and returns a pure ``pl.Expr``: nothing here looks at data, so every
+normaliser runs inside a lazy, streaming query (the phone normaliser sends the few *unique*
+numbers no expression can place to ``phonenumbers`` from inside the query, cached per plan). ``cleaned=True``
 says the input went through :func:`clean_text` already (a node's raw text), so it is not
 cleaned twice: on a 2M-row export every pass over a column costs tens of milliseconds. Nothing
 here runs Python per row. A value that cannot be read becomes null; the adapter base compares the
@@ -334,47 +335,47 @@ def phone_lookup(digits: str, region: str) -> str | None:
     return None
 
 
-def phone(frame: pl.DataFrame, x: pl.Expr, *, region: str = "RU") -> pl.Expr:
-    """E.164 caller numbers (see the module docstring); ``phonenumbers`` sees unique values only.
+def phone(
+    x: pl.Expr,
+    *,
+    region: str = "RU",
+    cache: dict[str, str | None] | None = None,
+    cleaned: bool = False,
+) -> pl.Expr:
+    """E.164 caller numbers (see the module docstring), as one pure expression.
 
-    Computed eagerly on ``frame`` in small steps (the result is a column literal of the frame's
-    height), because the unique leftovers must be known before the lookup.
+    Expressions place nearly every number; the few they cannot go to ``phonenumbers`` inside
+    the query (a ``map_batches`` step that sees each batch's *unique* leftovers only), with
+    ``cache`` (the plan's, shared by every batch: each number is looked up once per export).
+    So it runs in a streaming query, where no batch sees the whole column.
     """
-    s = pl.col("s")
-    steps = frame.select(clean_text(x).alias("s"))
-    steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
-    steps = steps.with_columns(
-        pl.when(pl.col("inner") != "").then(pl.col("inner")).otherwise(s).alias("s")
-    )
-    steps = steps.with_columns(
-        s.str.contains(r"(?i)^sips?:|@").alias("sip"),
-        s.str.starts_with("+").alias("plus"),
-        s.str.replace_all(r"[^0-9]", "").alias("digits"),
-    )
-    digits = pl.col("digits")
-    intl = ~pl.col("plus") & digits.str.starts_with("00")
-    steps = steps.with_columns(
-        pl.when(intl).then(digits.str.slice(2)).otherwise(digits).alias("digits"),
-        (pl.col("plus") | intl).alias("plus"),
-    )
-    steps = steps.with_columns(
-        (pl.col("sip") | (digits.str.len_chars() <= 6)).fill_null(True).alias("not_number")
-    )
-    steps = steps.with_columns(_fast_phone(digits, pl.col("plus"), region).alias("fast"))
-    residual = (
-        steps.filter(~pl.col("not_number") & pl.col("fast").is_null())
-        .get_column("digits")
-        .drop_nulls()
-        .unique()
-        .to_list()
-    )
-    known = {d: e for d in residual if d and (e := phone_lookup(d, region)) is not None}
-    slow = (
-        digits.replace_strict(known, default=None, return_dtype=pl.String)
-        if known
-        else pl.lit(None, pl.String)
-    )
-    result = steps.select(
-        pl.when(pl.col("not_number")).then(None).otherwise(pl.coalesce(pl.col("fast"), slow))
-    ).to_series()
-    return pl.lit(result.cast(pl.String))
+    s = _text(x, cleaned)
+    inner = s.str.extract(r"<([^<>]*)>", 1).str.strip_chars()
+    s = pl.when(inner != "").then(inner).otherwise(s)
+    sip = s.str.contains(r"(?i)^sips?:|@")
+    plus = s.str.starts_with("+")
+    digits = s.str.replace_all(r"[^0-9]", "")
+    intl = ~plus & digits.str.starts_with("00")
+    digits = pl.when(intl).then(digits.str.slice(2)).otherwise(digits)
+    plus = plus | intl
+    not_number = (sip | (digits.str.len_chars() <= 6)).fill_null(True)
+    fast = _fast_phone(digits, plus, region)
+    known: dict[str, str | None] = {} if cache is None else cache
+    key = region.upper()
+
+    def look_up(batch: pl.Series) -> pl.Series:
+        leftovers = batch.drop_nulls().unique().to_list()
+        found: dict[str, str | None] = {}
+        for d in leftovers:
+            k = f"{key}:{d}"
+            if k not in known:
+                known[k] = phone_lookup(d, key) if d else None
+            found[d] = known[k]
+        mapping = {d: e for d, e in found.items() if e is not None}
+        if not mapping:
+            return pl.Series(batch.name, [None] * len(batch), dtype=pl.String)
+        return batch.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+    leftover = pl.when(~not_number & fast.is_null()).then(digits)
+    slow = leftover.map_batches(look_up, return_dtype=pl.String, is_elementwise=True)
+    return pl.when(not_number).then(None).otherwise(pl.coalesce(fast, slow)).cast(pl.String)
