@@ -13,5 +13,6 @@ and the conversion pipeline build on it.
 """
 
 from callframe.engine.adapter import Adapter
+from callframe.engine.plan import Planned, naive_times, plan
 
-__all__ = ["Adapter"]
+__all__ = ["Adapter", "Planned", "naive_times", "plan"]

@@ -2,7 +2,8 @@
 
 A PBX logs one row per *leg* (each dial attempt, each ``Local/`` half of a queue or time-delay
 dialplan, the dialplan's own ``Hangup``/``Playback`` steps). The nodes here read a call from all
-its legs, as polars window expressions over the call's key (no per-row Python):
+its legs, from a side query on the few leg columns, one row per call, joined back on the call's key
+(no per-row Python, no window over the whole frame):
 
 * a **call** is the group of legs sharing ``linkedid`` (else ``uniqueid``; a leg without either
   is a call of its own);
@@ -53,7 +54,6 @@ import polars as pl
 
 from callframe.engine import normalize as nz
 from callframe.engine._pbx import IsExtension
-from callframe.engine.adapter import _few_distinct
 from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts
 
 __all__ = [
@@ -163,191 +163,104 @@ class Cdr:
 
     def _key(self, ctx: Ctx) -> pl.Expr:
         """The call a leg belongs to: ``linkedid``, else ``uniqueid``, else its own row."""
-        own = pl.lit("row:") + pl.col("__row").cast(pl.String) if ctx.has("__row") else None
         keys = [ctx.text(k) for k in self.keys]
-        if own is not None:
-            keys.append(own)
-        if not keys:
-            return pl.lit("")
+        keys.append(pl.lit("row:") + pl.col("__row").cast(pl.String))
         return keys[0] if len(keys) == 1 else pl.coalesce(keys)
-
-    def index(self, ctx: Ctx) -> pl.Expr:
-        return pl.col("__row") if ctx.has("__row") else pl.int_range(pl.len(), dtype=pl.Int64)
 
     def _start_time(self, ctx: Ctx) -> pl.Expr:
         return _plain(ctx.text(self.start))
 
     def seconds(self, ctx: Ctx, name: str) -> pl.Expr:
-        staged = f"__cdr:s:{name}"
-        return pl.col(staged) if ctx.has(staged) else nz.seconds(ctx.text(name), cleaned=True)
+        return nz.seconds(ctx.text(name), cleaned=True)
 
-    # --- staged columns: each leg's values computed once (small expression trees) -------------
+    # --- the side query: one row per call, joined back ------------------------------------------
 
-    def stage(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame`` (numbered ``__row``) with the leg values the call nodes read, as
-        ``__cdr:…`` columns: computed once, not in every node's expression."""
-        if "__cdr:key" in frame.columns:
-            return frame
-        ctx = Ctx(frame=frame)
-        frame = frame.with_columns(
-            self._key(ctx).alias("__cdr:key"),
-            self._start_time(ctx).alias("__cdr:start"),
-            *(
-                nz.seconds(ctx.text(n), cleaned=True).alias(f"__cdr:s:{n}")
-                for n in dict.fromkeys((self.billsec, self.duration))
-            ),
-        )
-        # whether the caller / dst is an extension, once, as a column: on their distinct values
-        # joined back when they repeat (a few extensions, a few trunk numbers), else row by row
-        # (customers' numbers: the unique + join would cost more than the test)
-        for name, columns in (("caller_ext", self.caller), ("dst_ext", (self.dst,))):
-            present = [c for c in columns if c in frame.columns]
-            if not present:
-                continue
-            if not _few_distinct(frame, present):
-                flag = IsExtension(*present).expr(Ctx(frame=frame)) == 1
-                frame = frame.with_columns(flag.alias(f"__cdr:{name}"))
-                continue
-            keys = frame.select(present).unique()
-            flag = (IsExtension(*present).expr(Ctx(frame=keys)) == 1).alias(f"__cdr:{name}")
-            frame = frame.join(
-                keys.with_columns(flag),
-                on=present,
-                how="left",
-                nulls_equal=True,
-                maintain_order="left",
-            )
-        ctx = Ctx(frame=frame)
-        frame = frame.with_columns(
-            self._talked(ctx).alias("__cdr:talked"),
-            self._answer_time(ctx).alias("__cdr:answer"),
-            *self._stage_direction(frame).get_columns(),
-        )
-        frame = self._stage_calls(self._stage_kept(frame))
-        ctx = Ctx(frame=frame)
-        return frame.with_columns(CallDirection(self).expr(ctx).alias("__cdr:call"))
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
+        """``lf`` (numbered ``__row``) with what the call nodes read of the whole call, from a
+        side query on the few leg columns (key, start, billsec, duration, answer, disposition,
+        channels, context, caller, dst) grouped into one row per call and joined back on the
+        call key (not a window over the whole frame):
 
-    def _stage_direction(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``__cdr:way`` and ``__cdr:how`` of every leg (:meth:`_leg_direction`), computed on the
-        distinct values of what decides them (the channels' peers, the context, whether caller
-        and dst are extensions: a few hundred combinations) and joined back."""
-        ctx = Ctx(frame=frame)
-        inputs = frame.select(
-            _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
-            _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
-            self.channel_text(ctx, self.dcontext).alias("context"),
-            self._caller_ext(ctx).alias("caller_ext"),
-            self._dst_ext(ctx).alias("dst_ext"),
-        )
-        distinct = inputs.unique()
-        way, how = self._leg_direction_of(
-            src_peer=pl.col("src_peer"),
-            dst_peer=pl.col("dst_peer"),
-            context=pl.col("context"),
-            caller_ext=pl.col("caller_ext"),
-            dst_ext=pl.col("dst_ext"),
-        )
-        decided = distinct.with_columns(way.alias("__cdr:way"), how.alias("__cdr:how"))
-        on = list(inputs.columns)
-        joined = inputs.join(decided, on=on, how="left", nulls_equal=True, maintain_order="left")
-        return joined.select("__cdr:way", "__cdr:how")
+        * ``__cdr:best`` the kept leg's ``__row`` (the chosen leg, else the earliest) and
+          ``__cdr:kept`` whether this row is it;
+        * ``__cdr:call:talked`` whether a leg talked (then the kept leg is the chosen one),
+          ``…:readable`` whether a leg's ``billsec`` reads, ``…:talk`` and ``…:answer`` the
+          kept leg's ``billsec`` and answer time, ``…:first`` the first start, ``…:end`` the
+          last leg's end, ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
+        * ``__cdr:call`` the call's direction (``inbound by context``).
 
-    def _stage_calls(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """What the call nodes need of the whole call (``__cdr:call:…``), from one group_by
-        over the key columns joined back: whether a leg was chosen / talked / has a readable
-        ``billsec``, the chosen leg's ``billsec`` and answer time, the first start and the last
-        leg's end (not a window per node over the whole frame)."""
-        chosen, start = pl.col("__cdr:chosen"), pl.col("__cdr:start")
-        billsec = pl.col(f"__cdr:s:{self.billsec}")
-        duration = pl.col(f"__cdr:s:{self.duration}")
-        legs = frame.select(
-            "__cdr:key",
-            "__cdr:chosen",
-            "__cdr:talked",
-            "__cdr:answer",
-            "__cdr:start",
-            billsec.alias("billsec"),
-            (start + pl.duration(seconds=duration)).alias("end"),
+        Lazy: nothing is read until the query runs."""
+        if ctx.has("__cdr:key"):
+            return lf, ctx
+        key = self._key(ctx)
+        start = self._start_time(ctx)
+        billsec = self.seconds(ctx, self.billsec)
+        duration = self.seconds(ctx, self.duration)
+        talked = self._talked(ctx, billsec)
+        ring = duration - billsec
+        computed = start + pl.duration(seconds=ring)
+        answer = (
+            computed
+            if self.answer is None
+            else pl.coalesce(_plain(ctx.text(self.answer)), computed)
         )
-        calls = legs.group_by("__cdr:key").agg(
-            chosen.any().alias("__cdr:call:chosen"),
-            pl.col("__cdr:talked").any().alias("__cdr:call:talked"),
-            pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
-            pl.col("billsec").filter(chosen).first().alias("__cdr:call:talk"),
-            pl.col("__cdr:answer").filter(chosen).first().alias("__cdr:call:answer"),
-            start.min().alias("__cdr:call:first"),
-            pl.col("end").max().alias("__cdr:call:end"),
-        )
-        joined = legs.select("__cdr:key").join(
-            calls, on="__cdr:key", how="left", nulls_equal=True, maintain_order="left"
-        )
-        return frame.with_columns(joined.drop("__cdr:key").get_columns())
-
-    def per_call(self, ctx: Ctx, name: str, expr: pl.Expr) -> pl.Expr:
-        """The staged ``__cdr:call:<name>`` column, else ``expr`` (a window over the call)."""
-        staged = f"__cdr:call:{name}"
-        return pl.col(staged) if ctx.has(staged) else expr
-
-    def _stage_kept(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``__cdr:chosen`` and ``__cdr:kept`` (see :meth:`_first_of`) from a side query on the
-        few key columns: the legs sorted by the choice's order, the first of each call, joined
-        back by its row index (not a sort inside a window over the whole frame)."""
-        ctx = Ctx(frame=frame)
-        talked = pl.col("__cdr:talked")
-        legs = frame.select(
-            pl.col("__cdr:key").alias("key"),
-            self.index(ctx).alias("idx"),
+        own = IsoTime(self.start).parts(ctx)
+        way, how = self._leg_direction(ctx)
+        rank = (
+            pl.when(how == "digits").then(100).otherwise(0)
+            + way.replace_strict(_WAY_RANK, return_dtype=pl.Int16) * 10
+            + how.replace_strict(_HOW_RANK, return_dtype=pl.Int16)
+        ).cast(pl.Int16)
+        legs = lf.select(
+            key.alias("key"),
+            pl.col("__row").alias("idx"),
             talked.alias("talked"),
-            pl.when(talked).then(pl.col("__cdr:answer")).alias("order"),
-            pl.col("__cdr:start").alias("start"),
+            pl.when(talked).then(answer).alias("order"),
+            start.alias("start"),
+            billsec.alias("billsec"),
+            answer.alias("answer"),
+            (start + pl.duration(seconds=duration)).alias("end"),
+            own.aware.alias("aware"),
+            own.naive.alias("naive"),
+            rank.alias("rank"),
         )
-        best = (
-            legs.sort(
-                ["talked", "order", "start", "idx"],
-                descending=[True, False, False, False],
-                nulls_last=True,
-                maintain_order=True,
-            )
-            .group_by("key", maintain_order=False)
-            .agg(pl.col("idx").first().alias("best"))
+        first = legs.sort(
+            ["talked", "order", "start", "idx"],
+            descending=[True, False, False, False],
+            nulls_last=True,
         )
-        kept = (
-            legs.select("key", "idx", "talked")
-            .join(best, on="key", how="left", nulls_equal=True, maintain_order="left")
-            .select(
-                ((pl.col("idx") == pl.col("best")) & pl.col("talked")).alias("__cdr:chosen"),
-                (pl.col("idx") == pl.col("best")).alias("__cdr:kept"),
-            )
+        calls = first.group_by("key").agg(
+            pl.col("idx").first().alias("__cdr:best"),
+            pl.col("talked").any().alias("__cdr:call:talked"),
+            pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
+            pl.col("billsec").first().alias("__cdr:call:talk"),
+            pl.col("answer").first().alias("__cdr:call:answer"),
+            pl.col("start").min().alias("__cdr:call:first"),
+            pl.col("end").max().alias("__cdr:call:end"),
+            pl.col("aware").min().alias("__cdr:call:aware"),
+            pl.col("naive").min().alias("__cdr:call:naive"),
+            pl.col("rank").min().alias("__cdr:call:rank"),
         )
-        return frame.with_columns(kept.get_columns())
+        labels = {
+            r: f"{w} by {h}"
+            for w, wr in _WAY_RANK.items()
+            for h, hr in _HOW_RANK.items()
+            for r in (wr * 10 + hr + (100 if h == "digits" else 0),)
+        }
+        calls = calls.with_columns(
+            pl.col("__cdr:call:rank")
+            .replace_strict(labels, default=None, return_dtype=pl.String)
+            .alias("__cdr:call")
+        ).drop("__cdr:call:rank")
+        staged = (
+            lf.with_columns(key.alias("__cdr:key"))
+            .join(calls, left_on="__cdr:key", right_on="key", how="left", maintain_order="left")
+            .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
+        )
+        names = ["__cdr:key", *calls.collect_schema().names(), "__cdr:kept"]
+        return staged, ctx.with_columns(n for n in names if n != "key")
 
-    def key(self, ctx: Ctx) -> pl.Expr:
-        return pl.col("__cdr:key") if ctx.has("__cdr:key") else self._key(ctx)
-
-    def start_time(self, ctx: Ctx) -> pl.Expr:
-        return pl.col("__cdr:start") if ctx.has("__cdr:start") else self._start_time(ctx)
-
-    def talked(self, ctx: Ctx) -> pl.Expr:
-        return pl.col("__cdr:talked") if ctx.has("__cdr:talked") else self._talked(ctx)
-
-    def answer_time(self, ctx: Ctx) -> pl.Expr:
-        return pl.col("__cdr:answer") if ctx.has("__cdr:answer") else self._answer_time(ctx)
-
-    def chosen(self, ctx: Ctx) -> pl.Expr:
-        return pl.col("__cdr:chosen") if ctx.has("__cdr:chosen") else self._chosen(ctx)
-
-    def kept(self, ctx: Ctx) -> pl.Expr:
-        return pl.col("__cdr:kept") if ctx.has("__cdr:kept") else self._kept(ctx)
-
-    def leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
-        if ctx.has("__cdr:way"):
-            return pl.col("__cdr:way"), pl.col("__cdr:how")
-        return self._leg_direction(ctx)
-
-    def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
-        return ctx.text(name) if name is not None else pl.lit(None, pl.String)
-
-    def _talked(self, ctx: Ctx) -> pl.Expr:
+    def _talked(self, ctx: Ctx, billsec: pl.Expr) -> pl.Expr:
         """Whether a person talked on this leg (see the module docstring)."""
         dstchannel = self.channel_text(ctx, self.dstchannel)
         real_dst = (
@@ -355,42 +268,29 @@ class Cdr:
             if self.dstchannel is not None
             else pl.lit(True)
         )
-        billsec = self.seconds(ctx, self.billsec)
         talked = (billsec > 0) & real_dst
         if self.disposition is not None:
             # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
             talked = talked & (ctx.text(self.disposition).str.to_uppercase() == "ANSWERED")
         return talked.fill_null(False)
 
-    def _answer_time(self, ctx: Ctx) -> pl.Expr:
-        """When the leg was answered: ``answer``, else ``start + duration − billsec``."""
-        ring = self.seconds(ctx, self.duration) - self.seconds(ctx, self.billsec)
-        computed = self.start_time(ctx) + pl.duration(seconds=ring)
-        if self.answer is None:
-            return computed
-        return pl.coalesce(_plain(ctx.text(self.answer)), computed)
+    def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
+        return ctx.text(name) if name is not None else pl.lit(None, pl.String)
 
-    def _chosen(self, ctx: Ctx) -> pl.Expr:
-        """1 on the call's chosen leg: the first that talked (by answer, start, row)."""
-        return self._first_of(ctx, self.talked(ctx), self.answer_time(ctx))
+    @staticmethod
+    def call(name: str) -> pl.Expr:
+        """A staged per-call column (``__cdr:call:<name>``, see :meth:`stage`)."""
+        return pl.col(f"__cdr:call:{name}")
 
-    def _kept(self, ctx: Ctx) -> pl.Expr:
-        """True on the call's kept row: the chosen leg, else the earliest leg."""
-        return self._first_of(ctx, self.talked(ctx), self.answer_time(ctx), keep_any=True)
+    @staticmethod
+    def kept() -> pl.Expr:
+        """True on the call's kept row (staged, see :meth:`stage`)."""
+        return pl.col("__cdr:kept")
 
-    def _first_of(
-        self, ctx: Ctx, talked: pl.Expr, answered: pl.Expr, *, keep_any: bool = False
-    ) -> pl.Expr:
-        key, idx = self.key(ctx), self.index(ctx)
-        start = self.start_time(ctx)
-        order = pl.when(talked).then(answered)
-        best = idx.sort_by(
-            [~talked, order, start, idx],
-            descending=[False, False, False, False],
-            nulls_last=True,
-        ).first()
-        first = idx == best.over(key)
-        return first if keep_any else first & talked
+    @staticmethod
+    def direction() -> pl.Expr:
+        """The call's way and what decided it (staged, see :meth:`stage`)."""
+        return pl.col("__cdr:call")
 
     # --- direction -------------------------------------------------------------------------------
 
@@ -401,19 +301,9 @@ class Cdr:
             src_peer=_peer(self.channel_text(ctx, self.channel)),
             dst_peer=_peer(self.channel_text(ctx, self.dstchannel)),
             context=self.channel_text(ctx, self.dcontext),
-            caller_ext=self._caller_ext(ctx),
-            dst_ext=self._dst_ext(ctx),
+            caller_ext=IsExtension(*self.caller).expr(ctx) == 1,
+            dst_ext=(IsExtension(self.dst).expr(ctx) == 1).fill_null(False),
         )
-
-    def _caller_ext(self, ctx: Ctx) -> pl.Expr:
-        if ctx.has("__cdr:caller_ext"):
-            return pl.col("__cdr:caller_ext")
-        return IsExtension(*self.caller).expr(ctx) == 1
-
-    def _dst_ext(self, ctx: Ctx) -> pl.Expr:
-        if ctx.has("__cdr:dst_ext"):
-            return pl.col("__cdr:dst_ext").fill_null(False)
-        return (IsExtension(self.dst).expr(ctx) == 1).fill_null(False)
 
     def _leg_direction_of(
         self,
@@ -495,8 +385,8 @@ class _CallNode(Node):
     def reads(self) -> tuple[str, ...]:
         return self.cdr.reads()
 
-    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return self.cdr.stage(frame)
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
+        return self.cdr.stage(lf, ctx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,15 +403,14 @@ class CallStart(TimeNode):
     def naive_possible(self) -> bool:
         return True
 
-    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return self.cdr.stage(frame)
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
+        return self.cdr.stage(lf, ctx)
 
     def parts(self, ctx: Ctx) -> TimeParts:
         own = IsoTime(self.cdr.start).parts(ctx)
-        if not ctx.has("__row"):  # the tz check: the leg's own time is enough
+        if not ctx.has("__cdr:key"):  # the tz check: the leg's own time is enough
             return own
-        key = self.cdr.key(ctx)
-        return TimeParts(own.aware.min().over(key), own.naive.min().over(key), own.raw)
+        return TimeParts(Cdr.call("aware"), Cdr.call("naive"), own.raw)
 
     def describe(self) -> str:
         return f"the earliest `{self.cdr.start}` of the call's legs"
@@ -535,16 +424,12 @@ class CallTalk(_CallNode):
         return ctx.text(self.cdr.billsec)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        cdr = self.cdr
-        key = cdr.key(ctx)
-        billsec = cdr.seconds(ctx, cdr.billsec)
-        chosen = cdr.chosen(ctx)
-        talk = cdr.per_call(ctx, "talk", billsec.filter(chosen).first().over(key))
+        billsec = self.cdr.seconds(ctx, self.cdr.billsec)
         return (
             pl.when(billsec.is_null())
             .then(None)
-            .when(cdr.per_call(ctx, "chosen", chosen.any().over(key)))
-            .then(talk)
+            .when(Cdr.call("talked"))
+            .then(Cdr.call("talk"))
             .otherwise(0)
             .cast(pl.Int64)
         )
@@ -562,22 +447,8 @@ class CallHold(_CallNode):
         return ctx.text(self.cdr.duration)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        cdr = self.cdr
-        key = cdr.key(ctx)
-        start = cdr.start_time(ctx)
-        first = cdr.per_call(ctx, "first", start.min().over(key))
-        chosen = cdr.chosen(ctx)
-        answered = cdr.per_call(
-            ctx, "answer", cdr.answer_time(ctx).filter(chosen).first().over(key)
-        )
-        end = cdr.per_call(
-            ctx,
-            "end",
-            (start + pl.duration(seconds=cdr.seconds(ctx, cdr.duration))).max().over(key),
-        )
-        any_chosen = cdr.per_call(ctx, "chosen", chosen.any().over(key))
-        until = pl.when(any_chosen).then(answered).otherwise(end)
-        seconds = (until - first).dt.total_seconds()
+        until = pl.when(Cdr.call("talked")).then(Cdr.call("answer")).otherwise(Cdr.call("end"))
+        seconds = (until - Cdr.call("first")).dt.total_seconds()
         return pl.when(seconds >= 0).then(seconds).cast(pl.Int64)
 
     def describe(self) -> str:
@@ -592,13 +463,8 @@ class CallMissed(_CallNode):
         return ctx.text(self.cdr.billsec)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        cdr = self.cdr
-        key = cdr.key(ctx)
-        readable = cdr.per_call(
-            ctx, "readable", cdr.seconds(ctx, cdr.billsec).is_not_null().any().over(key)
-        )
-        talked = cdr.per_call(ctx, "talked", cdr.talked(ctx).any().over(key))
-        return pl.when(readable).then((~talked).cast(pl.Int8)).cast(pl.Int8)
+        talked = Cdr.call("talked")
+        return pl.when(Cdr.call("readable")).then((~talked).cast(pl.Int8)).cast(pl.Int8)
 
     def describe(self) -> str:
         return "0 when a leg talked on a real channel (`billsec` > 0, not Local/), else 1"
@@ -610,8 +476,8 @@ class CallExtraLeg(_CallNode):
     call carries that call's own rule instead, as before legs were grouped)."""
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        inbound = CallDirection(self.cdr).expr(ctx).str.starts_with("inbound ")
-        return (~self.cdr.kept(ctx) & inbound.fill_null(True)).cast(pl.Int8)
+        inbound = Cdr.direction().str.starts_with("inbound ")
+        return (~Cdr.kept() & inbound.fill_null(True)).cast(pl.Int8)
 
     def describe(self) -> str:
         keys = " / ".join(f"`{k}`" for k in self.cdr.keys)
@@ -629,17 +495,8 @@ class CallDirection(_CallNode):
     kept_only: bool = False
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        if ctx.has("__cdr:call") and not self.kept_only:
-            return pl.col("__cdr:call")
-        way, how = self.cdr.leg_direction(ctx)
-        key = self.cdr.key(ctx)
-        way_rank = way.replace_strict(_WAY_RANK, return_dtype=pl.Int8)
-        how_rank = how.replace_strict(_HOW_RANK, return_dtype=pl.Int8)
-        label = way + pl.lit(" by ") + how
-        by_digits = how == "digits"
-        call = label.sort_by([by_digits, way_rank, how_rank, self.cdr.index(ctx)]).first()
-        out = pl.col("__cdr:call") if ctx.has("__cdr:call") else call.over(key)
-        return pl.when(self.cdr.kept(ctx)).then(out) if self.kept_only else out
+        out = Cdr.direction()
+        return pl.when(Cdr.kept()).then(out) if self.kept_only else out
 
     def describe(self) -> str:
         cdr = self.cdr
@@ -663,8 +520,8 @@ class DirectionIs(Node):
     def reads(self) -> tuple[str, ...]:
         return self.direction.reads()
 
-    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return self.direction.prepare(frame)
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
+        return self.direction.stage(lf, ctx)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         return self.direction.expr(ctx).str.starts_with(self.way + " ").cast(pl.Int8)

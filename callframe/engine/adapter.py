@@ -19,17 +19,13 @@ query. It never reads files and never validates against the contract: that is
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
 
-from callframe.contract.columns import columns, spec
-from callframe.errors import UsageError
-from callframe.report import FAILURE_SCHEMA, mask_value
-from callframe.engine.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
-from callframe.engine.nodes import Const, Ctx, Node, TimeNode
+from callframe.engine.nodes import Node, TimeNode
 
 __all__ = [
     "CHAT_FIELDS",
@@ -85,17 +81,8 @@ def fields_for(kind: str) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class MapPlan:
-    """How :meth:`Adapter.map` computes each column of one export: ``few`` columns (→ the export
-    columns they read) on the unique combinations of their inputs, joined back; ``by_raw``
-    columns on the unique values of their raw text; the rest row by row.
-
-    The choice only changes the speed, never the values. It is made on a sample of the first
-    frame mapped, and reused for the next batches of the same export (sampling every batch cost
-    more than a tenth of the mapping).
-    """
-
-    few: Mapping[str, list[str]]
-    by_raw: tuple[str, ...]
+    """Kept for compatibility: :meth:`Adapter.map` no longer samples data to choose how to
+    compute a column (every node compiles to one expression), so there is nothing to reuse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +92,14 @@ class Mapped:
     ``frame``: contract columns in contract order and dtypes, one row per export row.
     ``failures``: conversion-rule failures (``row``, ``column``, ``rule``, ``title``, ``value``,
     ``hint``; values masked where personal), errors and warnings together, with ``severity``.
-    ``plan``: how the columns were computed; pass it to the next batch's :meth:`Adapter.map`.
+    ``plan``: kept for compatibility (see :class:`MapPlan`).
     ``directions``: for adapters with a ``direction`` node, the calls (rows not rejected as
     another leg) by way and what decided it (``{"inbound by context": 30, …}``).
     """
 
     frame: pl.DataFrame
     failures: pl.DataFrame
-    plan: MapPlan
+    plan: MapPlan = dataclasses.field(default_factory=MapPlan)
     directions: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
@@ -276,10 +263,10 @@ class Adapter:
 
     def require_tz(self, frame: pl.DataFrame, tz: str | None, source: str | None = None) -> None:
         """Raise :class:`~callframe.UsageError` when some times in ``frame`` carry no offset and
-        ``tz`` is not given (what :meth:`map` checks first)."""
-        if self.time is not None and tz is None and self.time.naive_possible():
-            frame = frame.rename(self.renames(frame.columns))
-            self._require_tz(Ctx(frame=frame, tz=tz), self.time, source)
+        ``tz`` is not given (see :func:`callframe.engine.plan.naive_times`)."""
+        from callframe.engine.plan import naive_times
+
+        naive_times(self, frame.lazy(), tz, source)
 
     def needs_tz(self) -> bool:
         return self.time is not None and self.time.naive_possible()
@@ -299,239 +286,54 @@ class Adapter:
     ) -> Mapped:
         """Map an export frame (text columns) to a contract frame; see the module docstring.
 
-        Raises :class:`~callframe.UsageError` when times carry no offset and ``tz`` is not given.
-        ``first_row``: the number of the frame's first row in the failures (for a batch of a
-        longer export: see :meth:`row_wise`). ``plan``: the previous batch's
-        :attr:`Mapped.plan` (same export, same settings), or ``None`` to choose one.
+        A thin wrapper over :func:`callframe.engine.plan.plan`: the plan collected, its failing
+        rows turned into failures. Raises :class:`~callframe.UsageError` when times carry no
+        offset and ``tz`` is not given. ``first_row``: the number of the frame's first row in
+        the failures (for a batch of a longer export: see :meth:`row_wise`). ``plan`` is
+        accepted for compatibility and ignored (nothing is sampled any more).
         """
-        if self.time is None:
-            raise UsageError(
-                f"the {self.name!r} adapter needs a mapping (mapping= / --map mapping.toml)"
-            )
-        renames = self.renames(frame.columns)
-        if renames:
-            frame = frame.rename(renames)
-        ctx = Ctx(frame=frame, tz=tz, region=region)
-        if tz is None and self.time.naive_possible():
-            self._require_tz(ctx, self.time, source)
-        nodes = self.nodes()
-        if static is not None and self.kind == "calls":
-            nodes["StaticCall"] = Const(1 if static else 0)
-            nodes = {c: nodes[c] for c in fields_for(self.kind) if c in nodes}
+        from callframe.engine.plan import naive_times
+        from callframe.engine.plan import plan as plan_of
 
-        checked = [c for c, node in nodes.items() if not _is_null_literal(node)]
-        # columns with few distinct inputs (flags, statuses, durations, URLs …) are computed on
-        # their unique inputs and joined back; the others row by row, from their raw text
-        few = (
-            {
-                c: inputs
-                for c in checked
-                if (inputs := _inputs(nodes[c], frame.columns))
-                and _row_wise(nodes[c])
-                and _few_distinct(frame, inputs)
-            }
-            if plan is None
-            else plan.few
-        )
-        direct = [c for c in checked if c not in few]
-        # step 1: the raw text of every other column, once, as columns (small expression trees)
-        groups: dict[tuple[str, ...], dict[str, Node]] = {}
-        for c, inputs in few.items():
-            groups.setdefault(tuple(inputs), {})[c] = nodes[c]
-        joined = [
-            frame.select(inputs)
-            .join(
-                _on_unique(group, frame.select(inputs).unique(), tz, region, self.kind).collect(),
-                on=list(inputs),
-                how="left",
-                nulls_equal=True,
-                maintain_order="left",
-            )
-            .drop(inputs)
-            for inputs, group in groups.items()
-        ]
-        staged = frame.with_row_index("__row", offset=first_row).with_columns(
-            *(nodes[c].raw(ctx).alias(f"__raw:{c}") for c in direct),
-            *(s for j in joined for s in j.get_columns()),
-        )
-        # step 2: the values, from the raw columns where a node allows it; a raw text that
-        # repeats (a URL without query, a status word) is read once and joined back
-        by_raw = (
-            [
-                c
-                for c in direct
-                if nodes[c].from_raw
-                and _row_wise(nodes[c])
-                and _few_distinct(staged, [f"__raw:{c}"])
-            ]
-            if plan is None
-            else list(plan.by_raw)
-        )
-        looked_up = [
-            staged.select(f"__raw:{c}")
-            .join(
-                _values_of(
-                    c, nodes[c], staged.select(f"__raw:{c}").unique(), tz, region, self.kind
-                ),
-                on=f"__raw:{c}",
-                how="left",
-                nulls_equal=True,
-                maintain_order="left",
-            )
-            .drop(f"__raw:{c}")
-            for c in by_raw
-        ]
-        staged = staged.with_columns(s for j in looked_up for s in j.get_columns())
-        for node in (*nodes.values(), *(n for _, n in self.checks), self.outbound, self.direction):
-            if node is not None:
-                staged = node.prepare(staged)
-        sctx = Ctx(frame=staged, tz=tz, region=region)
-        values = []
-        for column, node in nodes.items():
-            if column in few or column in by_raw:
-                values.append(pl.col(f"__val:{column}").alias(column))
-                continue
-            if node.from_raw and column in direct:
-                value = node.value(sctx, pl.col(f"__raw:{column}"))
-            else:
-                value = node.expr(sctx)
-            values.append(value.cast(spec(self.kind, column).dtype, strict=False).alias(column))
-        outbound = (
-            (self.outbound.expr(sctx) == 1).fill_null(False)
-            if self.outbound is not None
-            else pl.lit(False)
-        )
-        combined = staged.select(
-            pl.col("__row").cast(pl.Int64),
-            *values,
-            *(pl.col(f"__raw:{c}") for c in direct),
-            *(pl.col(f"__bad:{c}", f"__badval:{c}") for c in few),
-            outbound.alias("__outbound"),
-            (
-                self.direction.expr(sctx) if self.direction is not None else pl.lit(None, pl.String)
-            ).alias("__direction"),
-            *(
-                (node.expr(sctx) == 1).fill_null(False).alias(f"__check:{i}")
-                for i, (_, node) in enumerate(self.checks)
-            ),
-        )
-        mapped = combined.select(c.name for c in columns(self.kind) if c.name in nodes)
-        failures = self._failures(combined, checked, few)
+        lazy = frame.lazy()
+        naive_times(self, lazy, tz, source)
+        planned = plan_of(self, lazy, tz=tz, region=region, static=static, first_row=first_row)
+        out = planned.frame.collect()
+        failing = out.filter(planned.any)
+        tally = planned.tally().collect() if planned.has_direction else None
         return Mapped(
-            frame=mapped,
-            failures=failures,
-            plan=MapPlan(few, tuple(by_raw)),
-            directions=self._directions(combined),
+            frame=out.select(planned.columns),
+            failures=planned.failures(failing),
+            plan=MapPlan(),
+            directions=planned.directions(tally) if tally is not None else {},
         )
 
-    def _directions(self, combined: pl.DataFrame) -> dict[str, int]:
-        if self.direction is None:
-            return {}
-        legs = [f"__check:{i}" for i, (rule, _) in enumerate(self.checks) if rule == EXTRA_LEG]
-        calls = combined.filter(~pl.any_horizontal(legs)) if legs else combined
-        counts = calls.group_by("__direction").len().drop_nulls("__direction")
-        ordered = counts.sort(["len", "__direction"], descending=[True, False])
-        return {str(k): int(n) for k, n in ordered.iter_rows()}
+    def expressions(
+        self,
+        schema: pl.Schema | Iterable[str],
+        *,
+        tz: str | None = None,
+        region: str = "RU",
+        static: bool | None = None,
+    ) -> dict[str, pl.Expr]:
+        """Metrica column → a pure polars expression over an export with these columns (text),
+        to use inside your own query (``lf.with_columns(**adapter.expressions(lf.collect_schema()
+        , tz=...))``): nothing is read, nothing is checked. Values that do not read are null;
+        :func:`callframe.engine.plan.plan` adds the flags that report them. Header variants are
+        not renamed here: rename them first (``lf.rename(adapter.renames(names))``).
 
-    def _require_tz(self, ctx: Ctx, time: TimeNode, source: str | None) -> None:
-        parts = time.parts(ctx)
-        naive = (parts.naive.is_not_null() & parts.aware.is_null()).alias("naive")
-        counted = (
-            ctx.frame.lazy()
-            .with_row_index("__row", offset=1)
-            .select(naive.sum().alias("n"), pl.col("__row").filter(naive).first().alias("first"))
-            .collect()
-        )
-        n, first = counted.row(0)
-        if n:
-            where = f"{source}: " if source else ""
-            fields = " / ".join(repr(c) for c in time.reads())
-            raise UsageError(
-                f"{where}{n} of {ctx.frame.height} rows have call times without a UTC offset "
-                f"(read from {fields}, first at row {first}); pass the time zone the tracker shows "
-                "them in: tz='Europe/Moscow' (CLI: --tz Europe/Moscow), an IANA name. "
-                "callframe never guesses a time zone."
-            )
+        Raises :class:`~callframe.UsageError` for adapters whose values read several rows (a
+        PBX's legs): use ``plan(adapter, lf).frame`` there.
+        """
+        from callframe.engine.plan import expressions
 
-    def _failures(
-        self, combined: pl.DataFrame, checked: list[str], few: Mapping[str, list[str]]
-    ) -> pl.DataFrame:
-        pieces: list[pl.LazyFrame] = []
-        lazy = combined.lazy()
-        # a row that is another leg of a call already counted breaks that rule only: its
-        # values are the call's, reported once, on the kept row
-        legs = [f"__check:{i}" for i, (rule, _) in enumerate(self.checks) if rule == EXTRA_LEG]
-        counted = ~pl.any_horizontal(legs) if legs else pl.lit(True)
-        for column in checked:
-            rule = conversion_rule(unreadable_id(column))
-            if column in few:
-                bad = pl.col(f"__bad:{column}").fill_null(False)
-                value = pl.col(f"__badval:{column}")
-            else:
-                raw = pl.col(f"__raw:{column}")
-                bad = raw.is_not_null() & pl.col(column).is_null()
-                value = mask_value(raw, column)
-            pieces.append(
-                lazy.filter(bad & counted).select(
-                    pl.col("__row").alias("row"),
-                    pl.lit(column).alias("column"),
-                    pl.lit(rule.id).alias("rule"),
-                    pl.lit(rule.title).alias("title"),
-                    value.alias("value"),
-                    pl.lit(rule.hint or None, dtype=pl.String).alias("hint"),
-                    pl.lit(rule.severity).alias("severity"),
-                )
-            )
-        out_rule = conversion_rule(OUTBOUND)
-        pieces.append(
-            lazy.filter(pl.col("__outbound") & counted).select(
-                pl.col("__row").alias("row"),
-                pl.lit("*").alias("column"),
-                pl.lit(out_rule.id).alias("rule"),
-                pl.lit(out_rule.title).alias("title"),
-                pl.lit(None, pl.String).alias("value"),
-                pl.lit(out_rule.hint, dtype=pl.String).alias("hint"),
-                pl.lit(out_rule.severity).alias("severity"),
-            )
-        )
-        for i, (rule_id, _) in enumerate(self.checks):
-            rule = conversion_rule(rule_id)
-            only = pl.lit(True) if rule_id == EXTRA_LEG else counted
-            pieces.append(
-                lazy.filter(pl.col(f"__check:{i}") & only).select(
-                    pl.col("__row").alias("row"),
-                    pl.lit(rule.column).alias("column"),
-                    pl.lit(rule.id).alias("rule"),
-                    pl.lit(rule.title).alias("title"),
-                    pl.lit(None, pl.String).alias("value"),
-                    pl.lit(rule.hint or None, dtype=pl.String).alias("hint"),
-                    pl.lit(rule.severity).alias("severity"),
-                )
-            )
-        schema = {**FAILURE_SCHEMA, "severity": pl.String()}
-        frames = [f.cast(schema) for f in pl.collect_all(pieces)]  # type: ignore[arg-type]
-        return pl.concat(frames).sort("row", maintain_order=True)
+        return expressions(self, schema, tz=tz, region=region, static=static)
 
     # --- documentation ---------------------------------------------------------------------------
 
     def describe(self) -> dict[str, str]:
         """Metrica column → where it comes from, in words (for docs and ``callframe detect``)."""
         return {column: node.describe() for column, node in self.nodes().items()}
-
-
-def _is_null_literal(node: Node) -> bool:
-    return isinstance(node, Const) or not node.reads()
-
-
-_SAMPLE_ROWS = 20_000
-_FEW_SHARE = 0.1
-"""A column is computed on its unique inputs when a sample has at most this share distinct."""
-
-
-def _inputs(node: Node, columns: Sequence[str]) -> list[str]:
-    """The export columns ``node`` reads (a name and the flattened fields below it)."""
-    names = set(node.reads())
-    return [c for c in columns if c in names or any(c.startswith(f"{n}.") for n in names)]
 
 
 def _row_wise(node: Node) -> bool:
@@ -550,60 +352,3 @@ def _row_wise(node: Node) -> bool:
 _OWN_MODULES = frozenset(
     {"callframe.engine.nodes", "callframe.engine._pbx", "callframe.engine._cdr"}
 )
-
-
-def _few_distinct(frame: pl.DataFrame, inputs: list[str]) -> bool:
-    """Whether a sample of ``inputs`` (the first rows: a zero-copy slice, where an evenly spread
-    sample copied every string) repeats enough to compute on unique values (the result is the
-    same either way; only the speed differs)."""
-    if frame.height == 0:
-        return False
-    sample = frame.select(inputs).head(_SAMPLE_ROWS)
-    distinct = sample.select(pl.struct(inputs).n_unique()).item()
-    return bool(distinct <= _FEW_SHARE * sample.height)
-
-
-def _values_of(
-    column: str,
-    node: Node,
-    keys: pl.DataFrame,
-    tz: str | None,
-    region: str,
-    kind: str = "calls",
-) -> pl.DataFrame:
-    """``node``'s value (``__val:``) for each distinct raw text in ``keys`` (``__raw:``)."""
-    kctx = Ctx(frame=keys, tz=tz, region=region)
-    value = node.value(kctx, pl.col(f"__raw:{column}"))
-    dtype = spec(kind, column).dtype
-    return keys.with_columns(value.cast(dtype, strict=False).alias(f"__val:{column}"))
-
-
-def _on_unique(
-    group: Mapping[str, Node],
-    keys: pl.DataFrame,
-    tz: str | None,
-    region: str,
-    kind: str = "calls",
-) -> pl.LazyFrame:
-    """For each column of ``group`` (nodes reading the same inputs): its value (``__val:``),
-    whether it is unreadable (``__bad:``) and the value shown for that (``__badval:``), on each
-    unique combination of the inputs, ``keys``."""
-    kctx = Ctx(frame=keys, tz=tz, region=region)
-    staged = keys.with_columns(node.raw(kctx).alias(f"__raw:{c}") for c, node in group.items())
-    sctx = Ctx(frame=staged, tz=tz, region=region)
-    values = []
-    for column, node in group.items():
-        raw = pl.col(f"__raw:{column}")
-        value = node.value(sctx, raw) if node.from_raw else node.expr(sctx)
-        values.append(value.cast(spec(kind, column).dtype, strict=False).alias(f"__val:{column}"))
-    valued = staged.with_columns(values)
-    flags = valued.lazy().with_columns(
-        (pl.col(f"__raw:{c}").is_not_null() & pl.col(f"__val:{c}").is_null()).alias(f"__bad:{c}")
-        for c in group
-    )
-    return flags.with_columns(
-        pl.when(pl.col(f"__bad:{c}"))
-        .then(mask_value(pl.col(f"__raw:{c}"), c))
-        .alias(f"__badval:{c}")
-        for c in group
-    ).drop(f"__raw:{c}" for c in group)

@@ -574,7 +574,6 @@ class UnixTime(TimeNode):
         return super(UnixTime, self).describe() + f" (Unix {self.unit})"
 
 
-
 @dataclass(frozen=True, slots=True, init=False)
 class IsoTime(TimeNode):
     """ISO 8601 with or without an offset. ``offset=False`` ignores a written offset and treats

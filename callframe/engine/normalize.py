@@ -2,8 +2,8 @@
 
 Every function takes and returns a pure ``pl.Expr``: nothing here looks at data, so every
 normaliser runs inside a lazy, streaming query (the phone normaliser sends the few *unique*
-numbers no expression can place to ``phonenumbers`` from inside the query, cached per plan). ``cleaned=True``
-says the input went through :func:`clean_text` already (a node's raw text), so it is not
+numbers no expression can place to ``phonenumbers`` from inside the query, cached per plan).
+``cleaned=True`` says the input went through :func:`clean_text` already (a node's raw text), so it is not
 cleaned twice: on a 2M-row export every pass over a column costs tens of milliseconds. Nothing
 here runs Python per row. A value that cannot be read becomes null; the adapter base compares the
 raw text with the result and reports ``<Column>|unreadable`` so nothing is dropped silently.

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from callframe.engine._pbx import Positive
 from callframe.engine.adapter import Adapter
-from callframe.engine.rules import NOTE_TIME
 from callframe.engine.nodes import (
     Const,
     FirstOf,
@@ -38,6 +37,7 @@ from callframe.engine.nodes import (
     Url,
     Values,
 )
+from callframe.engine.rules import NOTE_TIME
 
 __all__ = ["ADAPTER"]
 

@@ -71,7 +71,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
-from callframe.errors import ExportError, UsageError
 from callframe.engine._cdr import (
     DEFAULT_INTERNAL_CONTEXTS,
     DEFAULT_TRUNK_CHANNELS,
@@ -86,8 +85,9 @@ from callframe.engine._cdr import (
     DirectionIs,
 )
 from callframe.engine.adapter import Adapter
-from callframe.engine.rules import EXTRA_LEG, INTERNAL
 from callframe.engine.nodes import Const, Phone, Text
+from callframe.engine.rules import EXTRA_LEG, INTERNAL
+from callframe.errors import ExportError, UsageError
 
 __all__ = [
     "ADAPTER",

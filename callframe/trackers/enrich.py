@@ -37,10 +37,10 @@ from typing import Any, Literal
 import polars as pl
 
 from callframe.contract.columns import CALLS, spec
-from callframe.errors import UsageError
-from callframe.io.exports import TrackerExport, read_export
 from callframe.engine import normalize as nz
 from callframe.engine.nodes import Ctx, FirstTime, IsoTime, LocalTime, UnixTime
+from callframe.errors import UsageError
+from callframe.io.exports import TrackerExport, read_export
 
 __all__ = ["ID_COLUMNS", "Enrichment", "enrich", "parse_window"]
 
@@ -312,7 +312,7 @@ def enrich(
     probe = full.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
         has_id.alias("has_id"),
-        nz.phone(full, pl.col("PhoneNumber").cast(pl.String), region=region).alias("phone"),
+        nz.phone(pl.col("PhoneNumber").cast(pl.String), region=region).alias("phone"),
         pl.col("DateTime").cast(pl.Int64).alias("t"),
     )
     wanted = probe.filter(

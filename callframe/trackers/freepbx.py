@@ -42,7 +42,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from callframe.errors import UsageError
 from callframe.engine._cdr import (
     DEFAULT_INTERNAL_CONTEXTS,
     DEFAULT_TRUNK_CHANNELS,
@@ -57,8 +56,9 @@ from callframe.engine._cdr import (
     DirectionIs,
 )
 from callframe.engine.adapter import Adapter
-from callframe.engine.rules import EXTRA_LEG, INTERNAL
 from callframe.engine.nodes import Const, Phone, Text
+from callframe.engine.rules import EXTRA_LEG, INTERNAL
+from callframe.errors import UsageError
 
 __all__ = ["ADAPTER", "make_adapter"]
 

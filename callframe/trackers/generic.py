@@ -58,7 +58,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from callframe.contract.columns import column_names, resolve_aliases
-from callframe.errors import UsageError
 from callframe.engine.adapter import CHAT_FIELDS, COLUMN_FIELDS, Adapter
 from callframe.engine.nodes import (
     Bool,
@@ -81,6 +80,7 @@ from callframe.engine.nodes import (
     UrlParam,
     Values,
 )
+from callframe.errors import UsageError
 
 __all__ = ["ADAPTER", "DEFAULT_DATE_FORMATS", "GenericMapping", "adapter_from_mapping"]
 

@@ -39,8 +39,8 @@ import polars as pl
 
 from callframe.engine._pbx import AllOf, Not, ShiftedUnixTime, Span
 from callframe.engine.adapter import Adapter
-from callframe.engine.rules import ASSUMED_UTC, INTERNAL
 from callframe.engine.nodes import Const, Node, Phone, Present, UnixTime, Values
+from callframe.engine.rules import ASSUMED_UTC, INTERNAL
 
 __all__ = ["ADAPTER", "INTERNAL_CHECK", "MOSCOW_WALL_CLOCK", "content_score"]
 

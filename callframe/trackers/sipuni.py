@@ -31,7 +31,6 @@ Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable w
 from __future__ import annotations
 
 from callframe.engine.adapter import Adapter, HeaderVariant
-from callframe.engine.rules import INTERNAL
 from callframe.engine.nodes import (
     Bool,
     Const,
@@ -43,6 +42,7 @@ from callframe.engine.nodes import (
     TalkIsZero,
     Values,
 )
+from callframe.engine.rules import INTERNAL
 
 __all__ = ["ADAPTER", "VARIANTS"]
 

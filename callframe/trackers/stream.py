@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from callframe.contract.columns import columns
+from callframe.engine.adapter import Adapter, MapPlan
 from callframe.io.exports import CsvScan, scan_csv_export
 from callframe.io.metrica_csv import (
     _CSV_OPTIONS,
@@ -40,7 +41,6 @@ from callframe.io.metrica_csv import (
     write_text_frame,
 )
 from callframe.report import FAILURE_SCHEMA, with_reasons
-from callframe.engine.adapter import Adapter, MapPlan
 from callframe.trackers.convert import (
     MappingSource,
     _check_tz,
