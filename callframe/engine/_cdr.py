@@ -193,37 +193,48 @@ class Cdr:
         if ctx.has("__cdr:key"):
             return lf, ctx
         key = self._key(ctx)
-        start = self._start_time(ctx)
-        billsec = self.seconds(ctx, self.billsec)
-        duration = self.seconds(ctx, self.duration)
-        talked = self._talked(ctx, billsec)
-        ring = duration - billsec
-        computed = start + pl.duration(seconds=ring)
-        answer = (
-            computed
-            if self.answer is None
-            else pl.coalesce(_plain(ctx.text(self.answer)), computed)
-        )
         own = IsoTime(self.start).parts(ctx)
-        way, how = self._leg_direction(ctx)
-        rank = (
-            pl.when(how == "digits").then(100).otherwise(0)
-            + way.replace_strict(_WAY_RANK, return_dtype=pl.Int16) * 10
-            + how.replace_strict(_HOW_RANK, return_dtype=pl.Int16)
-        ).cast(pl.Int16)
+        # the side query in steps of columns: each value is read several times below (and
+        # polars shares no subexpression inside when/then branches)
         legs = lf.select(
             key.alias("key"),
             pl.col("__row").alias("idx"),
-            talked.alias("talked"),
-            pl.when(talked).then(answer).alias("order"),
-            start.alias("start"),
-            billsec.alias("billsec"),
-            answer.alias("answer"),
-            (start + pl.duration(seconds=duration)).alias("end"),
+            self._start_time(ctx).alias("start"),
+            self.seconds(ctx, self.billsec).alias("billsec"),
+            self.seconds(ctx, self.duration).alias("duration"),
+            (
+                _plain(ctx.text(self.answer)) if self.answer else pl.lit(None, pl.Datetime("us"))
+            ).alias("answered"),
+            self.channel_text(ctx, self.dstchannel).alias("dstchannel"),
+            (
+                ctx.text(self.disposition).str.to_uppercase() == "ANSWERED"
+                if self.disposition is not None
+                else pl.lit(True)
+            ).alias("disposed"),
             own.aware.alias("aware"),
             own.naive.alias("naive"),
-            rank.alias("rank"),
+            _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
+            _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
+            self.channel_text(ctx, self.dcontext).alias("context"),
+            (IsExtension(*self.caller).expr(ctx) == 1).alias("caller_ext"),
+            (IsExtension(self.dst).expr(ctx) == 1).fill_null(False).alias("dst_ext"),
         )
+        start, billsec, duration = pl.col("start"), pl.col("billsec"), pl.col("duration")
+        dstchannel = pl.col("dstchannel")
+        real_dst = (
+            dstchannel.is_not_null() & ~_is_local(dstchannel)
+            if self.dstchannel is not None
+            else pl.lit(True)
+        )
+        # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
+        talked = ((billsec > 0) & real_dst & pl.col("disposed")).fill_null(False)
+        computed = start + pl.duration(seconds=duration - billsec)
+        legs = legs.with_columns(
+            talked.alias("talked"),
+            pl.coalesce(pl.col("answered"), computed).alias("answer"),
+            (start + pl.duration(seconds=duration)).alias("end"),
+        ).with_columns(pl.when(pl.col("talked")).then(pl.col("answer")).alias("order"))
+        legs = self._stage_direction(legs)
         first = legs.sort(
             ["talked", "order", "start", "idx"],
             descending=[True, False, False, False],
@@ -260,19 +271,66 @@ class Cdr:
         names = ["__cdr:key", *calls.collect_schema().names(), "__cdr:kept"]
         return staged, ctx.with_columns(n for n in names if n != "key")
 
-    def _talked(self, ctx: Ctx, billsec: pl.Expr) -> pl.Expr:
-        """Whether a person talked on this leg (see the module docstring)."""
-        dstchannel = self.channel_text(ctx, self.dstchannel)
-        real_dst = (
-            dstchannel.is_not_null() & ~_is_local(dstchannel)
-            if self.dstchannel is not None
-            else pl.lit(True)
+    def _stage_direction(self, legs: pl.LazyFrame) -> pl.LazyFrame:
+        """``legs`` with ``rank``: each leg's way and what decided it (:meth:`_leg_direction_of`)
+        as one number (the call's way is its legs' lowest), in steps of columns."""
+        trunk_re = patterns(self.trunk_channels)
+        src, dst = pl.col("src_peer"), pl.col("dst_peer")
+        legs = legs.with_columns(
+            _matches(dst, trunk_re).alias("dst_trunk"),
+            dst.str.contains(_EXTENSION_PEER).fill_null(False).alias("dialled_ext"),
+            _matches(pl.col("context"), patterns(self.trunk_contexts)).alias("ctx_trunk"),
+            _matches(pl.col("context"), patterns(self.internal_contexts)).alias("ctx_internal"),
+            _matches(src, trunk_re).alias("src_trunk"),
+            src.str.contains(_EXTENSION_PEER).fill_null(False).alias("src_ext"),
         )
-        talked = (billsec > 0) & real_dst
-        if self.disposition is not None:
-            # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
-            talked = talked & (ctx.text(self.disposition).str.to_uppercase() == "ANSWERED")
-        return talked.fill_null(False)
+        legs = legs.with_columns(
+            pl.when(pl.col("dst_trunk"))
+            .then(pl.lit("outbound"))
+            .when(dst.is_null() | pl.col("dialled_ext"))
+            .then(pl.lit("internal"))
+            .when(~pl.col("dst_ext"))
+            .then(pl.lit("outbound"))
+            .otherwise(pl.lit("internal"))
+            .alias("placed")
+        )
+        placed = pl.col("placed")
+        by_channel = (
+            pl.when(pl.col("src_trunk"))
+            .then(pl.lit("inbound"))
+            .when(pl.col("src_ext") | pl.col("dst_trunk"))
+            .then(placed)
+        )
+        if self.named_trunks:
+            by_channel = by_channel.when(src.is_not_null()).then(pl.lit("internal"))
+        legs = legs.with_columns(
+            pl.when(pl.col("ctx_trunk"))
+            .then(pl.lit("inbound"))
+            .when(pl.col("ctx_internal"))
+            .then(placed)
+            .alias("by_context"),
+            by_channel.alias("by_channel"),
+            pl.when(pl.col("caller_ext").fill_null(False))
+            .then(placed)
+            .otherwise(pl.lit("inbound"))
+            .alias("by_digits"),
+        )
+        decided_by_context, decided_by_channel = pl.col("by_context"), pl.col("by_channel")
+        way = pl.coalesce(decided_by_context, decided_by_channel, pl.col("by_digits"))
+        how_rank = (
+            pl.when(decided_by_context.is_not_null())
+            .then(pl.lit(_HOW_RANK["context"], pl.Int16))
+            .when(decided_by_channel.is_not_null())
+            .then(pl.lit(_HOW_RANK["channel"], pl.Int16))
+            .otherwise(pl.lit(_HOW_RANK["digits"], pl.Int16))
+        )
+        digits = pl.lit(_HOW_RANK["digits"], pl.Int16)
+        rank = (
+            pl.when(how_rank == digits).then(100).otherwise(0)
+            + way.replace_strict(_WAY_RANK, return_dtype=pl.Int16) * 10
+            + how_rank
+        ).cast(pl.Int16)
+        return legs.with_columns(rank.alias("rank"))
 
     def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
         return ctx.text(name) if name is not None else pl.lit(None, pl.String)
@@ -291,72 +349,6 @@ class Cdr:
     def direction() -> pl.Expr:
         """The call's way and what decided it (staged, see :meth:`stage`)."""
         return pl.col("__cdr:call")
-
-    # --- direction -------------------------------------------------------------------------------
-
-    def _leg_direction(self, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
-        """Per leg: the way (``inbound``/``outbound``/``internal``) and what decided it
-        (``context``/``channel``/``digits``)."""
-        return self._leg_direction_of(
-            src_peer=_peer(self.channel_text(ctx, self.channel)),
-            dst_peer=_peer(self.channel_text(ctx, self.dstchannel)),
-            context=self.channel_text(ctx, self.dcontext),
-            caller_ext=IsExtension(*self.caller).expr(ctx) == 1,
-            dst_ext=(IsExtension(self.dst).expr(ctx) == 1).fill_null(False),
-        )
-
-    def _leg_direction_of(
-        self,
-        *,
-        src_peer: pl.Expr,
-        dst_peer: pl.Expr,
-        context: pl.Expr,
-        caller_ext: pl.Expr,
-        dst_ext: pl.Expr,
-    ) -> tuple[pl.Expr, pl.Expr]:
-        """:meth:`_leg_direction` from what decides it: the peers (``TECH/peer``) of the leg's
-        channel and dstchannel (null when there is none), its context, and whether caller and
-        dst are extensions."""
-        trunk_re = patterns(self.trunk_channels)
-        dst_trunk = _matches(dst_peer, trunk_re)
-        # placed by an extension: outbound when it went to a trunk or a long number
-        # placed by an extension: outbound when it went to a trunk; internal when it dialled
-        # nothing (an AGI, a feature code) or an extension's own channel; else by ``dst``
-        dialled_ext = dst_peer.str.contains(_EXTENSION_PEER).fill_null(False)
-        placed = (
-            pl.when(dst_trunk)
-            .then(pl.lit("outbound"))
-            .when(dst_peer.is_null() | dialled_ext)
-            .then(pl.lit("internal"))
-            .when(~dst_ext)
-            .then(pl.lit("outbound"))
-            .otherwise(pl.lit("internal"))
-        )
-        by_context = (
-            pl.when(_matches(context, patterns(self.trunk_contexts)))
-            .then(pl.lit("inbound"))
-            .when(_matches(context, patterns(self.internal_contexts)))
-            .then(placed)
-        )
-        by_channel = (
-            pl.when(_matches(src_peer, trunk_re))
-            .then(pl.lit("inbound"))
-            .when(src_peer.str.contains(_EXTENSION_PEER).fill_null(False) | dst_trunk)
-            .then(placed)
-        )
-        if self.named_trunks:
-            # the user named the trunks: a leg that touches none never left the PBX
-            by_channel = by_channel.when(src_peer.is_not_null()).then(pl.lit("internal"))
-        by_digits = pl.when(caller_ext.fill_null(False)).then(placed).otherwise(pl.lit("inbound"))
-        way = pl.coalesce(by_context, by_channel, by_digits)
-        how = (
-            pl.when(by_context.is_not_null())
-            .then(pl.lit("context"))
-            .when(by_channel.is_not_null())
-            .then(pl.lit("channel"))
-            .otherwise(pl.lit("digits"))
-        )
-        return way, how
 
 
 _WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}

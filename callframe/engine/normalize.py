@@ -3,10 +3,13 @@
 Every function takes and returns a pure ``pl.Expr``: nothing here looks at data, so every
 normaliser runs inside a lazy, streaming query (the phone normaliser sends the few *unique*
 numbers no expression can place to ``phonenumbers`` from inside the query, cached per plan).
-``cleaned=True`` says the input went through :func:`clean_text` already (a node's raw text), so it is not
-cleaned twice: on a 2M-row export every pass over a column costs tens of milliseconds. Nothing
-here runs Python per row. A value that cannot be read becomes null; the adapter base compares the
-raw text with the result and reports ``<Column>|unreadable`` so nothing is dropped silently.
+``cleaned=True`` says the input went through :func:`clean_text` already (a node's raw text), so
+it is not cleaned twice: on a 2M-row export every pass over a column costs tens of
+milliseconds. Nothing here runs Python per row. A value that cannot be read becomes null; the
+plan compares the raw text with the result and reports ``<Column>|unreadable``, so nothing is
+dropped silently. Normalisers that read a value several times (durations, ISO times, phones)
+are one ``map_batches`` step over vectorised steps: polars shares no subexpression inside
+when/then branches, so as one expression they would re-read the value at every reference.
 
 Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md):
 
@@ -48,11 +51,14 @@ __all__ = [
     "has_id",
     "id_text",
     "iso_parts",
+    "iso_parts_of",
     "localize",
     "money",
     "phone",
     "phone_lookup",
+    "phones",
     "seconds",
+    "seconds_of",
     "strptime_aware",
     "strptime_naive",
     "to_flag",
@@ -183,20 +189,44 @@ def money(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
 
 
 def seconds(x: pl.Expr, *, unit: float = 1.0, cleaned: bool = False) -> pl.Expr:
-    """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``."""
-    s = _text(x, cleaned)
-    number = s.str.replace(",", ".", literal=True)
-    is_number = number.str.contains(r"^\d+(\.\d+)?$")
-    clock = s.str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
-    h = clock.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
-    m = clock.struct.field("2").cast(pl.Int64, strict=False)
-    sec = clock.struct.field("3").cast(pl.Int64, strict=False)
-    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
-    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
-    from_number = (
-        (number.cast(pl.Float64, strict=False) * unit).round(0).cast(pl.Int64, strict=False)
+    """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``.
+
+    One ``map_batches`` step over vectorised steps (:func:`seconds_of`): the test of a value
+    is read several times, and polars shares no subexpression inside when/then branches.
+    """
+    return _text(x, cleaned).map_batches(
+        lambda batch: seconds_of(batch, unit=unit), return_dtype=pl.Int64, is_elementwise=True
     )
-    return pl.when(is_number).then(from_number).otherwise(from_clock).cast(pl.Int64)
+
+
+def seconds_of(batch: pl.Series, *, unit: float = 1.0) -> pl.Series:
+    """:func:`seconds` on a Series of cleaned text (one batch)."""
+    steps = batch.cast(pl.String).rename("s").to_frame()
+    steps = steps.with_columns(pl.col("s").str.replace(",", ".", literal=True).alias("number"))
+    steps = steps.with_columns(pl.col("number").str.contains(r"^\d+(\.\d+)?$").alias("is_number"))
+    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
+    steps = steps.with_columns(
+        pl.when(pl.col("is_number"))
+        .then(pl.col("number"))
+        .cast(pl.Float64, strict=False)
+        .mul(unit)
+        .round(0)
+        .cast(pl.Int64, strict=False)
+        .alias("from_number"),
+        # the clock regex only where the value is no number (null rows cost nothing)
+        pl.when(~pl.col("is_number"))
+        .then(pl.col("s"))
+        .str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
+        .alias("clock"),
+    ).unnest("clock")
+    h = pl.col("1").cast(pl.Int64, strict=False).fill_null(0)
+    m = pl.col("2").cast(pl.Int64, strict=False)
+    sec = pl.col("3").cast(pl.Int64, strict=False)
+    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
+    out = steps.select(
+        pl.when(pl.col("is_number")).then(pl.col("from_number")).otherwise(from_clock)
+    ).to_series()
+    return out.cast(pl.Int64).rename(batch.name)
 
 
 # --- time ----------------------------------------------------------------------------------------
@@ -214,24 +244,52 @@ def iso_parts(x: pl.Expr, *, offset: bool = True, cleaned: bool = False) -> tupl
     ``+03``), null otherwise; ``naive`` the local ``Datetime`` for values without one. Seconds
     may be missing (``…T07:15Z``), fractions are dropped. With ``offset=False`` an offset is
     ignored and every value counts as naive (for exports that label local time ``Z``).
+
+    One ``map_batches`` step over vectorised steps (:func:`iso_parts_of`), read as a struct.
     """
-    s = _text(x, cleaned)
-    body = s.str.replace(_ISO, "${1}-${2}-${3} ${4}:${5}:${6}")
-    local = pl.coalesce(
-        body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False),
-        body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:", strict=False),
+    both = _text(x, cleaned).map_batches(
+        lambda batch: iso_parts_of(batch, offset=offset),
+        return_dtype=pl.Struct({"aware": pl.Int64, "naive": pl.Datetime("us")}),
+        is_elementwise=True,
     )
-    if not offset:
-        return pl.lit(None, pl.Int64), local
-    off = s.str.extract(_ISO, 7)
+    return both.struct.field("aware"), both.struct.field("naive")
+
+
+def iso_parts_of(batch: pl.Series, *, offset: bool = True) -> pl.Series:
+    """:func:`iso_parts` on a Series of cleaned text (one batch), as a struct Series."""
+    s = pl.col("s")
+    steps = batch.cast(pl.String).rename("s").to_frame()
+    # the usual value is plain ``YYYY-MM-DD HH:MM:SS``: one strptime; the regex on the others
+    steps = steps.with_columns(
+        s.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False).alias("plain")
+    )
+    steps = steps.with_columns(pl.when(pl.col("plain").is_null()).then(s).alias("s"))
+    steps = steps.with_columns(
+        s.str.replace(_ISO, "${1}-${2}-${3} ${4}:${5}:${6}").alias("body"),
+        (s.str.extract(_ISO, 7) if offset else pl.lit(None, pl.String)).alias("off"),
+    )
+    body, off = pl.col("body"), pl.col("off")
+    steps = steps.with_columns(
+        pl.coalesce(
+            pl.col("plain"),
+            body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False),
+            body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:", strict=False),
+        ).alias("local")
+    )
     sign = pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
     hh = off.str.slice(1, 2).cast(pl.Int64, strict=False)
     mm = off.str.replace(":", "", literal=True).str.slice(3, 2).cast(pl.Int64, strict=False)
     zulu = off.str.to_uppercase().is_in(["Z", "UTC", "GMT"])
     offset_s = pl.when(zulu).then(0).otherwise(sign * (hh * 3600 + mm.fill_null(0) * 60))
-    aware = pl.when(off.is_not_null()).then(local.dt.epoch("s") - offset_s)
-    naive = pl.when(off.is_null()).then(local)
-    return aware.cast(pl.Int64), naive
+    local = pl.col("local")
+    out = steps.select(
+        pl.when(off.is_not_null())
+        .then(local.dt.epoch("s") - offset_s)
+        .cast(pl.Int64)
+        .alias("aware"),
+        pl.when(off.is_null()).then(local).alias("naive"),
+    )
+    return out.to_struct(batch.name)
 
 
 def strptime_naive(x: pl.Expr, formats: Iterable[str], *, cleaned: bool = False) -> pl.Expr:
@@ -344,38 +402,66 @@ def phone(
 ) -> pl.Expr:
     """E.164 caller numbers (see the module docstring), as one pure expression.
 
-    Expressions place nearly every number; the few they cannot go to ``phonenumbers`` inside
-    the query (a ``map_batches`` step that sees each batch's *unique* leftovers only), with
-    ``cache`` (the plan's, shared by every batch: each number is looked up once per export).
-    So it runs in a streaming query, where no batch sees the whole column.
+    One ``map_batches`` step: each batch the query hands it (the whole column in memory, a
+    morsel when streaming) is normalised in small vectorised steps (:func:`phones`), and the
+    few *unique* numbers no expression can place go to ``phonenumbers``, through ``cache`` (the
+    plan's, shared by every batch: each number is looked up once per export).
     """
-    s = _text(x, cleaned)
-    inner = s.str.extract(r"<([^<>]*)>", 1).str.strip_chars()
-    s = pl.when(inner != "").then(inner).otherwise(s)
-    sip = s.str.contains(r"(?i)^sips?:|@")
-    plus = s.str.starts_with("+")
-    digits = s.str.replace_all(r"[^0-9]", "")
-    intl = ~plus & digits.str.starts_with("00")
-    digits = pl.when(intl).then(digits.str.slice(2)).otherwise(digits)
-    plus = plus | intl
-    not_number = (sip | (digits.str.len_chars() <= 6)).fill_null(True)
-    fast = _fast_phone(digits, plus, region)
     known: dict[str, str | None] = {} if cache is None else cache
     key = region.upper()
+    return _text(x, cleaned).map_batches(
+        lambda batch: phones(batch, region=key, cache=known),
+        return_dtype=pl.String,
+        is_elementwise=True,
+    )
 
-    def look_up(batch: pl.Series) -> pl.Series:
-        leftovers = batch.drop_nulls().unique().to_list()
-        found: dict[str, str | None] = {}
-        for d in leftovers:
-            k = f"{key}:{d}"
-            if k not in known:
-                known[k] = phone_lookup(d, key) if d else None
-            found[d] = known[k]
-        mapping = {d: e for d, e in found.items() if e is not None}
-        if not mapping:
-            return pl.Series(batch.name, [None] * len(batch), dtype=pl.String)
-        return batch.replace_strict(mapping, default=None, return_dtype=pl.String)
 
-    leftover = pl.when(~not_number & fast.is_null()).then(digits)
-    slow = leftover.map_batches(look_up, return_dtype=pl.String, is_elementwise=True)
-    return pl.when(not_number).then(None).otherwise(pl.coalesce(fast, slow)).cast(pl.String)
+def phones(
+    batch: pl.Series, *, region: str = "RU", cache: dict[str, str | None] | None = None
+) -> pl.Series:
+    """:func:`phone` on a Series of cleaned text (one batch)."""
+    s = pl.col("s")
+    steps = batch.cast(pl.String).rename("s").to_frame()
+    steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
+    steps = steps.with_columns(
+        pl.when(pl.col("inner") != "").then(pl.col("inner")).otherwise(s).alias("s")
+    )
+    steps = steps.with_columns(
+        s.str.contains(r"(?i)^sips?:|@").alias("sip"),
+        s.str.starts_with("+").alias("plus"),
+        s.str.replace_all(r"[^0-9]", "").alias("digits"),
+    )
+    digits = pl.col("digits")
+    intl = ~pl.col("plus") & digits.str.starts_with("00")
+    steps = steps.with_columns(
+        pl.when(intl).then(digits.str.slice(2)).otherwise(digits).alias("digits"),
+        (pl.col("plus") | intl).alias("plus"),
+    )
+    steps = steps.with_columns(
+        (pl.col("sip") | (digits.str.len_chars() <= 6)).fill_null(True).alias("not_number")
+    )
+    steps = steps.with_columns(_fast_phone(digits, pl.col("plus"), region).alias("fast"))
+    residual = (
+        steps.filter(~pl.col("not_number") & pl.col("fast").is_null())
+        .get_column("digits")
+        .drop_nulls()
+        .unique()
+        .to_list()
+    )
+    known: dict[str, str | None] = {} if cache is None else cache
+    found: dict[str, str] = {}
+    for d in residual:
+        k = f"{region}:{d}"
+        if k not in known:
+            known[k] = phone_lookup(d, region) if d else None
+        if (e := known[k]) is not None:
+            found[d] = e
+    slow = (
+        digits.replace_strict(found, default=None, return_dtype=pl.String)
+        if found
+        else pl.lit(None, pl.String)
+    )
+    result = steps.select(
+        pl.when(pl.col("not_number")).then(None).otherwise(pl.coalesce(pl.col("fast"), slow))
+    ).to_series()
+    return result.cast(pl.String).rename(batch.name)

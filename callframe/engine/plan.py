@@ -140,9 +140,7 @@ def _failure(column: str, rule: str, title: str, hint: str | None, severity: str
 def _walk(node: Node) -> Iterator[Node]:
     """``node`` and every node inside it (a ``FirstOf``'s sources, a ``Not``'s operand …)."""
     yield node
-    if not dataclasses.is_dataclass(node):
-        return
-    for f in dataclasses.fields(node):
+    for f in dataclasses.fields(node):  # type: ignore[arg-type]
         value = getattr(node, f.name)
         for item in value if isinstance(value, tuple) else (value,):
             if isinstance(item, Node):
