@@ -104,8 +104,16 @@ def clean_text(x: pl.Expr) -> pl.Expr:
     """Stripped text; empty and placeholder values become null."""
     # one reference to ``x`` (no when/then): nested normalisers stay linear in size, because
     # polars does not share subexpressions inside conditional branches
+    # empty → null in a batch step: ``Expr.replace`` needs the whole column (polars' streaming
+    # engine runs it in memory), a ``map_batches`` marked elementwise streams at the same speed
     s = x.cast(pl.String).str.strip_chars()
-    return s.str.replace(_PLACEHOLDER_RE, "").replace("", None)
+    return s.str.replace(_PLACEHOLDER_RE, "").map_batches(
+        _empty_to_null, return_dtype=pl.String, is_elementwise=True
+    )
+
+
+def _empty_to_null(batch: pl.Series) -> pl.Series:
+    return batch.replace("", None)
 
 
 def to_flag(x: pl.Expr, *, invert: bool = False, cleaned: bool = False) -> pl.Expr:
