@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from callframe.trackers import get_adapter
 from callframe.engine.nodes import FirstTime, LocalTime, UnixTime
+from callframe.trackers import get_adapter
 
 CALLTOUCH = get_adapter("calltouch")
 
