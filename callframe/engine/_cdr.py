@@ -235,23 +235,32 @@ class Cdr:
             (start + pl.duration(seconds=duration)).alias("end"),
         ).with_columns(pl.when(pl.col("talked")).then(pl.col("answer")).alias("order"))
         legs = self._stage_direction(legs)
-        first = legs.sort(
-            ["talked", "order", "start", "idx"],
-            descending=[True, False, False, False],
-            nulls_last=True,
+        # the kept leg of each call: the legs sorted on the few columns that choose it, the
+        # first per call; the rest of the call from plain aggregates (no sort, streamable)
+        kept = (
+            legs.select("key", "idx", "talked", "order", "start", "billsec", "answer")
+            .sort(
+                ["talked", "order", "start", "idx"],
+                descending=[True, False, False, False],
+                nulls_last=True,
+            )
+            .group_by("key")
+            .agg(
+                pl.col("idx").first().alias("__cdr:best"),
+                pl.col("billsec").first().alias("__cdr:call:talk"),
+                pl.col("answer").first().alias("__cdr:call:answer"),
+            )
         )
-        calls = first.group_by("key").agg(
-            pl.col("idx").first().alias("__cdr:best"),
+        whole = legs.group_by("key").agg(
             pl.col("talked").any().alias("__cdr:call:talked"),
             pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
-            pl.col("billsec").first().alias("__cdr:call:talk"),
-            pl.col("answer").first().alias("__cdr:call:answer"),
             pl.col("start").min().alias("__cdr:call:first"),
             pl.col("end").max().alias("__cdr:call:end"),
             pl.col("aware").min().alias("__cdr:call:aware"),
             pl.col("naive").min().alias("__cdr:call:naive"),
             pl.col("rank").min().alias("__cdr:call:rank"),
         )
+        calls = kept.join(whole, on="key", how="inner")
         labels = {
             r: f"{w} by {h}"
             for w, wr in _WAY_RANK.items()
