@@ -175,7 +175,7 @@ class Cdr:
 
     # --- the side query: one row per call, joined back ------------------------------------------
 
-    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
         """``lf`` (numbered ``__row``) with what the call nodes read of the whole call, from a
         side query on the few leg columns (key, start, billsec, duration, answer, disposition,
         channels, context, caller, dst) grouped into one row per call and joined back on the
@@ -196,7 +196,10 @@ class Cdr:
         own = IsoTime(self.start).parts(ctx)
         # the side query in steps of columns: each value is read several times below (and
         # polars shares no subexpression inside when/then branches)
-        legs = lf.select(
+        # its own read of the few leg columns (see Node.stage), numbered like ``lf``
+        read = [c for c in self.reads() if ctx.has(c)]
+        legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
+        legs = legs.with_columns(pl.col("__row").cast(pl.Int64)).select(
             key.alias("key"),
             pl.col("__row").alias("idx"),
             self._start_time(ctx).alias("start"),
@@ -386,8 +389,8 @@ class _CallNode(Node):
     def reads(self) -> tuple[str, ...]:
         return self.cdr.reads()
 
-    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
-        return self.cdr.stage(lf, ctx)
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        return self.cdr.stage(lf, ctx, source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,8 +407,8 @@ class CallStart(TimeNode):
     def naive_possible(self) -> bool:
         return True
 
-    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
-        return self.cdr.stage(lf, ctx)
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        return self.cdr.stage(lf, ctx, source)
 
     def parts(self, ctx: Ctx) -> TimeParts:
         own = IsoTime(self.cdr.start).parts(ctx)
@@ -521,8 +524,8 @@ class DirectionIs(Node):
     def reads(self) -> tuple[str, ...]:
         return self.direction.reads()
 
-    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
-        return self.direction.stage(lf, ctx)
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        return self.direction.stage(lf, ctx, source)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         return self.direction.expr(ctx).str.starts_with(self.way + " ").cast(pl.Int8)

@@ -66,13 +66,15 @@ class Ctx:
 
     Nodes compile to pure ``pl.Expr`` from this alone, so an adapter is a plan over a LazyFrame
     (nothing is read until the query runs). ``lookups`` is the plan's cache of Python look-ups
-    (``phonenumbers`` results by digits), shared by every batch the query runs on.
+    (``phonenumbers`` results by digits), shared by every batch the query runs on;
+    ``first_row`` the number of the export's first row (``__row``).
     """
 
     columns: tuple[str, ...]
     tz: str | None = None
     region: str = "RU"
     lookups: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
+    first_row: int = 1
 
     @classmethod
     def of(
@@ -94,7 +96,7 @@ class Ctx:
     def with_columns(self, names: Iterable[str]) -> Ctx:
         """The same context with ``names`` added (helper columns a stage put in the frame)."""
         added = tuple(n for n in names if n not in self.columns)
-        return Ctx(self.columns + added, self.tz, self.region, self.lookups)
+        return Ctx(self.columns + added, self.tz, self.region, self.lookups, self.first_row)
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -147,10 +149,15 @@ class Node(ABC):
     def describe(self) -> str:
         return " / ".join(f"`{c}`" for c in self.reads()) or "—"
 
-    def stage(self, lf: pl.LazyFrame, ctx: Ctx) -> tuple[pl.LazyFrame, Ctx]:
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
         """``lf`` (numbered ``__row``) with helper columns this node's :meth:`expr` reads, and
         the context that names them: lazy, reads no data (PBX legs: a side query on the key
-        columns, one row per call, joined back). Most nodes need none."""
+        columns, one row per call, joined back). Most nodes need none.
+
+        ``source`` is the export as given (not numbered; its first row is ``ctx.first_row``):
+        a side query starts from it with its own ``select``, so it reads its own columns. (A
+        subplan shared with ``lf`` would make polars buffer the whole export until the side
+        query is done.)"""
         return lf, ctx
 
 

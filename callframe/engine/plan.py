@@ -188,13 +188,13 @@ def plan(
     if renames:
         lf = lf.rename(renames)
         names = [renames.get(n, n) for n in names]
-    ctx = Ctx(columns=(*names, "__row"), tz=tz, region=region)
+    ctx = Ctx(columns=(*names, "__row"), tz=tz, region=region, first_row=first_row)
     staged = lf.with_row_index("__row", offset=first_row).with_columns(
         pl.col("__row").cast(pl.Int64)
     )
     for node in _all_nodes(adapter, nodes):
         for inner in _walk(node):
-            staged, ctx = inner.stage(staged, ctx)
+            staged, ctx = inner.stage(staged, ctx, lf)
     checked = [c for c, node in nodes.items() if not _is_null_literal(node)]
     # the raw text of each column once, as a column; the values from it (small expression trees)
     staged = staged.with_columns(
