@@ -193,55 +193,19 @@ class Cdr:
         if ctx.has("__cdr:key"):
             return lf, ctx
         key = self._key(ctx)
-        own = IsoTime(self.start).parts(ctx)
-        # the side query in steps of columns: each value is read several times below (and
-        # polars shares no subexpression inside when/then branches)
-        # its own read of the few leg columns (see Node.stage), numbered like ``lf``
-        read = [c for c in self.reads() if ctx.has(c)]
-        legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
-        legs = legs.with_columns(pl.col("__row").cast(pl.Int64)).select(
-            key.alias("key"),
-            pl.col("__row").alias("idx"),
-            self._start_time(ctx).alias("start"),
-            self.seconds(ctx, self.billsec).alias("billsec"),
-            self.seconds(ctx, self.duration).alias("duration"),
-            (
-                _plain(ctx.text(self.answer)) if self.answer else pl.lit(None, pl.Datetime("us"))
-            ).alias("answered"),
-            self.channel_text(ctx, self.dstchannel).alias("dstchannel"),
-            (
-                ctx.text(self.disposition).str.to_uppercase() == "ANSWERED"
-                if self.disposition is not None
-                else pl.lit(True)
-            ).alias("disposed"),
-            own.aware.alias("aware"),
-            own.naive.alias("naive"),
-            _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
-            _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
-            self.channel_text(ctx, self.dcontext).alias("context"),
-            (IsExtension(*self.caller).expr(ctx) == 1).alias("caller_ext"),
-            (IsExtension(self.dst).expr(ctx) == 1).fill_null(False).alias("dst_ext"),
-        )
-        start, billsec, duration = pl.col("start"), pl.col("billsec"), pl.col("duration")
-        dstchannel = pl.col("dstchannel")
-        real_dst = (
-            dstchannel.is_not_null() & ~_is_local(dstchannel)
-            if self.dstchannel is not None
-            else pl.lit(True)
-        )
-        # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
-        talked = ((billsec > 0) & real_dst & pl.col("disposed")).fill_null(False)
-        computed = start + pl.duration(seconds=duration - billsec)
-        legs = legs.with_columns(
-            talked.alias("talked"),
-            pl.coalesce(pl.col("answered"), computed).alias("answer"),
-            (start + pl.duration(seconds=duration)).alias("end"),
-        ).with_columns(pl.when(pl.col("talked")).then(pl.col("answer")).alias("order"))
-        legs = self._stage_direction(legs)
+        # each part reads its own few leg columns from the export (see Node.stage), numbered
+        # like ``lf``: the kept leg those that choose it, the call's aggregates all of them (two
+        # different reads, so polars shares no subplan that it would buffer for the slower one)
+        choosing = (*self.keys, self.start, self.billsec, self.duration)
+        choosing += tuple(c for c in (self.answer, self.dstchannel, self.disposition) if c)
+        kept_reads = [c for c in reversed(self.reads()) if c in choosing and ctx.has(c)]
+        all_reads = [c for c in self.reads() if ctx.has(c)]
+        kept_legs = self._legs(source, ctx, kept_reads)
+        legs = self._stage_direction(self._legs(source, ctx, all_reads))
         # the kept leg of each call: the legs sorted on the few columns that choose it, the
         # first per call; the rest of the call from plain aggregates (no sort, streamable)
         kept = (
-            legs.select("key", "idx", "talked", "order", "start", "billsec", "answer")
+            kept_legs.select("key", "idx", "talked", "order", "start", "billsec", "answer")
             .sort(
                 ["talked", "order", "start", "idx"],
                 descending=[True, False, False, False],
@@ -282,6 +246,59 @@ class Cdr:
         )
         names = ["__cdr:key", *calls.collect_schema().names(), "__cdr:kept"]
         return staged, ctx.with_columns(n for n in names if n != "key")
+
+    def _legs(
+        self,
+        source: pl.LazyFrame,
+        ctx: Ctx,
+        read: list[str],
+    ) -> pl.LazyFrame:
+        """Each leg's values (one row per export row) from the columns ``read`` of ``source``
+        (the others read as missing), in steps of columns: each value is read several times
+        below (and polars shares no subexpression inside when/then branches)."""
+        ctx = Ctx((*read, "__row"), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
+        key = self._key(ctx)
+        own = IsoTime(self.start).parts(ctx)
+        legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
+        legs = legs.with_columns(pl.col("__row").cast(pl.Int64)).select(
+            key.alias("key"),
+            pl.col("__row").alias("idx"),
+            self._start_time(ctx).alias("start"),
+            self.seconds(ctx, self.billsec).alias("billsec"),
+            self.seconds(ctx, self.duration).alias("duration"),
+            (
+                _plain(ctx.text(self.answer)) if self.answer else pl.lit(None, pl.Datetime("us"))
+            ).alias("answered"),
+            self.channel_text(ctx, self.dstchannel).alias("dstchannel"),
+            (
+                ctx.text(self.disposition).str.to_uppercase() == "ANSWERED"
+                if self.disposition is not None
+                else pl.lit(True)
+            ).alias("disposed"),
+            own.aware.alias("aware"),
+            own.naive.alias("naive"),
+            _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
+            _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
+            self.channel_text(ctx, self.dcontext).alias("context"),
+            (IsExtension(*self.caller).expr(ctx) == 1).alias("caller_ext"),
+            (IsExtension(self.dst).expr(ctx) == 1).fill_null(False).alias("dst_ext"),
+        )
+        start, billsec, duration = pl.col("start"), pl.col("billsec"), pl.col("duration")
+        dstchannel = pl.col("dstchannel")
+        real_dst = (
+            dstchannel.is_not_null() & ~_is_local(dstchannel)
+            if self.dstchannel is not None
+            else pl.lit(True)
+        )
+        # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
+        talked = ((billsec > 0) & real_dst & pl.col("disposed")).fill_null(False)
+        computed = start + pl.duration(seconds=duration - billsec)
+        legs = legs.with_columns(
+            talked.alias("talked"),
+            pl.coalesce(pl.col("answered"), computed).alias("answer"),
+            (start + pl.duration(seconds=duration)).alias("end"),
+        ).with_columns(pl.when(pl.col("talked")).then(pl.col("answer")).alias("order"))
+        return legs
 
     def _stage_direction(self, legs: pl.LazyFrame) -> pl.LazyFrame:
         """``legs`` with ``rank``: each leg's way and what decided it (:meth:`_leg_direction_of`)
