@@ -20,6 +20,7 @@ Example (the core of the Calltouch adapter)::
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -67,7 +68,9 @@ class Ctx:
     Nodes compile to pure ``pl.Expr`` from this alone, so an adapter is a plan over a LazyFrame
     (nothing is read until the query runs). ``lookups`` is the plan's cache of Python look-ups
     (``phonenumbers`` results by digits), shared by every batch the query runs on;
-    ``first_row`` the number of the export's first row (``__row``).
+    ``first_row`` the number of the export's first row (``__row``). ``where``: the rows whose
+    text :meth:`text` reads (the others read as null), so that a fallback source is parsed only
+    where the sources before it have no value (see :class:`FirstTime`).
     """
 
     columns: tuple[str, ...]
@@ -75,6 +78,7 @@ class Ctx:
     region: str = "RU"
     lookups: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
     first_row: int = 1
+    where: pl.Expr | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def of(
@@ -96,16 +100,23 @@ class Ctx:
     def with_columns(self, names: Iterable[str]) -> Ctx:
         """The same context with ``names`` added (helper columns a stage put in the frame)."""
         added = tuple(n for n in names if n not in self.columns)
-        return Ctx(self.columns + added, self.tz, self.region, self.lookups, self.first_row)
+        return dataclasses.replace(self, columns=self.columns + added)
+
+    def only(self, where: pl.Expr) -> Ctx:
+        """The same context reading text on the rows where ``where`` holds only."""
+        both = where if self.where is None else self.where & where
+        return dataclasses.replace(self, where=both)
 
     def has(self, name: str) -> bool:
         return name in self.columns
 
     def text(self, name: str) -> pl.Expr:
         """Column ``name`` as cleaned text (placeholders null), or null when it is missing."""
-        if name in self.columns:
+        if name not in self.columns:
+            return pl.lit(None, pl.String)
+        if self.where is None:
             return nz.clean_text(pl.col(name))
-        return pl.lit(None, pl.String)
+        return nz.clean_text(pl.when(self.where).then(pl.col(name)))
 
     def family(self, name: str) -> list[str]:
         """``name`` and the flattened columns below it (``name.x``, ``name.x.y``)."""
@@ -671,7 +682,13 @@ class FirstTime(TimeNode):
         # each source's own time, the first that reads: the same value as ``parts`` (a naive
         # time without ``tz`` never gets here, see the plan's tz check), but each source parsed
         # once (polars evaluates the when/then chain of ``parts`` once per reference)
-        return pl.coalesce([s.expr(ctx) for s in self.sources])
+        # a later source is read only where the ones before it have no value (Calltouch's
+        # ``date`` where ``timestamp`` is empty): its parse costs nothing on the other rows
+        exprs: list[pl.Expr] = []
+        for source in self.sources:
+            sub = ctx.only(pl.all_horizontal([e.is_null() for e in exprs])) if exprs else ctx
+            exprs.append(source.expr(sub))
+        return pl.coalesce(exprs)
 
     def describe(self) -> str:
         return ", else ".join(s.describe() for s in self.sources)
