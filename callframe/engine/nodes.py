@@ -440,7 +440,12 @@ class FirstOf(Combine):
         return pl.coalesce([n.raw(ctx) for n in self.nodes])
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        return pl.coalesce([n.expr(ctx) for n in self.nodes])
+        # a later node reads only where the ones before it have no value (see FirstTime)
+        exprs: list[pl.Expr] = []
+        for node in self.nodes:
+            sub = ctx.only(pl.all_horizontal([e.is_null() for e in exprs])) if exprs else ctx
+            exprs.append(node.expr(sub))
+        return pl.coalesce(exprs)
 
     def describe(self) -> str:
         return ", else ".join(n.describe() for n in self.nodes)
