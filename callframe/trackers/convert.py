@@ -25,13 +25,13 @@ from typing import Any
 import polars as pl
 
 from callframe.contract.columns import Kind
+from callframe.engine.adapter import Adapter
+from callframe.engine.rules import OUTBOUND, unreadable_id
 from callframe.errors import ExportError, UsageError
 from callframe.io.exports import TrackerExport, read_export
 from callframe.io.metrica_csv import METRICA_MAX_BYTES, write_valid_rows
 from callframe.report import FAILURE_SCHEMA, ValidationReport
-from callframe.trackers.base import Adapter
 from callframe.trackers.registry import detect, envelopes, get_adapter
-from callframe.trackers.rules import OUTBOUND, unreadable_id
 from callframe.trackers.summary import ConversionSummary
 from callframe.validation import check_frame, resolve_now
 

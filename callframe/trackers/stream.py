@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from callframe.contract.columns import columns
+from callframe.engine.adapter import Adapter, MapPlan
 from callframe.io.exports import CsvScan, scan_csv_export
 from callframe.io.metrica_csv import (
     _CSV_OPTIONS,
@@ -40,7 +41,6 @@ from callframe.io.metrica_csv import (
     write_text_frame,
 )
 from callframe.report import FAILURE_SCHEMA, with_reasons
-from callframe.trackers.base import Adapter, MapPlan
 from callframe.trackers.convert import (
     MappingSource,
     _check_tz,
@@ -287,7 +287,7 @@ class _Batches:
 
     def _done(self) -> Iterator[_Done]:
         """Every batch mapped and validated, in file order. The first batch chooses the
-        :class:`~callframe.trackers.base.MapPlan`; the next ones run :data:`WORKERS` at a time
+        :class:`~callframe.engine.adapter.MapPlan`; the next ones run :data:`WORKERS` at a time
         while the reader fetches more (at most ``WORKERS + 1`` batches in memory)."""
         self._require_tz()
         batches = (b for b in self.scan.lazy.collect_batches(chunk_size=BATCH_ROWS) if b.height)
