@@ -10,8 +10,8 @@ from __future__ import annotations
 import polars as pl
 
 from callframe.contract.columns import Kind
+from callframe.engine.rules import OUTBOUND, unreadable_id
 from callframe.report import FAILURE_SCHEMA, ValidationReport
-from callframe.trackers.rules import OUTBOUND, unreadable_id
 from callframe.validation import check_frame
 
 __all__ = ["merged_failures", "merged_report"]

@@ -37,10 +37,10 @@ from typing import Any, Literal
 import polars as pl
 
 from callframe.contract.columns import CALLS, spec
+from callframe.engine import normalize as nz
+from callframe.engine.nodes import Ctx, FirstTime, IsoTime, LocalTime, UnixTime
 from callframe.errors import UsageError
 from callframe.io.exports import TrackerExport, read_export
-from callframe.trackers import normalize as nz
-from callframe.trackers.spec import Ctx, FirstTime, IsoTime, LocalTime, UnixTime
 
 __all__ = ["ID_COLUMNS", "Enrichment", "enrich", "parse_window"]
 
@@ -227,7 +227,7 @@ def _normalised_ids(
     time = FirstTime(
         UnixTime(on_time), IsoTime(on_time), LocalTime(on_time, formats=_LOCAL_FORMATS)
     )
-    ctx = Ctx(frame=frame, tz=tz, region=region)
+    ctx = Ctx.of(frame, tz=tz, region=region)
     parts = time.parts(ctx)
     if tz is None:
         naive = frame.select(
@@ -251,7 +251,7 @@ def _normalised_ids(
         id_exprs.append((texts[0] if len(texts) == 1 else pl.coalesce(texts)).alias(name))
     out = frame.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ids_row"),
-        nz.phone(frame, pl.col(on_phone), region=region).alias("phone"),
+        nz.phone(pl.col(on_phone), region=region).alias("phone"),
         time.expr(ctx).cast(pl.Int64).alias("t"),
         *id_exprs,
     )
@@ -312,7 +312,7 @@ def enrich(
     probe = full.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
         has_id.alias("has_id"),
-        nz.phone(full, pl.col("PhoneNumber").cast(pl.String), region=region).alias("phone"),
+        nz.phone(pl.col("PhoneNumber").cast(pl.String), region=region).alias("phone"),
         pl.col("DateTime").cast(pl.Int64).alias("t"),
     )
     wanted = probe.filter(

@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from callframe.engine.adapter import Adapter
 from callframe.errors import ExportError, UsageError
-from callframe.trackers.base import Adapter
 from callframe.trackers.registry import get_adapter
 from callframe.validation import resolve_now
 

@@ -37,6 +37,7 @@ from callframe.conversion.options import (
 from callframe.conversion.output import SinkWriter, read_valid, rewrite
 from callframe.conversion.rejected import rejected_rows
 from callframe.conversion.result import Conversion, Loaders
+from callframe.engine.adapter import Adapter
 from callframe.io.exports import TrackerExport, read_export
 from callframe.io.metrica_csv import (
     METRICA_MAX_BYTES,
@@ -45,7 +46,6 @@ from callframe.io.metrica_csv import (
     write_valid_rows,
 )
 from callframe.report import ValidationReport
-from callframe.trackers.base import Adapter
 from callframe.trackers.registry import detect, envelopes
 
 __all__ = ["Source", "convert", "convert_file"]

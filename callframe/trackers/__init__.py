@@ -1,16 +1,17 @@
-"""Tracker adapters: one module per call tracker, the shared normalisers, the registry.
+"""Tracker adapters: one declarative module per call tracker, the registry, ``generic``.
 
-* :mod:`~callframe.trackers.normalize` — polars expressions shared by every adapter (phones,
-  durations, times, IDs, Yclid from URLs).
-* :mod:`~callframe.trackers.spec` — the declarative nodes adapters are written in.
-* :mod:`~callframe.trackers.base` — :class:`Adapter` (declaration + mapping).
+The engine they are written in lives in :mod:`callframe.engine` (the nodes, the normalisers,
+the conversion rules, :class:`~callframe.engine.adapter.Adapter` and the compiler
+:func:`~callframe.engine.plan.plan`); ``Adapter`` is re-exported here for users.
+
 * :mod:`~callframe.trackers.registry` — registration by name and :func:`detect`.
 * one module per tracker (``calltouch``, ``comagic``, ``mango``, ``roistat``, ``ringostat``,
-  ``calltracking_ru``, ``callibri``) and ``generic`` (a column mapping). A module that defines
-  ``ADAPTER`` is registered automatically: adding a tracker means adding one file.
+  ``calltracking_ru``, ``callibri``, ``asterisk``, ``freepbx`` …) and ``generic`` (a column
+  mapping). A module that defines ``ADAPTER`` is registered automatically: adding a tracker
+  means adding one file.
 """
 
-from callframe.trackers.base import Adapter
+from callframe.engine.adapter import Adapter
 from callframe.trackers.registry import (
     Detection,
     adapters,

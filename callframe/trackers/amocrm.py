@@ -25,10 +25,9 @@ Defaults to check (INFERRED in call-trackers.md), each overridable with :meth:`A
 
 from __future__ import annotations
 
-from callframe.trackers._pbx import Positive
-from callframe.trackers.base import Adapter
-from callframe.trackers.rules import NOTE_TIME
-from callframe.trackers.spec import (
+from callframe.engine._pbx import Positive
+from callframe.engine.adapter import Adapter
+from callframe.engine.nodes import (
     Const,
     FirstOf,
     Phone,
@@ -38,6 +37,7 @@ from callframe.trackers.spec import (
     Url,
     Values,
 )
+from callframe.engine.rules import NOTE_TIME
 
 __all__ = ["ADAPTER"]
 

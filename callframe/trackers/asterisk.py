@@ -34,7 +34,7 @@ StaticCall          always 1: a PBX knows no visit (decisions.md rule 2 keeps th
 outbound            ``dcontext``, else ``channel``/``dstchannel``, else the caller's digit count
 ==================  ==========================================================================
 
-**Calls and legs** (:mod:`callframe.trackers._cdr`): rows sharing ``linkedid`` (else
+**Calls and legs** (:mod:`callframe.engine._cdr`): rows sharing ``linkedid`` (else
 ``uniqueid``) are one call. It was answered when a leg *talked*: ``billsec > 0``, ``ANSWERED``,
 with a real ``dstchannel``, the party that answered (not a ``Local/…;1`` half, not empty as on the
 dialplan's own ``Hangup``/``Playback`` legs; a ``Local/…;2`` half dialling a phone counts: it
@@ -71,8 +71,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
-from callframe.errors import ExportError, UsageError
-from callframe.trackers._cdr import (
+from callframe.engine._cdr import (
     DEFAULT_INTERNAL_CONTEXTS,
     DEFAULT_TRUNK_CHANNELS,
     DEFAULT_TRUNK_CONTEXTS,
@@ -85,9 +84,10 @@ from callframe.trackers._cdr import (
     Cdr,
     DirectionIs,
 )
-from callframe.trackers.base import Adapter
-from callframe.trackers.rules import EXTRA_LEG, INTERNAL
-from callframe.trackers.spec import Const, Phone, Text
+from callframe.engine.adapter import Adapter
+from callframe.engine.nodes import Const, Phone, Text
+from callframe.engine.rules import EXTRA_LEG, INTERNAL
+from callframe.errors import ExportError, UsageError
 
 __all__ = [
     "ADAPTER",

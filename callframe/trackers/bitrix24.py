@@ -29,8 +29,8 @@ Defaults to check (INFERRED in call-trackers.md), each overridable with :meth:`A
 
 from __future__ import annotations
 
-from callframe.trackers.base import Adapter
-from callframe.trackers.spec import (
+from callframe.engine.adapter import Adapter
+from callframe.engine.nodes import (
     Const,
     FirstOf,
     IsoTime,

@@ -16,7 +16,7 @@ StaticCall          always 1: a PBX knows no visit; :func:`callframe.enrich` add
 outbound            ``dcontext``, else ``channel``/``dstchannel``, else the caller's digit count
 ==================  ==========================================================================
 
-As with Asterisk (:mod:`callframe.trackers.asterisk`, rules in :mod:`callframe.trackers._cdr`),
+As with Asterisk (:mod:`callframe.trackers.asterisk`, rules in :mod:`callframe.engine._cdr`),
 rows sharing ``linkedid`` (else ``uniqueid``) are one call, answered when a leg talked on a real
 channel (``billsec > 0``, ``ANSWERED``, ``dstchannel`` set and not ``Local/``); the kept row is
 that leg, else the earliest; the other legs of an inbound call are rejected as ``*|extra_leg``.
@@ -42,8 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from callframe.errors import UsageError
-from callframe.trackers._cdr import (
+from callframe.engine._cdr import (
     DEFAULT_INTERNAL_CONTEXTS,
     DEFAULT_TRUNK_CHANNELS,
     DEFAULT_TRUNK_CONTEXTS,
@@ -56,9 +55,10 @@ from callframe.trackers._cdr import (
     Cdr,
     DirectionIs,
 )
-from callframe.trackers.base import Adapter
-from callframe.trackers.rules import EXTRA_LEG, INTERNAL
-from callframe.trackers.spec import Const, Phone, Text
+from callframe.engine.adapter import Adapter
+from callframe.engine.nodes import Const, Phone, Text
+from callframe.engine.rules import EXTRA_LEG, INTERNAL
+from callframe.errors import UsageError
 
 __all__ = ["ADAPTER", "make_adapter"]
 
@@ -71,7 +71,7 @@ def make_adapter(
     internal_contexts: Sequence[str] = DEFAULT_INTERNAL_CONTEXTS,
     trunk_channels: Sequence[str] | None = None,
 ) -> Adapter:
-    """The FreePBX adapter with these trunk patterns (see :mod:`callframe.trackers._cdr`)."""
+    """The FreePBX adapter with these trunk patterns (see :mod:`callframe.engine._cdr`)."""
     cdr = Cdr(
         keys=("linkedid", "uniqueid"),
         start="calldate",

@@ -58,9 +58,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from callframe.contract.columns import column_names, resolve_aliases
-from callframe.errors import UsageError
-from callframe.trackers.base import CHAT_FIELDS, COLUMN_FIELDS, Adapter
-from callframe.trackers.spec import (
+from callframe.engine.adapter import CHAT_FIELDS, COLUMN_FIELDS, Adapter
+from callframe.engine.nodes import (
     Bool,
     Const,
     Field,
@@ -81,6 +80,7 @@ from callframe.trackers.spec import (
     UrlParam,
     Values,
 )
+from callframe.errors import UsageError
 
 __all__ = ["ADAPTER", "DEFAULT_DATE_FORMATS", "GenericMapping", "adapter_from_mapping"]
 

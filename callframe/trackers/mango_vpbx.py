@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from callframe.trackers._pbx import AllOf, Not, ShiftedUnixTime, Span
-from callframe.trackers.base import Adapter
-from callframe.trackers.rules import ASSUMED_UTC, INTERNAL
-from callframe.trackers.spec import Const, Node, Phone, Present, UnixTime, Values
+from callframe.engine._pbx import AllOf, Not, ShiftedUnixTime, Span
+from callframe.engine.adapter import Adapter
+from callframe.engine.nodes import Const, Node, Phone, Present, UnixTime, Values
+from callframe.engine.rules import ASSUMED_UTC, INTERNAL
 
 __all__ = ["ADAPTER", "INTERNAL_CHECK", "MOSCOW_WALL_CLOCK", "content_score"]
 

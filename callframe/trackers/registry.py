@@ -20,9 +20,9 @@ from typing import Any
 
 import polars as pl
 
+from callframe.engine.adapter import Adapter
 from callframe.errors import ExportError, UsageError
 from callframe.io.exports import KNOWN_ENVELOPES, TrackerExport, read_export
-from callframe.trackers.base import Adapter
 
 __all__ = [
     "MIN_SCORE",

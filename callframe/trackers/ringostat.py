@@ -33,8 +33,8 @@ Defaults to check (INFERRED in call-trackers.md), overridable with :meth:`Adapte
 
 from __future__ import annotations
 
-from callframe.trackers.base import Adapter
-from callframe.trackers.spec import (
+from callframe.engine.adapter import Adapter
+from callframe.engine.nodes import (
     Bool,
     FirstOf,
     IsoTime,

@@ -30,9 +30,8 @@ Defaults to check (INFERRED/UNCONFIRMED in call-trackers.md), each overridable w
 
 from __future__ import annotations
 
-from callframe.trackers.base import Adapter, HeaderVariant
-from callframe.trackers.rules import INTERNAL
-from callframe.trackers.spec import (
+from callframe.engine.adapter import Adapter, HeaderVariant
+from callframe.engine.nodes import (
     Bool,
     Const,
     Field,
@@ -43,6 +42,7 @@ from callframe.trackers.spec import (
     TalkIsZero,
     Values,
 )
+from callframe.engine.rules import INTERNAL
 
 __all__ = ["ADAPTER", "VARIANTS"]
 

@@ -23,9 +23,9 @@ Defaults to check (INFERRED in call-trackers.md), each overridable with :meth:`A
 
 from __future__ import annotations
 
-from callframe.trackers._pbx import Prefix
-from callframe.trackers.base import Adapter
-from callframe.trackers.spec import Const, FirstOf, IsoTime, Phone, Seconds, TalkIsZero, Values
+from callframe.engine._pbx import Prefix
+from callframe.engine.adapter import Adapter
+from callframe.engine.nodes import Const, FirstOf, IsoTime, Phone, Seconds, TalkIsZero, Values
 
 __all__ = ["ADAPTER"]
 

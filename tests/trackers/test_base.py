@@ -1,11 +1,11 @@
-"""``Adapter.map``: how a plan chosen on one batch and the quick paths keep the values the same."""
+"""``Adapter.map``: batches and the time sources give the same values as the whole export."""
 
 from __future__ import annotations
 
 import polars as pl
 
+from callframe.engine.nodes import FirstTime, LocalTime, UnixTime
 from callframe.trackers import get_adapter
-from callframe.trackers.spec import FirstTime, LocalTime, UnixTime
 
 CALLTOUCH = get_adapter("calltouch")
 
@@ -32,17 +32,21 @@ def calltouch_frame(n: int, *, offset: int = 0) -> pl.DataFrame:
     )
 
 
-def test_a_plan_chosen_on_one_batch_gives_the_same_result_on_the_next() -> None:
-    first = CALLTOUCH.map(calltouch_frame(500), tz="Europe/Moscow")
-    # the next batch has other values, and a duration the first never had
-    later = calltouch_frame(300, offset=500).with_columns(pl.lit("1:02:03").alias("duration"))
-    planned = CALLTOUCH.map(later, tz="Europe/Moscow", first_row=501, plan=first.plan)
-    fresh = CALLTOUCH.map(later, tz="Europe/Moscow", first_row=501)
+def test_an_export_mapped_in_batches_gives_what_it_gives_at_once() -> None:
+    # the second batch has values the first never had (nothing is chosen from data any more)
+    whole = pl.concat(
+        [
+            calltouch_frame(500),
+            calltouch_frame(300, offset=500).with_columns(pl.lit("1:02:03").alias("duration")),
+        ]
+    )
+    at_once = CALLTOUCH.map(whole, tz="Europe/Moscow")
+    first = CALLTOUCH.map(whole.head(500), tz="Europe/Moscow")
+    later = CALLTOUCH.map(whole.slice(500), tz="Europe/Moscow", first_row=501)
 
-    assert "TalkDuration" in first.plan.few  # the repeated columns went through unique values
-    assert planned.frame.equals(fresh.frame)
-    assert planned.failures.equals(fresh.failures)
-    assert planned.frame["TalkDuration"].unique().to_list() == [3723]
+    assert pl.concat([first.frame, later.frame]).equals(at_once.frame)
+    assert pl.concat([first.failures, later.failures]).equals(at_once.failures)
+    assert later.frame["TalkDuration"].unique().to_list() == [3723]
 
 
 def first_time_values(timestamps: list[str], dates: list[str]) -> list[int | None]:
@@ -64,5 +68,5 @@ def test_first_time_takes_the_first_source_where_it_reads_and_the_next_elsewhere
         1795226295,
         None,
     ]
-    # every row has the first source (the quick path): the same values
+    # every row has the first source: the second is never needed
     assert first_time_values(["1795226295", "1795226296"], ["", ""]) == [1795226295, 1795226296]

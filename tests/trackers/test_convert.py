@@ -10,9 +10,9 @@ import pytest
 
 import callframe
 from callframe.contract.columns import column_names
+from callframe.engine.nodes import IsoTime, Seconds
+from callframe.engine.rules import CONVERSION_RULES
 from callframe.trackers import get_adapter
-from callframe.trackers.rules import CONVERSION_RULES
-from callframe.trackers.spec import IsoTime, Seconds
 
 from ..conftest import FIXTURES, NOW
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 import callframe
 from callframe.cli import app
+from callframe.engine.adapter import HeaderVariant
 from callframe.trackers import adapters, get_adapter
-from callframe.trackers.base import HeaderVariant
 from callframe.trackers.sipuni import VARIANTS
 
 from ..conftest import FIXTURES, NOW

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from callframe.trackers import normalize as nz
+from callframe.engine import normalize as nz
 
 
 def apply(fn, values: list[str | None]) -> list[object]:  # type: ignore[no-untyped-def]
@@ -15,7 +15,7 @@ def apply(fn, values: list[str | None]) -> list[object]:  # type: ignore[no-unty
 
 def phones(values: list[str | None], region: str = "RU") -> list[object]:
     frame = pl.DataFrame({"x": values}, schema={"x": pl.String})
-    return frame.select(nz.phone(frame, pl.col("x"), region=region)).to_series().to_list()
+    return frame.select(nz.phone(pl.col("x"), region=region)).to_series().to_list()
 
 
 @pytest.mark.parametrize(

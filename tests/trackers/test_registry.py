@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 
 import callframe
+from callframe.engine.nodes import IsoTime, Phone
 from callframe.trackers import Adapter, adapters, get_adapter, register
 from callframe.trackers import registry as reg
-from callframe.trackers.spec import IsoTime, Phone
 
 from ..conftest import FIXTURES
 

@@ -3,7 +3,7 @@
 They use the contract's :class:`~callframe.contract.rules.Rule` (stable id, title, hint,
 severity) so reports, the rejected-rows file, CI output and JSON treat them like any other rule.
 They have no expression of their own: the adapter base finds the rows (see
-:mod:`callframe.trackers.base`).
+:mod:`callframe.engine.adapter`).
 
 * ``*|outbound`` (error): the call went *out* of the company; Metrica's calls are inbound.
 * ``DateTime|unreadable`` (error): the export's call time cannot be read.
@@ -18,7 +18,7 @@ They have no expression of their own: the adapter base finds the rows (see
 * ``DateTime|assumed_utc`` (warning): the export's Unix time is taken as true UTC although the
   tracker's documentation is ambiguous about it (Mango VPBX); check against the web UI.
 * Adapters attach the last four through :attr:`Adapter.checks
-  <callframe.trackers.base.Adapter.checks>`.
+  <callframe.engine.adapter.Adapter.checks>`.
 """
 
 from __future__ import annotations

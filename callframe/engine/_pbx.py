@@ -4,7 +4,7 @@ Call trackers list one row per customer call; a PBX logs internal and outbound c
 Asterisk-style CDRs one row per *leg*. These nodes let an adapter say, declaratively, which rows
 are not a customer's call (:class:`IsExtension`, :class:`AllOf`, :class:`Not`, :class:`Prefix`)
 and which rows repeat a call already counted (``CallExtraLeg`` in :mod:`._cdr`); the adapter
-attaches them to ``outbound`` and :attr:`Adapter.checks <callframe.trackers.base.Adapter.checks>`
+attaches them to ``outbound`` and :attr:`Adapter.checks <callframe.engine.adapter.Adapter.checks>`
 so such rows are *rejected with a rule id*, never dropped silently (rows in = rows out + rows
 rejected).
 
@@ -19,8 +19,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from callframe.trackers import normalize as nz
-from callframe.trackers.spec import Combine, Ctx, Node, TimeNode, TimeParts
+from callframe.engine import normalize as nz
+from callframe.engine.nodes import Combine, Ctx, Node, TimeNode, TimeParts
 
 __all__ = [
     "AllOf",
@@ -40,6 +40,21 @@ def _first(ctx: Ctx, names: tuple[str, ...]) -> pl.Expr:
     return exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
 
 
+def _is_extension(batch: pl.Series) -> pl.Series:
+    """:class:`IsExtension` on a batch of cleaned text."""
+    s = pl.col("s")
+    steps = batch.cast(pl.String).rename("s").to_frame()
+    steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
+    inner = pl.col("inner")
+    steps = steps.with_columns(
+        pl.when(inner.is_not_null() & (inner != "")).then(inner).otherwise(s).alias("s")
+    )
+    steps = steps.with_columns(s.str.replace_all(r"[^0-9]", "").str.len_chars().alias("n"))
+    n = pl.col("n")
+    out = steps.select(pl.when(n == 0).then(None).otherwise((n <= 6).cast(pl.Int8)).cast(pl.Int8))
+    return out.to_series().rename(batch.name)
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class IsExtension(Node):
     """1 when the first non-empty of ``names`` is a short internal number (1–6 digits, the
@@ -54,11 +69,11 @@ class IsExtension(Node):
         return self.names
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        s = _first(ctx, self.names)
-        inner = s.str.extract(r"<([^<>]*)>", 1).str.strip_chars()
-        s = pl.when(inner.is_not_null() & (inner != "")).then(inner).otherwise(s)
-        n = s.str.replace_all(r"[^0-9]", "").str.len_chars()
-        return pl.when(n == 0).then(None).otherwise((n <= 6).cast(pl.Int8)).cast(pl.Int8)
+        # one batch step: the number is read several times (polars shares no subexpression
+        # inside when/then branches)
+        return _first(ctx, self.names).map_batches(
+            _is_extension, return_dtype=pl.Int8, is_elementwise=True
+        )
 
     def describe(self) -> str:
         return super(IsExtension, self).describe() + " is an extension (≤ 6 digits)"

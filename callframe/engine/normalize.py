@@ -1,11 +1,15 @@
 """Shared normalisers: polars expressions that turn a tracker's text into contract values.
 
-Every function takes and returns ``pl.Expr`` (the phone normaliser also needs the frame, because
-it sends the few *unique* numbers no expression can place to ``phonenumbers``). ``cleaned=True``
-says the input went through :func:`clean_text` already (a node's raw text), so it is not
-cleaned twice: on a 2M-row export every pass over a column costs tens of milliseconds. Nothing
-here runs Python per row. A value that cannot be read becomes null; the adapter base compares the
-raw text with the result and reports ``<Column>|unreadable`` so nothing is dropped silently.
+Every function takes and returns a pure ``pl.Expr``: nothing here looks at data, so every
+normaliser runs inside a lazy, streaming query (the phone normaliser sends the few *unique*
+numbers no expression can place to ``phonenumbers`` from inside the query, cached per plan).
+``cleaned=True`` says the input went through :func:`clean_text` already (a node's raw text), so
+it is not cleaned twice: on a 2M-row export every pass over a column costs tens of
+milliseconds. Nothing here runs Python per row. A value that cannot be read becomes null; the
+plan compares the raw text with the result and reports ``<Column>|unreadable``, so nothing is
+dropped silently. Normalisers that read a value several times (durations, ISO times, phones)
+are one ``map_batches`` step over vectorised steps: polars shares no subexpression inside
+when/then branches, so as one expression they would re-read the value at every reference.
 
 Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md):
 
@@ -47,11 +51,14 @@ __all__ = [
     "has_id",
     "id_text",
     "iso_parts",
+    "iso_parts_of",
     "localize",
     "money",
     "phone",
     "phone_lookup",
+    "phones",
     "seconds",
+    "seconds_of",
     "strptime_aware",
     "strptime_naive",
     "to_flag",
@@ -97,8 +104,16 @@ def clean_text(x: pl.Expr) -> pl.Expr:
     """Stripped text; empty and placeholder values become null."""
     # one reference to ``x`` (no when/then): nested normalisers stay linear in size, because
     # polars does not share subexpressions inside conditional branches
+    # empty → null in a batch step: ``Expr.replace`` needs the whole column (polars' streaming
+    # engine runs it in memory), a ``map_batches`` marked elementwise streams at the same speed
     s = x.cast(pl.String).str.strip_chars()
-    return s.str.replace(_PLACEHOLDER_RE, "").replace("", None)
+    return s.str.replace(_PLACEHOLDER_RE, "").map_batches(
+        _empty_to_null, return_dtype=pl.String, is_elementwise=True
+    )
+
+
+def _empty_to_null(batch: pl.Series) -> pl.Series:
+    return batch.replace("", None)
 
 
 def to_flag(x: pl.Expr, *, invert: bool = False, cleaned: bool = False) -> pl.Expr:
@@ -182,20 +197,44 @@ def money(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
 
 
 def seconds(x: pl.Expr, *, unit: float = 1.0, cleaned: bool = False) -> pl.Expr:
-    """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``."""
-    s = _text(x, cleaned)
-    number = s.str.replace(",", ".", literal=True)
-    is_number = number.str.contains(r"^\d+(\.\d+)?$")
-    clock = s.str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
-    h = clock.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
-    m = clock.struct.field("2").cast(pl.Int64, strict=False)
-    sec = clock.struct.field("3").cast(pl.Int64, strict=False)
-    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
-    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
-    from_number = (
-        (number.cast(pl.Float64, strict=False) * unit).round(0).cast(pl.Int64, strict=False)
+    """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``.
+
+    One ``map_batches`` step over vectorised steps (:func:`seconds_of`): the test of a value
+    is read several times, and polars shares no subexpression inside when/then branches.
+    """
+    return _text(x, cleaned).map_batches(
+        lambda batch: seconds_of(batch, unit=unit), return_dtype=pl.Int64, is_elementwise=True
     )
-    return pl.when(is_number).then(from_number).otherwise(from_clock).cast(pl.Int64)
+
+
+def seconds_of(batch: pl.Series, *, unit: float = 1.0) -> pl.Series:
+    """:func:`seconds` on a Series of cleaned text (one batch)."""
+    steps = batch.cast(pl.String).rename("s").to_frame()
+    steps = steps.with_columns(pl.col("s").str.replace(",", ".", literal=True).alias("number"))
+    steps = steps.with_columns(pl.col("number").str.contains(r"^\d+(\.\d+)?$").alias("is_number"))
+    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
+    steps = steps.with_columns(
+        pl.when(pl.col("is_number"))
+        .then(pl.col("number"))
+        .cast(pl.Float64, strict=False)
+        .mul(unit)
+        .round(0)
+        .cast(pl.Int64, strict=False)
+        .alias("from_number"),
+        # the clock regex only where the value is no number (null rows cost nothing)
+        pl.when(~pl.col("is_number"))
+        .then(pl.col("s"))
+        .str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
+        .alias("clock"),
+    ).unnest("clock")
+    h = pl.col("1").cast(pl.Int64, strict=False).fill_null(0)
+    m = pl.col("2").cast(pl.Int64, strict=False)
+    sec = pl.col("3").cast(pl.Int64, strict=False)
+    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
+    out = steps.select(
+        pl.when(pl.col("is_number")).then(pl.col("from_number")).otherwise(from_clock)
+    ).to_series()
+    return out.cast(pl.Int64).rename(batch.name)
 
 
 # --- time ----------------------------------------------------------------------------------------
@@ -213,24 +252,52 @@ def iso_parts(x: pl.Expr, *, offset: bool = True, cleaned: bool = False) -> tupl
     ``+03``), null otherwise; ``naive`` the local ``Datetime`` for values without one. Seconds
     may be missing (``…T07:15Z``), fractions are dropped. With ``offset=False`` an offset is
     ignored and every value counts as naive (for exports that label local time ``Z``).
+
+    One ``map_batches`` step over vectorised steps (:func:`iso_parts_of`), read as a struct.
     """
-    s = _text(x, cleaned)
-    body = s.str.replace(_ISO, "${1}-${2}-${3} ${4}:${5}:${6}")
-    local = pl.coalesce(
-        body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False),
-        body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:", strict=False),
+    both = _text(x, cleaned).map_batches(
+        lambda batch: iso_parts_of(batch, offset=offset),
+        return_dtype=pl.Struct({"aware": pl.Int64, "naive": pl.Datetime("us")}),
+        is_elementwise=True,
     )
-    if not offset:
-        return pl.lit(None, pl.Int64), local
-    off = s.str.extract(_ISO, 7)
+    return both.struct.field("aware"), both.struct.field("naive")
+
+
+def iso_parts_of(batch: pl.Series, *, offset: bool = True) -> pl.Series:
+    """:func:`iso_parts` on a Series of cleaned text (one batch), as a struct Series."""
+    s = pl.col("s")
+    steps = batch.cast(pl.String).rename("s").to_frame()
+    # the usual value is plain ``YYYY-MM-DD HH:MM:SS``: one strptime; the regex on the others
+    steps = steps.with_columns(
+        s.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False).alias("plain")
+    )
+    steps = steps.with_columns(pl.when(pl.col("plain").is_null()).then(s).alias("s"))
+    steps = steps.with_columns(
+        s.str.replace(_ISO, "${1}-${2}-${3} ${4}:${5}:${6}").alias("body"),
+        (s.str.extract(_ISO, 7) if offset else pl.lit(None, pl.String)).alias("off"),
+    )
+    body, off = pl.col("body"), pl.col("off")
+    steps = steps.with_columns(
+        pl.coalesce(
+            pl.col("plain"),
+            body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False),
+            body.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:", strict=False),
+        ).alias("local")
+    )
     sign = pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
     hh = off.str.slice(1, 2).cast(pl.Int64, strict=False)
     mm = off.str.replace(":", "", literal=True).str.slice(3, 2).cast(pl.Int64, strict=False)
     zulu = off.str.to_uppercase().is_in(["Z", "UTC", "GMT"])
     offset_s = pl.when(zulu).then(0).otherwise(sign * (hh * 3600 + mm.fill_null(0) * 60))
-    aware = pl.when(off.is_not_null()).then(local.dt.epoch("s") - offset_s)
-    naive = pl.when(off.is_null()).then(local)
-    return aware.cast(pl.Int64), naive
+    local = pl.col("local")
+    out = steps.select(
+        pl.when(off.is_not_null())
+        .then(local.dt.epoch("s") - offset_s)
+        .cast(pl.Int64)
+        .alias("aware"),
+        pl.when(off.is_null()).then(local).alias("naive"),
+    )
+    return out.to_struct(batch.name)
 
 
 def strptime_naive(x: pl.Expr, formats: Iterable[str], *, cleaned: bool = False) -> pl.Expr:
@@ -334,14 +401,35 @@ def phone_lookup(digits: str, region: str) -> str | None:
     return None
 
 
-def phone(frame: pl.DataFrame, x: pl.Expr, *, region: str = "RU") -> pl.Expr:
-    """E.164 caller numbers (see the module docstring); ``phonenumbers`` sees unique values only.
+def phone(
+    x: pl.Expr,
+    *,
+    region: str = "RU",
+    cache: dict[str, str | None] | None = None,
+    cleaned: bool = False,
+) -> pl.Expr:
+    """E.164 caller numbers (see the module docstring), as one pure expression.
 
-    Computed eagerly on ``frame`` in small steps (the result is a column literal of the frame's
-    height), because the unique leftovers must be known before the lookup.
+    One ``map_batches`` step: each batch the query hands it (the whole column in memory, a
+    morsel when streaming) is normalised in small vectorised steps (:func:`phones`), and the
+    few *unique* numbers no expression can place go to ``phonenumbers``, through ``cache`` (the
+    plan's, shared by every batch: each number is looked up once per export).
     """
+    known: dict[str, str | None] = {} if cache is None else cache
+    key = region.upper()
+    return _text(x, cleaned).map_batches(
+        lambda batch: phones(batch, region=key, cache=known),
+        return_dtype=pl.String,
+        is_elementwise=True,
+    )
+
+
+def phones(
+    batch: pl.Series, *, region: str = "RU", cache: dict[str, str | None] | None = None
+) -> pl.Series:
+    """:func:`phone` on a Series of cleaned text (one batch)."""
     s = pl.col("s")
-    steps = frame.select(clean_text(x).alias("s"))
+    steps = batch.cast(pl.String).rename("s").to_frame()
     steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
     steps = steps.with_columns(
         pl.when(pl.col("inner") != "").then(pl.col("inner")).otherwise(s).alias("s")
@@ -368,13 +456,20 @@ def phone(frame: pl.DataFrame, x: pl.Expr, *, region: str = "RU") -> pl.Expr:
         .unique()
         .to_list()
     )
-    known = {d: e for d in residual if d and (e := phone_lookup(d, region)) is not None}
+    known: dict[str, str | None] = {} if cache is None else cache
+    found: dict[str, str] = {}
+    for d in residual:
+        k = f"{region}:{d}"
+        if k not in known:
+            known[k] = phone_lookup(d, region) if d else None
+        if (e := known[k]) is not None:
+            found[d] = e
     slow = (
-        digits.replace_strict(known, default=None, return_dtype=pl.String)
-        if known
+        digits.replace_strict(found, default=None, return_dtype=pl.String)
+        if found
         else pl.lit(None, pl.String)
     )
     result = steps.select(
         pl.when(pl.col("not_number")).then(None).otherwise(pl.coalesce(pl.col("fast"), slow))
     ).to_series()
-    return pl.lit(result.cast(pl.String))
+    return result.cast(pl.String).rename(batch.name)

@@ -20,14 +20,15 @@ Example (the core of the Calltouch adapter)::
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import polars as pl
 
-from callframe.trackers import normalize as nz
+from callframe.engine import normalize as nz
 
 __all__ = [
     "AnyOf",
@@ -62,24 +63,64 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Ctx:
-    """What nodes see: the export frame (text columns) and the caller's settings."""
+    """What nodes see: the export's column names and the caller's settings, never its data.
 
-    frame: pl.DataFrame
+    Nodes compile to pure ``pl.Expr`` from this alone, so an adapter is a plan over a LazyFrame
+    (nothing is read until the query runs). ``lookups`` is the plan's cache of Python look-ups
+    (``phonenumbers`` results by digits), shared by every batch the query runs on;
+    ``first_row`` the number of the export's first row (``__row``). ``where``: the rows whose
+    text :meth:`text` reads (the others read as null), so that a fallback source is parsed only
+    where the sources before it have no value (see :class:`FirstTime`).
+    """
+
+    columns: tuple[str, ...]
     tz: str | None = None
     region: str = "RU"
+    lookups: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
+    first_row: int = 1
+    where: pl.Expr | None = field(default=None, compare=False, hash=False)
+
+    @classmethod
+    def of(
+        cls,
+        frame: pl.DataFrame | pl.LazyFrame | pl.Schema | Iterable[str],
+        *,
+        tz: str | None = None,
+        region: str = "RU",
+    ) -> Ctx:
+        """The context of a frame's (or a schema's) column names."""
+        if isinstance(frame, pl.LazyFrame):
+            names: Iterable[str] = frame.collect_schema().names()
+        elif isinstance(frame, (pl.DataFrame, pl.Schema)):
+            names = list(frame.columns) if isinstance(frame, pl.DataFrame) else frame.names()
+        else:
+            names = frame
+        return cls(columns=tuple(names), tz=tz, region=region)
+
+    def with_columns(self, names: Iterable[str]) -> Ctx:
+        """The same context with ``names`` added (helper columns a stage put in the frame)."""
+        added = tuple(n for n in names if n not in self.columns)
+        return dataclasses.replace(self, columns=self.columns + added)
+
+    def only(self, where: pl.Expr) -> Ctx:
+        """The same context reading text on the rows where ``where`` holds only."""
+        both = where if self.where is None else self.where & where
+        return dataclasses.replace(self, where=both)
 
     def has(self, name: str) -> bool:
-        return name in self.frame.columns
+        return name in self.columns
 
     def text(self, name: str) -> pl.Expr:
         """Column ``name`` as cleaned text (placeholders null), or null when it is missing."""
-        if name in self.frame.columns:
+        if name not in self.columns:
+            return pl.lit(None, pl.String)
+        if self.where is None:
             return nz.clean_text(pl.col(name))
-        return pl.lit(None, pl.String)
+        return nz.clean_text(pl.when(self.where).then(pl.col(name)))
 
     def family(self, name: str) -> list[str]:
         """``name`` and the flattened columns below it (``name.x``, ``name.x.y``)."""
-        return [c for c in self.frame.columns if c == name or c.startswith(f"{name}.")]
+        return [c for c in self.columns if c == name or c.startswith(f"{name}.")]
 
 
 _NULL_TEXT = pl.lit(None, pl.String)
@@ -92,8 +133,8 @@ class Node(ABC):
     :meth:`value`; the adapter base then computes the raw text once, as a column, and the value
     from that column (keeping polars' expression trees small). Other nodes implement :meth:`expr`.
 
-    ``row_wise``: the value in a row depends on that row's inputs only, so the base may compute
-    it once per distinct input and join it back (``False`` for windows over several rows).
+    ``row_wise``: the value in a row depends on that row's inputs only (``False`` for nodes that
+    read a whole call's legs: they need :meth:`stage`, so they cannot be a bare expression).
     """
 
     from_raw: ClassVar[bool] = False
@@ -119,10 +160,16 @@ class Node(ABC):
     def describe(self) -> str:
         return " / ".join(f"`{c}`" for c in self.reads()) or "—"
 
-    def prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame`` (numbered ``__row``) with helper columns this node's :meth:`expr` reads,
-        computed once before the values (PBX legs: each leg's call key, talk, answer)."""
-        return frame
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        """``lf`` (numbered ``__row``) with helper columns this node's :meth:`expr` reads, and
+        the context that names them: lazy, reads no data (PBX legs: a side query on the key
+        columns, one row per call, joined back). Most nodes need none.
+
+        ``source`` is the export as given (not numbered; its first row is ``ctx.first_row``):
+        a side query starts from it with its own ``select``, so it reads its own columns. (A
+        subplan shared with ``lf`` would make polars buffer the whole export until the side
+        query is done.)"""
+        return lf, ctx
 
 
 def _coalesce(exprs: list[pl.Expr]) -> pl.Expr:
@@ -244,7 +291,7 @@ class Phone(_Fields):
     from_raw = True
 
     def value(self, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-        return nz.phone(ctx.frame, raw, region=ctx.region)
+        return nz.phone(raw, region=ctx.region, cache=ctx.lookups, cleaned=True)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -393,7 +440,12 @@ class FirstOf(Combine):
         return pl.coalesce([n.raw(ctx) for n in self.nodes])
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        return pl.coalesce([n.expr(ctx) for n in self.nodes])
+        # a later node reads only where the ones before it have no value (see FirstTime)
+        exprs: list[pl.Expr] = []
+        for node in self.nodes:
+            sub = ctx.only(pl.all_horizontal([e.is_null() for e in exprs])) if exprs else ctx
+            exprs.append(node.expr(sub))
+        return pl.coalesce(exprs)
 
     def describe(self) -> str:
         return ", else ".join(n.describe() for n in self.nodes)
@@ -545,9 +597,6 @@ class UnixTime(TimeNode):
         return super(UnixTime, self).describe() + f" (Unix {self.unit})"
 
 
-_PLAIN = "%Y-%m-%d %H:%M:%S"
-
-
 @dataclass(frozen=True, slots=True, init=False)
 class IsoTime(TimeNode):
     """ISO 8601 with or without an offset. ``offset=False`` ignores a written offset and treats
@@ -568,13 +617,6 @@ class IsoTime(TimeNode):
 
     def parts(self, ctx: Ctx) -> TimeParts:
         raw = _coalesce([ctx.text(n) for n in self.names])
-        plain = raw.str.strptime(pl.Datetime("us"), _PLAIN, strict=False)
-        if (
-            ctx.frame.height
-            and not ctx.frame.select((raw.is_not_null() & plain.is_null()).any()).item()
-        ):
-            # every value is YYYY-MM-DD HH:MM:SS: the quick way (most exports of naive time)
-            return TimeParts(pl.lit(None, pl.Int64), plain, raw)
         aware, naive = nz.iso_parts(raw, offset=self.offset, cleaned=True)
         return TimeParts(aware, naive, raw)
 
@@ -643,15 +685,14 @@ class FirstTime(TimeNode):
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         # each source's own time, the first that reads: the same value as ``parts`` (a naive
-        # time without ``tz`` never gets here, see Adapter.map), but each source parsed once
-        # (polars evaluates the when/then chain of ``parts`` once per reference)
-        exprs = [s.expr(ctx) for s in self.sources]
-        if len(exprs) > 1 and ctx.frame.height:
-            # the usual export has the first source in every row (Calltouch's ``timestamp``):
-            # then the others, often a costly local-time parse, are not computed at all
-            first = ctx.frame.select(exprs[0]).to_series()
-            if not first.null_count():
-                return pl.lit(first)
+        # time without ``tz`` never gets here, see the plan's tz check), but each source parsed
+        # once (polars evaluates the when/then chain of ``parts`` once per reference)
+        # a later source is read only where the ones before it have no value (Calltouch's
+        # ``date`` where ``timestamp`` is empty): its parse costs nothing on the other rows
+        exprs: list[pl.Expr] = []
+        for source in self.sources:
+            sub = ctx.only(pl.all_horizontal([e.is_null() for e in exprs])) if exprs else ctx
+            exprs.append(source.expr(sub))
         return pl.coalesce(exprs)
 
     def describe(self) -> str:

@@ -1,0 +1,551 @@
+"""Asterisk-style CDRs (Asterisk ``Master.csv``, FreePBX): legs grouped into calls, direction.
+
+A PBX logs one row per *leg* (each dial attempt, each ``Local/`` half of a queue or time-delay
+dialplan, the dialplan's own ``Hangup``/``Playback`` steps). The nodes here read a call from all
+its legs, from a side query on the few leg columns, one row per call, joined back on the call's key
+(no per-row Python, no window over the whole frame):
+
+* a **call** is the group of legs sharing ``linkedid`` (else ``uniqueid``; a leg without either
+  is a call of its own);
+* its **time** is the earliest leg's ``start`` (:class:`CallStart`);
+* it was **answered** when a leg *talked*: ``billsec > 0`` and ``disposition`` ``ANSWERED``
+  (a ``NO ANSWER`` Dial leg may carry a ``billsec``) on a leg whose ``dstchannel``, the party
+  that answered, is a real channel: set, and not ``Local/…`` (:meth:`Cdr.talked`). A leg *to* a
+  ``Local/…;1`` half is the dialplan's bookkeeping (``ANSWERED`` with ``billsec`` 0, or the
+  same talk again), and a dialplan-only leg (``Hangup``, ``Playback``: no ``dstchannel``) was
+  answered by the dialplan, not by a person. A leg *from* a ``Local/…;2`` half to a phone
+  (``Local/101@from-queue-…;2`` → ``PJSIP/101``) does count: when Asterisk does not optimise the
+  Local channel away, that is the only leg carrying the agent's talk;
+* when several legs talked, the **chosen** leg is the first answered in time (earliest answer,
+  then earliest start, then first in the file): the person who picked the call up. Its
+  ``billsec`` is the talk time (:class:`CallTalk`), and the hold time runs from the call's start
+  to that answer (:class:`CallHold`; the answer time is the leg's ``answer`` column when the
+  layout has one, else its ``start + duration − billsec``);
+* a call no leg answered is **missed** (:class:`CallMissed`, talk time 0, hold the whole ring
+  time: from the call's start to the end of its last leg);
+* the **kept** row is the chosen leg, else the call's earliest leg. The other legs of an
+  *inbound* call are rejected as ``*|extra_leg`` (:class:`CallExtraLeg`); each leg of an
+  outbound or internal call carries that call's own rule (``*|outbound``/``*|internal``), as
+  before legs were grouped.
+
+**Direction** (:class:`CallDirection`) is read per leg from, in this order: the context
+(``dcontext`` matching :attr:`Cdr.trunk_contexts` → inbound; matching
+:attr:`Cdr.internal_contexts` → placed by an extension), the channels (``channel`` a trunk peer of
+:attr:`Cdr.trunk_channels` → inbound; ``channel`` an extension's own (``SIP/101-…``) or
+``dstchannel`` a trunk peer → placed by an extension; when the caller *named* the trunks
+(:attr:`Cdr.named_trunks`), a leg touching none of them is internal), and only then the digit
+count of the caller (at most 6 digits: an extension). A call placed by an extension is outbound
+when it went to a trunk, internal when it dialled nothing (an ``AGI``, a feature code) or an
+extension's own channel, else outbound when ``dst`` is longer than an extension's. The call's way
+is its legs' way decided by context or channel, inbound first (a call that came in on a trunk is a
+customer's, whatever its internal legs say), then outbound, then internal; the digit count only
+when no leg's context or channel decides. The summary counts the calls each way by what decided
+them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import polars as pl
+
+from callframe.engine import normalize as nz
+from callframe.engine._pbx import IsExtension
+from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts
+
+__all__ = [
+    "DEFAULT_INTERNAL_CONTEXTS",
+    "DEFAULT_TRUNK_CHANNELS",
+    "DEFAULT_TRUNK_CONTEXTS",
+    "CallDirection",
+    "CallExtraLeg",
+    "CallHold",
+    "CallMissed",
+    "CallStart",
+    "CallTalk",
+    "Cdr",
+    "DirectionIs",
+    "patterns",
+]
+
+DEFAULT_TRUNK_CONTEXTS: tuple[str, ...] = (
+    "from-trunk*",
+    "from-pstn*",
+    "*-pstn",
+    "from-external*",
+    "ext-did*",
+    "from-did*",
+    "incoming*",
+    "inbound*",
+    "from-gsm*",
+)
+"""Contexts a call from outside arrives in (FreePBX ``from-trunk``/``from-pstn``/``ext-did``,
+plain Asterisk samples ``from-external``/``incoming``, providers' ``…-pstn``, ``chan_dongle``'s
+``from-gsm``). Glob patterns, case-insensitive."""
+
+DEFAULT_INTERNAL_CONTEXTS: tuple[str, ...] = (
+    "from-internal*",
+    "macro-dialout-trunk*",
+    "outbound-allroutes*",
+    "outrt-*",
+    "from-sip-phones*",
+    "phones*",
+)
+"""Contexts a call placed by an extension runs in (FreePBX ``from-internal``, its outbound routes
+``outbound-allroutes``/``outrt-…`` and ``macro-dialout-trunk``). ``ext-local`` is in neither
+list: FreePBX ends inbound calls to an extension there as well as internal ones, so the channels
+decide."""
+
+DEFAULT_TRUNK_CHANNELS: tuple[str, ...] = ("*trunk*", "*pstn*", "*provider*", "DAHDI/*", "Dongle/*")
+"""Channel peers (``TECH/peer``, the part before ``-<id>``) that are trunks (analogue/ISDN cards
+``DAHDI/…`` and GSM dongles ``Dongle/…`` always are). Name yours:
+``trunk_channels=("SIP/mtt", "PJSIP/sipnet*")``."""
+
+
+def patterns(globs: Iterable[str]) -> str | None:
+    """A case-insensitive regex matching any of ``globs`` whole (``*`` any text), or ``None``."""
+    parts = [re.escape(g.strip()).replace(r"\*", ".*") for g in globs if g.strip()]
+    return f"(?i)^(?:{'|'.join(parts)})$" if parts else None
+
+
+def _matches(x: pl.Expr, regex: str | None) -> pl.Expr:
+    if regex is None:
+        return pl.lit(False)
+    return x.str.contains(regex).fill_null(False)
+
+
+_SUFFIX = r"-[0-9A-Za-z]+(;[0-9]+)?$"  # SIP/101-00000a02, Local/101@q-0000001f;2
+_EXTENSION_PEER = r"^[^/]+/[0-9]{1,6}$"  # SIP/101: an extension's own channel
+
+
+@dataclass(frozen=True, slots=True)
+class Cdr:
+    """Where a CDR keeps each leg's fields (column names of the read export) and the trunk
+    patterns (see the module docstring). ``answer``, ``channel``, ``dstchannel``, ``dcontext``
+    are optional (``None``: the layout lacks them)."""
+
+    keys: tuple[str, ...]
+    start: str
+    billsec: str
+    duration: str
+    caller: tuple[str, ...]
+    dst: str
+    answer: str | None = None
+    channel: str | None = None
+    dstchannel: str | None = None
+    dcontext: str | None = None
+    disposition: str | None = None
+    trunk_contexts: tuple[str, ...] = DEFAULT_TRUNK_CONTEXTS
+    internal_contexts: tuple[str, ...] = DEFAULT_INTERNAL_CONTEXTS
+    trunk_channels: tuple[str, ...] = DEFAULT_TRUNK_CHANNELS
+    named_trunks: bool = False
+
+    def reads(self) -> tuple[str, ...]:
+        names = (
+            *self.keys,
+            self.start,
+            self.billsec,
+            self.duration,
+            *self.caller,
+            self.dst,
+            self.answer,
+            self.channel,
+            self.dstchannel,
+            self.dcontext,
+            self.disposition,
+        )
+        return tuple(dict.fromkeys(n for n in names if n))
+
+    # --- per leg ---------------------------------------------------------------------------------
+
+    def _key(self, ctx: Ctx) -> pl.Expr:
+        """The call a leg belongs to: ``linkedid``, else ``uniqueid``, else its own row."""
+        keys = [ctx.text(k) for k in self.keys]
+        keys.append(pl.lit("row:") + pl.col("__row").cast(pl.String))
+        return keys[0] if len(keys) == 1 else pl.coalesce(keys)
+
+    def _start_time(self, ctx: Ctx) -> pl.Expr:
+        return _plain(ctx.text(self.start))
+
+    def seconds(self, ctx: Ctx, name: str) -> pl.Expr:
+        return nz.seconds(ctx.text(name), cleaned=True)
+
+    # --- the side query: one row per call, joined back ------------------------------------------
+
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        """``lf`` (numbered ``__row``) with what the call nodes read of the whole call, from a
+        side query on the few leg columns (key, start, billsec, duration, answer, disposition,
+        channels, context, caller, dst) grouped into one row per call and joined back on the
+        call key (not a window over the whole frame):
+
+        * ``__cdr:best`` the kept leg's ``__row`` (the chosen leg, else the earliest) and
+          ``__cdr:kept`` whether this row is it;
+        * ``__cdr:call:talked`` whether a leg talked (then the kept leg is the chosen one),
+          ``…:readable`` whether a leg's ``billsec`` reads, ``…:talk`` and ``…:answer`` the
+          kept leg's ``billsec`` and answer time, ``…:first`` the first start, ``…:end`` the
+          last leg's end, ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
+        * ``__cdr:call`` the call's direction (``inbound by context``).
+
+        Lazy: nothing is read until the query runs."""
+        if ctx.has("__cdr:key"):
+            return lf, ctx
+        key = self._key(ctx)
+        # each part reads its own few leg columns from the export (see Node.stage), numbered
+        # like ``lf``: the kept leg those that choose it, the call's aggregates all of them (two
+        # different reads, so polars shares no subplan that it would buffer for the slower one)
+        choosing = (*self.keys, self.start, self.billsec, self.duration)
+        choosing += tuple(c for c in (self.answer, self.dstchannel, self.disposition) if c)
+        kept_reads = [c for c in reversed(self.reads()) if c in choosing and ctx.has(c)]
+        all_reads = [c for c in self.reads() if ctx.has(c)]
+        kept_legs = self._legs(source, ctx, kept_reads)
+        legs = self._stage_direction(self._legs(source, ctx, all_reads))
+        # the kept leg of each call: the legs sorted on the few columns that choose it, the
+        # first per call; the rest of the call from plain aggregates (no sort, streamable)
+        kept = (
+            kept_legs.select("key", "idx", "talked", "order", "start", "billsec", "answer")
+            .sort(
+                ["talked", "order", "start", "idx"],
+                descending=[True, False, False, False],
+                nulls_last=True,
+            )
+            .group_by("key")
+            .agg(
+                pl.col("idx").first().alias("__cdr:best"),
+                pl.col("billsec").first().alias("__cdr:call:talk"),
+                pl.col("answer").first().alias("__cdr:call:answer"),
+            )
+        )
+        whole = legs.group_by("key").agg(
+            pl.col("talked").any().alias("__cdr:call:talked"),
+            pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
+            pl.col("start").min().alias("__cdr:call:first"),
+            pl.col("end").max().alias("__cdr:call:end"),
+            pl.col("aware").min().alias("__cdr:call:aware"),
+            pl.col("naive").min().alias("__cdr:call:naive"),
+            pl.col("rank").min().alias("__cdr:call:rank"),
+        )
+        calls = kept.join(whole, on="key", how="inner")
+        labels = {
+            r: f"{w} by {h}"
+            for w, wr in _WAY_RANK.items()
+            for h, hr in _HOW_RANK.items()
+            for r in (wr * 10 + hr + (100 if h == "digits" else 0),)
+        }
+        calls = calls.with_columns(
+            pl.col("__cdr:call:rank")
+            .replace_strict(labels, default=None, return_dtype=pl.String)
+            .alias("__cdr:call")
+        ).drop("__cdr:call:rank")
+        staged = (
+            lf.with_columns(key.alias("__cdr:key"))
+            .join(calls, left_on="__cdr:key", right_on="key", how="left", maintain_order="left")
+            .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
+        )
+        names = ["__cdr:key", *calls.collect_schema().names(), "__cdr:kept"]
+        return staged, ctx.with_columns(n for n in names if n != "key")
+
+    def _legs(
+        self,
+        source: pl.LazyFrame,
+        ctx: Ctx,
+        read: list[str],
+    ) -> pl.LazyFrame:
+        """Each leg's values (one row per export row) from the columns ``read`` of ``source``
+        (the others read as missing), in steps of columns: each value is read several times
+        below (and polars shares no subexpression inside when/then branches)."""
+        ctx = Ctx((*read, "__row"), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
+        key = self._key(ctx)
+        own = IsoTime(self.start).parts(ctx)
+        legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
+        legs = legs.with_columns(pl.col("__row").cast(pl.Int64)).select(
+            key.alias("key"),
+            pl.col("__row").alias("idx"),
+            self._start_time(ctx).alias("start"),
+            self.seconds(ctx, self.billsec).alias("billsec"),
+            self.seconds(ctx, self.duration).alias("duration"),
+            (
+                _plain(ctx.text(self.answer)) if self.answer else pl.lit(None, pl.Datetime("us"))
+            ).alias("answered"),
+            self.channel_text(ctx, self.dstchannel).alias("dstchannel"),
+            (
+                ctx.text(self.disposition).str.to_uppercase() == "ANSWERED"
+                if self.disposition is not None
+                else pl.lit(True)
+            ).alias("disposed"),
+            own.aware.alias("aware"),
+            own.naive.alias("naive"),
+            _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
+            _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
+            self.channel_text(ctx, self.dcontext).alias("context"),
+            (IsExtension(*self.caller).expr(ctx) == 1).alias("caller_ext"),
+            (IsExtension(self.dst).expr(ctx) == 1).fill_null(False).alias("dst_ext"),
+        )
+        start, billsec, duration = pl.col("start"), pl.col("billsec"), pl.col("duration")
+        dstchannel = pl.col("dstchannel")
+        real_dst = (
+            dstchannel.is_not_null() & ~_is_local(dstchannel)
+            if self.dstchannel is not None
+            else pl.lit(True)
+        )
+        # NO ANSWER legs may carry a billsec (Dial's ring time on some versions)
+        talked = ((billsec > 0) & real_dst & pl.col("disposed")).fill_null(False)
+        computed = start + pl.duration(seconds=duration - billsec)
+        legs = legs.with_columns(
+            talked.alias("talked"),
+            pl.coalesce(pl.col("answered"), computed).alias("answer"),
+            (start + pl.duration(seconds=duration)).alias("end"),
+        ).with_columns(pl.when(pl.col("talked")).then(pl.col("answer")).alias("order"))
+        return legs
+
+    def _stage_direction(self, legs: pl.LazyFrame) -> pl.LazyFrame:
+        """``legs`` with ``rank``: each leg's way and what decided it (:meth:`_leg_direction_of`)
+        as one number (the call's way is its legs' lowest), in steps of columns."""
+        trunk_re = patterns(self.trunk_channels)
+        src, dst = pl.col("src_peer"), pl.col("dst_peer")
+        legs = legs.with_columns(
+            _matches(dst, trunk_re).alias("dst_trunk"),
+            dst.str.contains(_EXTENSION_PEER).fill_null(False).alias("dialled_ext"),
+            _matches(pl.col("context"), patterns(self.trunk_contexts)).alias("ctx_trunk"),
+            _matches(pl.col("context"), patterns(self.internal_contexts)).alias("ctx_internal"),
+            _matches(src, trunk_re).alias("src_trunk"),
+            src.str.contains(_EXTENSION_PEER).fill_null(False).alias("src_ext"),
+        )
+        legs = legs.with_columns(
+            pl.when(pl.col("dst_trunk"))
+            .then(pl.lit("outbound"))
+            .when(dst.is_null() | pl.col("dialled_ext"))
+            .then(pl.lit("internal"))
+            .when(~pl.col("dst_ext"))
+            .then(pl.lit("outbound"))
+            .otherwise(pl.lit("internal"))
+            .alias("placed")
+        )
+        placed = pl.col("placed")
+        by_channel = (
+            pl.when(pl.col("src_trunk"))
+            .then(pl.lit("inbound"))
+            .when(pl.col("src_ext") | pl.col("dst_trunk"))
+            .then(placed)
+        )
+        if self.named_trunks:
+            by_channel = by_channel.when(src.is_not_null()).then(pl.lit("internal"))
+        legs = legs.with_columns(
+            pl.when(pl.col("ctx_trunk"))
+            .then(pl.lit("inbound"))
+            .when(pl.col("ctx_internal"))
+            .then(placed)
+            .alias("by_context"),
+            by_channel.alias("by_channel"),
+            pl.when(pl.col("caller_ext").fill_null(False))
+            .then(placed)
+            .otherwise(pl.lit("inbound"))
+            .alias("by_digits"),
+        )
+        decided_by_context, decided_by_channel = pl.col("by_context"), pl.col("by_channel")
+        way = pl.coalesce(decided_by_context, decided_by_channel, pl.col("by_digits"))
+        how_rank = (
+            pl.when(decided_by_context.is_not_null())
+            .then(pl.lit(_HOW_RANK["context"], pl.Int16))
+            .when(decided_by_channel.is_not_null())
+            .then(pl.lit(_HOW_RANK["channel"], pl.Int16))
+            .otherwise(pl.lit(_HOW_RANK["digits"], pl.Int16))
+        )
+        digits = pl.lit(_HOW_RANK["digits"], pl.Int16)
+        rank = (
+            pl.when(how_rank == digits).then(100).otherwise(0)
+            + way.replace_strict(_WAY_RANK, return_dtype=pl.Int16) * 10
+            + how_rank
+        ).cast(pl.Int16)
+        return legs.with_columns(rank.alias("rank"))
+
+    def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
+        return ctx.text(name) if name is not None else pl.lit(None, pl.String)
+
+    @staticmethod
+    def call(name: str) -> pl.Expr:
+        """A staged per-call column (``__cdr:call:<name>``, see :meth:`stage`)."""
+        return pl.col(f"__cdr:call:{name}")
+
+    @staticmethod
+    def kept() -> pl.Expr:
+        """True on the call's kept row (staged, see :meth:`stage`)."""
+        return pl.col("__cdr:kept")
+
+    @staticmethod
+    def direction() -> pl.Expr:
+        """The call's way and what decided it (staged, see :meth:`stage`)."""
+        return pl.col("__cdr:call")
+
+
+_WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
+_HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
+
+
+def _plain(x: pl.Expr) -> pl.Expr:
+    return x.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+
+
+def _is_local(channel: pl.Expr) -> pl.Expr:
+    return channel.str.to_lowercase().str.starts_with("local/")
+
+
+def _peer(channel: pl.Expr) -> pl.Expr:
+    """``TECH/peer`` of a channel name (``SIP/trunk-00000a01`` → ``SIP/trunk``)."""
+    return channel.str.replace(_SUFFIX, "")
+
+
+@dataclass(frozen=True, slots=True)
+class _CallNode(Node):
+    row_wise: ClassVar[bool] = False
+
+    cdr: Cdr
+
+    def reads(self) -> tuple[str, ...]:
+        return self.cdr.reads()
+
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        return self.cdr.stage(lf, ctx, source)
+
+
+@dataclass(frozen=True, slots=True)
+class CallStart(TimeNode):
+    """The call's time: the earliest ``start`` among its legs."""
+
+    row_wise: ClassVar[bool] = False
+
+    cdr: Cdr
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.cdr.start,)
+
+    def naive_possible(self) -> bool:
+        return True
+
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        return self.cdr.stage(lf, ctx, source)
+
+    def parts(self, ctx: Ctx) -> TimeParts:
+        own = IsoTime(self.cdr.start).parts(ctx)
+        if not ctx.has("__cdr:key"):  # the tz check: the leg's own time is enough
+            return own
+        return TimeParts(Cdr.call("aware"), Cdr.call("naive"), own.raw)
+
+    def describe(self) -> str:
+        return f"the earliest `{self.cdr.start}` of the call's legs"
+
+
+@dataclass(frozen=True, slots=True)
+class CallTalk(_CallNode):
+    """The chosen leg's ``billsec``; 0 when no leg talked."""
+
+    def raw(self, ctx: Ctx) -> pl.Expr:
+        return ctx.text(self.cdr.billsec)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        billsec = self.cdr.seconds(ctx, self.cdr.billsec)
+        return (
+            pl.when(billsec.is_null())
+            .then(None)
+            .when(Cdr.call("talked"))
+            .then(Cdr.call("talk"))
+            .otherwise(0)
+            .cast(pl.Int64)
+        )
+
+    def describe(self) -> str:
+        return f"`{self.cdr.billsec}` of the first leg that talked on a real channel, else 0"
+
+
+@dataclass(frozen=True, slots=True)
+class CallHold(_CallNode):
+    """Seconds from the call's start to the chosen leg's answer; for a missed call, to the end
+    of its last leg."""
+
+    def raw(self, ctx: Ctx) -> pl.Expr:
+        return ctx.text(self.cdr.duration)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        until = pl.when(Cdr.call("talked")).then(Cdr.call("answer")).otherwise(Cdr.call("end"))
+        seconds = (until - Cdr.call("first")).dt.total_seconds()
+        return pl.when(seconds >= 0).then(seconds).cast(pl.Int64)
+
+    def describe(self) -> str:
+        return "from the call's start to the answer (missed: to its last leg's end)"
+
+
+@dataclass(frozen=True, slots=True)
+class CallMissed(_CallNode):
+    """0 when a leg of the call talked, else 1 (null when no leg's ``billsec`` reads)."""
+
+    def raw(self, ctx: Ctx) -> pl.Expr:
+        return ctx.text(self.cdr.billsec)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        talked = Cdr.call("talked")
+        return pl.when(Cdr.call("readable")).then((~talked).cast(pl.Int8)).cast(pl.Int8)
+
+    def describe(self) -> str:
+        return "0 when a leg talked on a real channel (`billsec` > 0, not Local/), else 1"
+
+
+@dataclass(frozen=True, slots=True)
+class CallExtraLeg(_CallNode):
+    """1 on every leg of an inbound call but its kept one (each leg of an outbound or internal
+    call carries that call's own rule instead, as before legs were grouped)."""
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        inbound = Cdr.direction().str.starts_with("inbound ")
+        return (~Cdr.kept() & inbound.fill_null(True)).cast(pl.Int8)
+
+    def describe(self) -> str:
+        keys = " / ".join(f"`{k}`" for k in self.cdr.keys)
+        return f"a second leg of the same {keys}"
+
+
+@dataclass(frozen=True, slots=True)
+class CallDirection(_CallNode):
+    """The call's way and what decided it, as text (``inbound by context``): among its legs
+    decided by context or channel, inbound first, then outbound, then internal (a call that
+    came in on a trunk is a customer's, whatever its internal legs say); the digit count only
+    when no leg's context or channel decides. ``kept_only``: the text on the call's kept row
+    only (null on the others), to count calls rather than legs."""
+
+    kept_only: bool = False
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        out = Cdr.direction()
+        return pl.when(Cdr.kept()).then(out) if self.kept_only else out
+
+    def describe(self) -> str:
+        cdr = self.cdr
+        what = [
+            f"`{cdr.dcontext}`" if cdr.dcontext else "",
+            f"`{cdr.channel}`" if cdr.channel else "",
+        ]
+        signals = ", ".join(w for w in what if w)
+        return f"{signals + ', else ' if signals else ''}a caller of ≤ 6 digits is an extension"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionIs(Node):
+    """1 where ``direction`` (a :class:`CallDirection`) is ``way``, else 0."""
+
+    row_wise: ClassVar[bool] = False
+
+    direction: CallDirection
+    way: str
+
+    def reads(self) -> tuple[str, ...]:
+        return self.direction.reads()
+
+    def stage(self, lf: pl.LazyFrame, ctx: Ctx, source: pl.LazyFrame) -> tuple[pl.LazyFrame, Ctx]:
+        return self.direction.stage(lf, ctx, source)
+
+    def expr(self, ctx: Ctx) -> pl.Expr:
+        return self.direction.expr(ctx).str.starts_with(self.way + " ").cast(pl.Int8)
+
+    def describe(self) -> str:
+        return f"the call is {self.way} ({self.direction.describe()})"
