@@ -104,13 +104,14 @@ class RowChecks:
         if self._text:
             lf = lf.with_columns(self._text)
         ctx = self._ctx
-        if self._raw or self._given:
+        # one context: the raw rules and __given read the values as given while the normalised
+        # ones replace them (polars shares the rules' common subexpressions)
+        if self._raw or self._given or self._normalise:
             lf = lf.with_columns(
                 *(r.expression(ctx).alias(name) for name, r in self._raw.items()),
                 *(pl.col(c).alias(_GIVEN + c) for c in self._given),
+                *(normalise_expr(c) for c in self._normalise),
             )
-        if self._normalise:
-            lf = lf.with_columns(normalise_expr(c) for c in self._normalise)
         others = [r.expression(ctx).alias(n) for n, r in self._rules.items() if n not in self._raw]
         if others:
             lf = lf.with_columns(others)
