@@ -42,13 +42,12 @@ from callframe.contract.columns import (
     resolve_aliases,
 )
 from callframe.contract.rules import Rule, RuleContext, rule, rules_for
-from callframe.contract.text import dtype_problem, normalise_expr, text_expr
+from callframe.contract.text import PAD_CHARS, dtype_problem, normalise_expr, text_expr
 from callframe.report import FAILURE_SCHEMA, mask_value
 
 __all__ = ["FileIssue", "RowChecks", "contract_names", "dirty_columns", "row_checks"]
 
 _DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_\d+$")
-_NEEDS_NORMALISING = r"^$|^[ \t\r\n]|[ \t\r\n]$"
 _RULE = "__rule:"
 _GIVEN = "__given:"
 
@@ -247,10 +246,13 @@ def dirty_columns(frame: pl.DataFrame, kind: str) -> frozenset[str]:
     for c in scanned:
         dtype = header.dtypes[c.name]
         text = text_expr(c, dtype)
+        fraction = text.str.contains(".", literal=True)
         if dtype.is_float():  # a DateTime: a float's text is never padded nor empty
-            check = text.str.contains(".", literal=True)
-        else:
-            check = text.str.contains(_NEEDS_NORMALISING + (r"|\." if c.role == "datetime" else ""))
+            check = fraction
+        else:  # empty, or trimming shortens it (cheaper than a regex)
+            n = text.str.len_bytes()
+            check = (n == 0) | (text.str.strip_chars(PAD_CHARS).str.len_bytes() != n)
+            check = check | fraction if c.role == "datetime" else check
         checks.append(check.any().alias(c.name))
     if not checks or frame.height == 0:
         return frozenset()
