@@ -29,7 +29,7 @@ from datetime import datetime
 
 import polars as pl
 
-from callframe.checks import FileIssue, contract_names, dirty_columns, row_checks
+from callframe._checks import FileIssue, contract_names, dirty_columns, row_checks
 from callframe.contract.columns import id_column_of, parse_kind, resolve_aliases
 from callframe.contract.rules import rule
 from callframe.errors import UsageError

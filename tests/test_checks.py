@@ -1,4 +1,4 @@
-"""The contract's rule flags as lazy expressions (``callframe.checks``): what ``validate`` runs,
+"""The contract's rule flags as lazy expressions (``callframe._checks``): what ``validate`` runs,
 and what a conversion runs inside its own (streaming) query."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callframe.checks import FileIssue, RowChecks, dirty_columns, row_checks
+from callframe._checks import FileIssue, RowChecks, dirty_columns, row_checks
 from callframe.validation import check_frame
 
 from .conftest import NOW
