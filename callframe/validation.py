@@ -1,6 +1,9 @@
 """Run the contract on a frame and build the :class:`~callframe.ValidationReport`.
 
-How it works, in three steps:
+The checks themselves are :func:`callframe._checks.row_checks`: lazy expressions built from the
+frame's schema, the same ones a conversion runs inside its streaming query. Here they run on a
+frame in memory, after one cheap scan for the columns with anything to normalise
+(:func:`~callframe._checks.dirty_columns`). How it works, in three steps:
 
 1. **Header.** Names are compared with the contract the way the Metrica server compares them:
    non-word characters removed, case ignored. A name matching a column that way (``clientid``,

@@ -201,3 +201,17 @@ def test_row_numbers_are_those_of_the_given_rows(first_row: int) -> None:
     assert errors["row"].to_list() == [first_row + 1, first_row + 2, first_row + 3]
     report = check_frame(CALLS, now=NOW, first_row=first_row)
     assert errors.equals(report.errors)
+
+
+def test_a_column_of_another_dtype_is_trimmed_and_warned_like_text() -> None:
+    """Whatever the dtype, what is written is what is checked: padded bytes are trimmed and
+    reported, with or without the pre-scan."""
+    frame = pl.DataFrame(
+        {"UserId": ["u", "u"], "DateTime": ["1795435100"] * 2, "Tag": [b" t1", b"t2"]}
+    )
+    assert dirty_columns(frame, "calls") == {"Tag"}
+    report = check_frame(frame, now=NOW)
+    assert report.warnings.select("row", "rule", "value").rows() == [(1, "Tag|padded", " t1")]
+    assert report.valid_text()["Tag"].to_list() == ["t1", "t2"]
+    _, _, warnings = run(row_checks(frame.schema, "calls", now=NOW), frame)
+    assert warnings.equals(report.warnings)
