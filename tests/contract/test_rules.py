@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import callframe
-from callframe.contract.rules import RULES, rule, rules_for
+from callframe.contract.rules import RULES, RuleContext, rule, rules_for
 
 from .examples import EXAMPLES, GOOD_CALL, GOOD_CHAT, GOOD_CONVERSION, NOW, row
 
@@ -92,3 +94,29 @@ def test_now_is_a_parameter() -> None:
     frame = pl.DataFrame({"ClientId": ["1"], "DateTime": [NOW]})
     assert callframe.validate(frame, now=NOW).ok
     assert not callframe.validate(frame, now=NOW - 3600).ok
+
+
+_PADS = st.sampled_from([" ", "\t", "\r", "\n"])
+_TEXT = st.lists(_PADS | st.sampled_from(["", "a", "1", "б", "\u00a0", "\v"]), max_size=6).map(
+    "".join
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_TEXT | st.none(), min_size=1, max_size=8))
+def test_padded_and_not_blank_are_spaces_tabs_or_line_ends_around_or_only(
+    values: list[str | None],
+) -> None:
+    """``padded``: a space, tab, CR or LF at either end of a value that is not only those;
+    ``not_blank``: a value made only of them (other whitespace, such as NBSP, is a value)."""
+    pad = " \t\r\n"
+    frame = pl.DataFrame({"Tag": values}, schema={"Tag": pl.String})
+    ctx = RuleContext(kind="calls", now=NOW, present=frozenset({"Tag"}))
+    got = frame.select(
+        rule("Tag|padded").expression(ctx).alias("padded"),
+        rule("Tag|not_blank").expression(ctx).alias("blank"),
+    )
+    only = [v is not None and v != "" and not v.strip(pad) for v in values]
+    around = [v is not None and v != v.strip(pad) for v in values]
+    assert got["blank"].to_list() == only
+    assert got["padded"].to_list() == [a and not o for a, o in zip(around, only, strict=True)]
