@@ -1,57 +1,20 @@
-"""The conversion's failures and the contract's, in one :class:`~callframe.ValidationReport`.
+"""The conversion's failures and the contract's, in one list of errors and one of warnings.
 
 The adapter reports what it could not convert (``*|outbound``, ``<Column>|unreadable``, extra
-legs …); the contract checks the mapped rows. One report holds both, in row order, the file's
-own problems first; a row is rejected when either has an error on it.
+legs …; :meth:`Planned.failures <callframe.engine.plan.Planned.failures>`); the contract checks
+the mapped rows (:meth:`RowChecks.failures <callframe._checks.RowChecks.failures>`). The report
+holds both, in row order, the file's own problems first; a row is rejected when either has an
+error on it.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from callframe.contract.columns import Kind
-from callframe.engine.rules import OUTBOUND, unreadable_id
-from callframe.report import FAILURE_SCHEMA, ValidationReport
-from callframe.validation import check_frame
+from callframe.engine.rules import unreadable_id
+from callframe.report import FAILURE_SCHEMA
 
-__all__ = ["merged_failures", "merged_report"]
-
-
-def merged_report(
-    mapped: pl.DataFrame,
-    failures: pl.DataFrame,
-    now: int,
-    source: str | None,
-    keep_outbound: bool,
-    *,
-    first_row: int = 1,
-    kind: Kind = "calls",
-) -> ValidationReport:
-    """The contract's report on ``mapped`` (rows numbered from ``first_row``) with the
-    conversion failures merged in."""
-    contract = check_frame(mapped, kind, now=now, source=source, first_row=first_row)
-    if keep_outbound:
-        failures = failures.filter(pl.col("rule") != OUTBOUND)
-    errors, warnings = merged_failures(failures, contract.errors, contract.warnings)
-    bad_rows = errors.get_column("row")
-    whole_file = bad_rows.null_count() > 0
-    invalid = (
-        pl.repeat(True, mapped.height, dtype=pl.Boolean, eager=True)
-        if whole_file
-        else pl.int_range(first_row, first_row + mapped.height, eager=True).is_in(
-            bad_rows.unique().implode()
-        )
-    )
-    return ValidationReport(
-        kind=kind,
-        source=source,
-        now=now,
-        data=mapped,
-        text=contract._text,  # the contract's text view of ``mapped``: what was checked
-        invalid_mask=invalid.alias("invalid"),
-        errors=errors,
-        warnings=warnings,
-    )
+__all__ = ["merged_failures"]
 
 
 def merged_failures(

@@ -1,19 +1,21 @@
 """``convert`` and ``convert_file``: a tracker export in, the calls Metrica accepts out, and
-every other row explained. One path for both.
+every other row explained. One lazy query for both.
 
-Steps: resolve the request (:mod:`~callframe.conversion.options`), read the export
-(:func:`callframe.read_export`; a CSV with only the adapter's columns when the tracker is
-known), pick the adapter (named, from a mapping, or :func:`~callframe.detect`), map it
-(:meth:`Adapter.map`), check the result against the contract and merge the conversion rules
-into the same report (:mod:`~callframe.conversion.checks`). :func:`convert` keeps the valid
-rows; :func:`convert_file` writes them (:func:`~callframe.io.metrica_csv.write_valid_rows`:
-optional columns empty in every valid row left out, split over ``max_bytes``, atomic) and keeps
-only the counts and failures. Both return a :class:`~callframe.Conversion`.
+The path: :func:`~callframe.io.exports.scan_export` (the export's text as a ``LazyFrame``) →
+the adapter's plan (:func:`~callframe.engine.plan.plan`: pure expressions, the PBX legs as a
+small side query) → the contract's rule flags (:meth:`~callframe.checks.RowChecks.flag`, the
+expressions ``validate`` uses) → one :func:`polars.collect_all`. :func:`convert_file` sinks the
+valid rows' text to a temporary file beside the output (:class:`~callframe.conversion.output.
+SinkWriter`) and collects only the failing rows (few) and small aggregates, so the export is
+read once, streaming, in bounded memory; :func:`convert` collects the same query. Both return a
+:class:`~callframe.Conversion`.
 
 Guarantees: input row order is kept; every input row is either valid or rejected
 (``n_rows == n_valid + n_rejected``); rejected rows are the *original* export rows with the
-rules they broke; naive times without ``tz`` raise :class:`~callframe.UsageError` naming
-``--tz`` before anything is written; a static call without an ID is kept (decisions.md rule 2).
+rules they broke (read again when asked for); naive times without ``tz`` raise
+:class:`~callframe.UsageError` naming ``--tz`` before anything is written; a polars error met
+while streaming (bad UTF-8 late in a file, a ragged line) is the :class:`~callframe.ExportError`
+:func:`callframe.read_export` raises; a static call without an ID is kept (decisions.md rule 2).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from pathlib import Path
 
 import polars as pl
 
-from callframe.contract.columns import columns as contract_columns
-from callframe.conversion.checks import merged_report
+from callframe._checks import RowChecks, row_checks
+from callframe.conversion.checks import merged_failures
 from callframe.conversion.options import (
     MappingSource,
     Request,
@@ -38,7 +40,8 @@ from callframe.conversion.output import SinkWriter, read_valid, rewrite
 from callframe.conversion.rejected import rejected_rows
 from callframe.conversion.result import Conversion, Loaders
 from callframe.engine.adapter import Adapter
-from callframe.io.exports import TrackerExport, read_export
+from callframe.engine.plan import Planned, naive_times, plan
+from callframe.io.exports import ScannedExport, TrackerExport, scan_export
 from callframe.io.metrica_csv import (
     METRICA_MAX_BYTES,
     _require_folder,
@@ -52,97 +55,143 @@ __all__ = ["Source", "convert", "convert_file"]
 
 Source = str | Path | bytes | pl.DataFrame | pl.LazyFrame | TrackerExport
 
+_REJECT = "__reject"  # the row is not sent: a contract error or a conversion error
+_FAIL = "__fail"  # the row breaks some rule (error or warning): collected for the report
+_TYPED = "__typed:"  # for convert(): a contract column in its dtype (flag() makes it text)
+
 
 @dataclass(frozen=True, slots=True)
-class _Checked:
-    """One export mapped and checked: the request with its adapter, the detection score,
-    the mapped rows (contract dtypes), the report and the calls by direction."""
+class _Query:
+    """One export planned and flagged, not yet run: the export, the request with its adapter,
+    the detection score, the plan, the contract's checks and the flagged rows (cached: every
+    query derived from it reads the export once)."""
 
-    export: TrackerExport
+    scan: ScannedExport
     request: Request
     adapter: Adapter
     score: float | None
-    mapped: pl.DataFrame
-    report: ValidationReport
-    directions: dict[str, int]
+    planned: Planned
+    checks: RowChecks
+    flagged: pl.LazyFrame
 
-    def valid(self) -> pl.DataFrame:
-        """The valid rows, contract dtypes (the mapped frame has them already)."""
-        if not self.mapped.height:
-            return self.mapped
-        return self.mapped.filter(~self.report._invalid)
+    def failing(self) -> pl.LazyFrame:
+        """The rows that break some rule (few): what the report is built from."""
+        return self.flagged.filter(pl.col(_FAIL))
 
-    def result(self, loaders: Loaders, **files: object) -> Conversion:
-        export, request, report = self.export, self.request, self.report
+    def totals(self) -> pl.LazyFrame:
+        """Rows in and rows rejected (a one-row aggregate)."""
+        return self.flagged.select(pl.len().alias("rows"), pl.col(_REJECT).sum().alias("rejected"))
+
+    def tally(self) -> pl.LazyFrame:
+        """The calls by direction (:meth:`Planned.tally <callframe.engine.plan.Planned.tally>`)
+        over the flagged rows, so that it shares their read of the export."""
+        if not self.planned.has_direction:
+            return self.planned.tally()
+        counted = self.flagged.filter(self.planned.counted)
+        return counted.group_by("__direction").len().drop_nulls("__direction")
+
+    def result(
+        self, errors: pl.DataFrame, warnings: pl.DataFrame, totals: pl.DataFrame,
+        tally: pl.DataFrame, loaders: Loaders, **files: object,
+    ) -> Conversion:  # fmt: skip
+        scan, request = self.scan, self.request
         assert request.region is not None
         return Conversion(
             tracker=self.adapter.name,
             score=self.score,
-            source=export.source,
-            format=export.format,
-            encoding=export.encoding,
-            delimiter=export.delimiter,
+            source=scan.source,
+            format=scan.format,
+            encoding=scan.encoding,
+            delimiter=scan.delimiter,
             tz=request.tz,
             region=request.region,
             static=request.static,
-            errors=report.errors,
-            warnings=report.warnings,
-            n_rows=report.n_rows,
-            n_rejected=report.n_rejected,
+            errors=errors,
+            warnings=warnings,
+            n_rows=int(totals["rows"].item()),
+            n_rejected=int(totals["rejected"].item() or 0),
             loaders=loaders,
-            directions=self.directions,
+            directions=self.planned.directions(tally),
             kind=self.adapter.kind,
             **files,  # type: ignore[arg-type]
         )
 
 
-def _read(source: Source, adapter: Adapter | None) -> TrackerExport:
-    if isinstance(source, TrackerExport):
-        return source
-    if isinstance(source, pl.LazyFrame):
-        source = source.collect()
-    if isinstance(source, pl.DataFrame):
-        return TrackerExport.from_frame(source)
+def _scan(source: Source, adapter: Adapter | None) -> ScannedExport:
     paths = envelopes() if adapter is None else (*adapter.envelopes, *envelopes())
-    if adapter is None:
-        return read_export(source, envelopes=paths)
-    # the adapter is known: a CSV is read with only the columns it uses (the rejected rows are
-    # read again, whole, when asked for: see rejected.py)
-    return read_export(source, envelopes=paths, columns=sorted(columns_read(adapter)))
+    if adapter is None or isinstance(source, pl.DataFrame | pl.LazyFrame | TrackerExport):
+        return scan_export(source, envelopes=paths)
+    return scan_export(source, envelopes=paths, columns=sorted(columns_read(adapter)))
 
 
-def _check(source: Source, request: Request) -> _Checked:
-    """The one path: read, detect or check the adapter, map, check against the contract."""
-    export = _read(source, request.adapter)
+def _head(scan: ScannedExport) -> TrackerExport:
+    """The export's first rows, for detection and the adapter's own look (a layout)."""
+    return TrackerExport(
+        frame=scan.head(), format=scan.format, source=scan.source, encoding=scan.encoding,
+        delimiter=scan.delimiter, header=scan.header, envelope=scan.envelope, sheet=scan.sheet,
+        archive=scan.archive,
+    )  # fmt: skip
+
+
+def _query(scan: ScannedExport, request: Request, *, typed: bool) -> _Query:
+    """The one path, planned: detect or check the adapter, refuse naive times without ``tz``
+    (the time columns read), plan the mapping, flag the contract's rules. ``typed``: keep the
+    contract columns in their dtypes as well (for :func:`convert`)."""
     score: float | None = None
     adapter = request.adapter
+    head = _head(scan) if adapter is None or adapter.resolve is not None else None
     if adapter is None:
-        found = detect(export)
+        assert head is not None
+        found = detect(head)
         adapter, score = found.adapter, found.score
     else:
-        require_columns(adapter, export.frame.columns, export.source)
+        require_columns(adapter, scan.columns, scan.source)
     if adapter.resolve is not None:
-        adapter = adapter.resolve(export.frame, export.source)  # e.g. the Asterisk layout
+        assert head is not None
+        adapter = adapter.resolve(head.frame, scan.source)  # e.g. the Asterisk layout
     request = request.with_adapter(adapter)
     assert request.region is not None
-    mapped = adapter.map(
-        export.frame,
-        tz=request.tz,
-        region=request.region,
-        static=request.static,
-        source=export.source,
+    naive_times(adapter, scan.lazy, request.tz, scan.source)
+    planned = plan(
+        adapter, scan.lazy, tz=request.tz, region=request.region, static=request.static,
+        keep_outbound=request.keep_outbound,
+    )  # fmt: skip
+    schema = planned.frame.collect_schema()
+    checks = row_checks(
+        pl.Schema({c: schema[c] for c in planned.columns}), adapter.kind, now=request.now
     )
-    report = merged_report(
-        mapped.frame,
-        mapped.failures,
-        request.now,
-        export.source,
-        request.keep_outbound,
-        kind=adapter.kind,
+    lazy = planned.frame.with_columns(
+        planned.error.alias("__conv_error"),
+        planned.any.alias("__conv_any"),
+        *(pl.col(c).alias(_TYPED + c) for c in (planned.columns if typed else ())),
     )
-    if report.n_rows != export.frame.height:  # pragma: no cover
-        raise AssertionError("the conversion lost rows: please report this")
-    return _Checked(export, request, adapter, score, mapped.frame, report, mapped.directions)
+    flagged = checks.flag(lazy).with_columns(
+        (pl.col("__invalid") | pl.col("__conv_error")).alias(_REJECT),
+        (pl.col("__any") | pl.col("__conv_any")).alias(_FAIL),
+    )
+    return _Query(scan, request, adapter, score, planned, checks, flagged.cache())
+
+
+def _run(
+    source: Source, request: Request, run: Callable[[_Query], Conversion], *, typed: bool
+) -> Conversion:
+    """``run`` on the query of ``source``; a polars error met while reading is the export's
+    :class:`~callframe.ExportError` (or, for a file whose later bytes are another code page,
+    the export read again in it)."""
+    scan = _scan(source, request.adapter)
+    while True:
+        query = _query(scan, request, typed=typed)
+        try:
+            return run(query)
+        except pl.exceptions.PolarsError as exc:
+            again = scan.rescan(exc)
+            if again is None:
+                raise scan.explain(exc) from None
+            scan = again
+
+
+def _failures(query: _Query, failing: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return merged_failures(query.planned.failures(failing), *query.checks.failures(failing))
 
 
 def convert(
@@ -158,9 +207,9 @@ def convert(
 ) -> Conversion:
     """Convert a tracker export into Metrica calls, in memory; see the module docstring.
 
-    ``source``: a path, bytes, a :class:`TrackerExport` or a polars frame (``DataFrame`` or
-    ``LazyFrame``) of the export (struct columns are flattened to dotted names, every value
-    read as text).
+    ``source``: a path, bytes, a :class:`TrackerExport` or a polars frame of the export (a
+    ``LazyFrame`` is not collected first: it enters the query; struct columns are flattened to
+    dotted names, every value read as text).
     ``tracker``: an adapter name or :class:`~callframe.trackers.Adapter` (default: detected).
     ``mapping``: a dict or TOML file for the ``generic`` adapter (see
     :mod:`callframe.trackers.generic`). ``tz``: the IANA zone of times written without an
@@ -174,20 +223,40 @@ def convert(
         tracker=tracker, mapping=mapping, tz=tz, static=static, region=region, now=now,
         keep_outbound=keep_outbound,
     )  # fmt: skip
-    checked = _check(source, request)
-    report = checked.report
-    valid = checked.valid()
+    return _run(source, request, _collected, typed=True)
+
+
+def _collected(query: _Query) -> Conversion:
+    """:func:`convert`: the query collected, the report built from it."""
+    columns, text = query.planned.columns, query.checks.text_columns
+    # every row's values and text, the failing rows' flags: one read of the export
+    rows = query.flagged.select(*(_TYPED + c for c in columns), *text, _REJECT)
+    frame, failing, tally = pl.collect_all([rows, query.failing(), query.tally()])
+    errors, warnings = _failures(query, failing)
+    invalid = frame.get_column(_REJECT)
+    report = ValidationReport(
+        kind=query.adapter.kind,
+        source=query.scan.source,
+        now=query.request.now,
+        data=frame.select(pl.col(_TYPED + c).alias(c) for c in columns),
+        text=frame.select(text),
+        invalid_mask=invalid.alias("invalid"),
+        errors=errors,
+        warnings=warnings,
+    )
+    valid = report.data.filter(~invalid) if frame.height else report.data
+    totals = pl.DataFrame({"rows": [frame.height], "rejected": [report.n_rejected]})
 
     def write(path: Path, max_bytes: int) -> list[Path]:
         return write_valid_rows(report, path, max_bytes=max_bytes)
 
     loaders = Loaders(
         valid=lambda: valid,
-        rejected=rejected_rows(checked.export, report.errors, report.n_rows),
+        rejected=rejected_rows(query.scan, errors, frame.height),
         report=lambda: report,
         write_csv=write,
     )
-    return checked.result(loaders)
+    return query.result(errors, warnings, totals, tally, loaders)
 
 
 def convert_file(
@@ -204,8 +273,8 @@ def convert_file(
     rejected: str | Path | None = None,
     max_bytes: int = METRICA_MAX_BYTES,
 ) -> Conversion:
-    """Convert the export file ``source`` into the Metrica CSV ``output``; see the module
-    docstring. Arguments as for :func:`callframe.convert`; ``rejected``: also write the
+    """Convert the export file ``source`` into the Metrica CSV ``output``, streaming; see the
+    module docstring. Arguments as for :func:`callframe.convert`; ``rejected``: also write the
     rejected rows there (original columns, ``row``, ``rule``, ``title``); ``max_bytes``: split
     the output into ``name.part1.csv`` … over this size.
 
@@ -222,40 +291,42 @@ def convert_file(
         tracker=tracker, mapping=mapping, tz=tz, static=static, region=region, now=now,
         keep_outbound=keep_outbound,
     )  # fmt: skip
-    _require_folder(Path(output))
-    checked = _check(source, request)
-    report = checked.report
-    written = _write(checked, Path(output), max_bytes)
-    build_rejected = rejected_rows(checked.export, report.errors, report.n_rows)
-    rejected_path = None
-    if rejected is not None:
-        rejected_path = Path(rejected)
-        with atomic_target(rejected_path) as tmp:
-            build_rejected().write_csv(tmp)
-    kind = checked.adapter.kind
-    loaders = Loaders(
-        valid=lambda: read_valid(written, kind),
-        rejected=build_rejected,
-        report=_again(source, checked.request),
-        write_csv=lambda path, size: rewrite(written, path, size),
-    )
-    return checked.result(loaders, outputs=written, rejected_path=rejected_path)
+    target = Path(output)
+    _require_folder(target)
 
+    def sunk(query: _Query) -> Conversion:
+        names = query.checks.text_columns
+        writer = SinkWriter(target, query.adapter.kind, names, max_bytes)
+        valid = query.flagged.filter(~pl.col(_REJECT))
+        try:
+            *_, counts, failing, totals, tally = pl.collect_all(
+                [*writer.queries(valid), query.failing(), query.totals(), query.tally()],
+                engine="streaming",
+            )
+        except BaseException:
+            writer.discard()
+            raise
+        written = writer.finish(counts)
+        errors, warnings = _failures(query, failing)
+        build_rejected = rejected_rows(query.scan, errors, int(totals["rows"].item()))
+        rejected_path = None
+        if rejected is not None:
+            rejected_path = Path(rejected)
+            with atomic_target(rejected_path) as tmp:
+                build_rejected().write_csv(tmp)
+        loaders = Loaders(
+            valid=lambda: read_valid(written, query.adapter.kind),
+            rejected=build_rejected,
+            report=_again(source, query.request),
+            write_csv=lambda path, size: rewrite(written, path, size),
+        )
+        return query.result(
+            errors, warnings, totals, tally, loaders, outputs=written, rejected_path=rejected_path
+        )
 
-def _write(checked: _Checked, target: Path, max_bytes: int) -> list[Path]:
-    """The valid rows' text written to ``target`` (:class:`SinkWriter`)."""
-    report, kind = checked.report, checked.adapter.kind
-    names = [c.name for c in contract_columns(kind) if c.name in report._text.columns]
-    writer = SinkWriter(target, kind, names, max_bytes)
-    valid = report._text.lazy().filter(~report._invalid) if report.n_rows else report._text.lazy()
-    try:
-        *_, counts = pl.collect_all(writer.queries(valid))
-    except BaseException:
-        writer.discard()
-        raise
-    return writer.finish(counts)
+    return _run(source, request, sunk, typed=False)
 
 
 def _again(source: Source, request: Request) -> Callable[[], ValidationReport]:
     """The report of a conversion that kept none: the export converted again, in memory."""
-    return lambda: _check(source, request).report
+    return lambda: _run(source, request, _collected, typed=True).report

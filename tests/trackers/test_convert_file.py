@@ -169,3 +169,35 @@ def test_an_export_with_a_header_only_gives_a_header_only(tmp_path: Path) -> Non
     assert (result.n_rows, result.n_valid) == (0, 0)
     assert (tmp_path / "out.csv").read_text() == (tmp_path / "memory.csv").read_text()
     assert (tmp_path / "out.csv").read_text().startswith("DateTime")
+
+
+def test_a_broken_line_late_in_the_file_is_the_error_read_export_gives(tmp_path: Path) -> None:
+    """Met while streaming, past the bytes sniffed: the same ExportError, and nothing
+    written."""
+    export = long_export(tmp_path, "ringostat/calls.csv", copies=400)
+    lines = export.read_text(encoding="utf-8").splitlines()
+    lines[-1] = '"' + lines[-1]  # a quote that never closes
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(callframe.ExportError) as expected:
+        callframe.read_export(export)
+    out = tmp_path / "out.csv"
+    with pytest.raises(callframe.ExportError) as raised:
+        callframe.convert_file(export, out, now=NOW, **RINGOSTAT)
+    assert str(raised.value) == str(expected.value)
+    assert "cannot be parsed as CSV" in str(raised.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv"]
+
+
+def test_another_code_page_late_in_the_file_is_read_in_it(tmp_path: Path) -> None:
+    """UTF-8 in the bytes sniffed, Windows-1251 later: converted as read_export reads it."""
+    export = long_export(tmp_path, "ringostat/calls.csv", copies=400)
+    text = export.read_text(encoding="utf-8")
+    export.write_bytes(text.encode("cp1251", errors="replace"))
+    assert any(b >= 0x80 for b in export.read_bytes()[-2000:])
+    read = callframe.read_export(export)
+    memory = callframe.convert(read, now=NOW, **RINGOSTAT)
+    memory.write_csv(tmp_path / "memory.csv")
+    result = callframe.convert_file(export, tmp_path / "out.csv", now=NOW, **RINGOSTAT)
+    assert result.encoding == read.encoding == "cp1251"
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()
+    assert result.counts() == memory.counts()
