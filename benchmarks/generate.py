@@ -315,6 +315,29 @@ def write_calltouch_json(frame: pl.DataFrame, out: Path, chunk: int = 200_000) -
         fh.write(b"\n]}\n")
 
 
+JSON_BLOCK_ROWS = 2_000_000
+"""Records generated at once for the JSON export: a 10M-record frame with its tag lists would need
+more memory than the benchmark machine has, so larger files are written block by block (block
+``i`` with seed ``seed + i``; up to one block the bytes are those of one frame)."""
+
+
+def write_calltouch_json_blocks(rows: int, out: Path, *, seed: int = 0) -> None:
+    """:func:`write_calltouch_json` of ``rows`` records, generated :data:`JSON_BLOCK_ROWS` at a
+    time."""
+    if rows <= JSON_BLOCK_ROWS:
+        write_calltouch_json(calltouch_records(rows, seed=seed), out)
+        return
+    with out.open("wb") as fh:
+        fh.write(f'{{"page": 1, "pageTotal": 1, "recordsTotal": {rows}, "records": ['.encode())
+        for block, start in enumerate(range(0, rows, JSON_BLOCK_ROWS)):
+            frame = calltouch_records(min(JSON_BLOCK_ROWS, rows - start), seed=seed + block)
+            for start_in, piece in enumerate(range(0, frame.height, 200_000)):
+                text = frame.slice(piece, 200_000).write_json().encode()
+                first = block == 0 and start_in == 0
+                fh.write((b"\n" if first else b",\n") + text[1:-1])
+        fh.write(b"\n]}\n")
+
+
 GENERATORS = {
     "metrica": metrica_calls,
     "calltouch": calltouch,
@@ -337,7 +360,7 @@ def main() -> None:
     elif args.tracker == "asterisk":
         write_asterisk(asterisk(args.rows, seed=args.seed), args.out)
     elif args.tracker == "calltouch_json":
-        write_calltouch_json(calltouch_records(args.rows, seed=args.seed), args.out)
+        write_calltouch_json_blocks(args.rows, args.out, seed=args.seed)
     else:
         GENERATORS[args.tracker](args.rows, seed=args.seed).write_csv(args.out, separator=";")
 
