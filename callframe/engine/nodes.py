@@ -58,9 +58,6 @@ __all__ = [
     "Url",
     "UrlParam",
     "Values",
-    "evaluate",
-    "evaluate_value",
-    "only_column",
 ]
 
 
@@ -173,57 +170,6 @@ class Node(ABC):
         subplan shared with ``lf`` would make polars buffer the whole export until the side
         query is done.)"""
         return lf, ctx
-
-
-_OWN_MODULES = frozenset(
-    {"callframe.engine.nodes", "callframe.engine._pbx", "callframe.engine._cdr"}
-)
-
-
-def _own_row_wise(node: Node) -> bool:
-    """Whether ``node`` and every node inside it is callframe's own and row-wise (its value in
-    a row depends on that row's inputs only); a user's node is never assumed to be."""
-    if type(node).__module__ not in _OWN_MODULES or not node.row_wise:
-        return False
-    for f in dataclasses.fields(node):  # type: ignore[arg-type]
-        value = getattr(node, f.name)
-        items = value if isinstance(value, tuple) else (value,)
-        if any(isinstance(i, Node) and not _own_row_wise(i) for i in items):
-            return False
-    return True
-
-
-def only_column(node: Node, ctx: Ctx) -> str | None:
-    """The one export column ``node`` reads (present, with no flattened fields below it), or
-    ``None`` when it reads none, several, or is no row-wise node of callframe's own."""
-    names = [n for n in dict.fromkeys(node.reads()) if ctx.has(n)]
-    if len(names) != 1 or not _own_row_wise(node) or len(ctx.family(names[0])) != 1:
-        return None
-    return names[0]
-
-
-def evaluate(node: Node, ctx: Ctx) -> pl.Expr:
-    """``node.expr(ctx)``; for a row-wise node that reads one column, one batch step that
-    computes it on each batch's distinct values when they are few (:func:`nz.distinct_expr`):
-    a status word, a duration or a tag is read once per value, not once per row."""
-    name = only_column(node, ctx)
-    if name is None:
-        return node.expr(ctx)
-    inner = Ctx((name,), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
-    compiled = node.expr(inner)
-    dtype = pl.LazyFrame(schema={name: pl.String}).select(compiled).collect_schema().dtypes()[0]
-    source = pl.col(name) if ctx.where is None else pl.when(ctx.where).then(pl.col(name))
-    return nz.distinct_expr(source.cast(pl.String), name, compiled, dtype)
-
-
-def evaluate_value(node: Node, ctx: Ctx, raw: pl.Expr) -> pl.Expr:
-    """``node.value(ctx, raw)`` (a ``from_raw`` node), computed per batch on the distinct raw
-    texts when they are few (see :func:`evaluate`)."""
-    if not _own_row_wise(node):
-        return node.value(ctx, raw)
-    compiled = node.value(ctx, pl.col("v"))
-    dtype = pl.LazyFrame(schema={"v": pl.String}).select(compiled).collect_schema().dtypes()[0]
-    return nz.distinct_expr(raw.cast(pl.String), "v", compiled, dtype)
 
 
 def _coalesce(exprs: list[pl.Expr]) -> pl.Expr:
@@ -498,7 +444,7 @@ class FirstOf(Combine):
         exprs: list[pl.Expr] = []
         for node in self.nodes:
             sub = ctx.only(pl.all_horizontal([e.is_null() for e in exprs])) if exprs else ctx
-            exprs.append(evaluate(node, sub))
+            exprs.append(node.expr(sub))
         return pl.coalesce(exprs)
 
     def describe(self) -> str:
@@ -746,7 +692,7 @@ class FirstTime(TimeNode):
         exprs: list[pl.Expr] = []
         for source in self.sources:
             sub = ctx.only(pl.all_horizontal([e.is_null() for e in exprs])) if exprs else ctx
-            exprs.append(evaluate(source, sub))
+            exprs.append(source.expr(sub))
         return pl.coalesce(exprs)
 
     def describe(self) -> str:

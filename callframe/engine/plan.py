@@ -31,7 +31,7 @@ import polars as pl
 from callframe.contract.columns import columns as contract_columns
 from callframe.contract.columns import spec
 from callframe.engine.adapter import Adapter, fields_for
-from callframe.engine.nodes import Const, Ctx, Node, evaluate, evaluate_value
+from callframe.engine.nodes import Const, Ctx, Node
 from callframe.engine.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, mask_value
@@ -203,17 +203,17 @@ def plan(
     values: dict[str, pl.Expr] = {}
     for column, node in nodes.items():
         if node.from_raw and column in checked:
-            value = evaluate_value(node, ctx, pl.col(f"__raw:{column}"))
+            value = node.value(ctx, pl.col(f"__raw:{column}"))
         else:
-            value = evaluate(node, ctx)
+            value = node.expr(ctx)
         values[column] = value.cast(spec(adapter.kind, column).dtype, strict=False).alias(column)
     outbound = (
-        (evaluate(adapter.outbound, ctx) == 1).fill_null(False)
+        (adapter.outbound.expr(ctx) == 1).fill_null(False)
         if adapter.outbound is not None
         else pl.lit(False)
     )
     direction = (
-        evaluate(adapter.direction, ctx) if adapter.direction is not None else pl.lit(None, pl.String)
+        adapter.direction.expr(ctx) if adapter.direction is not None else pl.lit(None, pl.String)
     )
     ordered = [c.name for c in contract_columns(adapter.kind) if c.name in nodes]
     frame = staged.select(
@@ -223,7 +223,7 @@ def plan(
         outbound.alias("__outbound"),
         direction.cast(pl.String).alias("__direction"),
         *(
-            (evaluate(node, ctx) == 1).fill_null(False).alias(f"__check:{i}")
+            (node.expr(ctx) == 1).fill_null(False).alias(f"__check:{i}")
             for i, (_, node) in enumerate(adapter.checks)
         ),
     )
