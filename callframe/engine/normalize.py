@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import polars as pl
 
@@ -48,9 +48,6 @@ __all__ = [
     "PLACEHOLDERS",
     "clean_text",
     "digits_id",
-    "distinct_expr",
-    "few_distinct",
-    "per_distinct",
     "has_id",
     "id_text",
     "iso_parts",
@@ -103,72 +100,20 @@ def _text(x: pl.Expr, cleaned: bool) -> pl.Expr:
     return x if cleaned else clean_text(x)
 
 
-_FEW_SAMPLE = 1_024
-"""How many of a batch's first values :func:`few_distinct` looks at."""
-
-
-def few_distinct(batch: pl.Series) -> pl.Series | None:
-    """The distinct values of ``batch`` (nulls included) when they are few (at most a third of
-    its length), else ``None``: decided on the batch itself at run time, from its first
-    values, so a high-cardinality batch costs one small ``n_unique`` and no hash pass."""
-    n = len(batch)
-    if n < 64 or batch.head(_FEW_SAMPLE).n_unique() * 4 > min(n, _FEW_SAMPLE):
-        return None
-    distinct = batch.unique()
-    return distinct if len(distinct) * 3 <= n else None
-
-
-def per_distinct(batch: pl.Series, compute: Callable[[pl.Series], pl.Series]) -> pl.Series:
-    """``compute(batch)`` (elementwise, same length, any dtype) evaluated on ``batch``'s
-    distinct values and joined back when it has few (:func:`few_distinct`), else on the batch."""
-    distinct = few_distinct(batch)
-    if distinct is None:
-        return compute(batch).rename(batch.name)
-    out = compute(distinct)
-    keys = pl.DataFrame({"k": distinct, "v": out})
-    joined = batch.rename("k").to_frame().join(
-        keys, on="k", how="left", maintain_order="left", nulls_equal=True
-    )
-    return joined.get_column("v").rename(batch.name)
-
-
-def distinct_expr(x: pl.Expr, name: str, compiled: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """``compiled`` (an expression over the column ``name`` only, of dtype ``dtype``) on the
-    values of ``x``: one ``map_batches`` step that evaluates it on each batch's distinct values
-    when there are few (status words, durations, tags: a few hundred values in a million
-    rows), so its regexes and parses run once per value, not per row."""
-
-    def run(s: pl.Series) -> pl.Series:
-        return s.rename(name).to_frame().select(compiled).to_series()
-
-    return x.map_batches(
-        lambda batch: per_distinct(batch, run).cast(dtype),
-        return_dtype=dtype,
-        is_elementwise=True,
-    )
-
-
 def clean_text(x: pl.Expr) -> pl.Expr:
     """Stripped text; empty and placeholder values become null."""
-    # one batch step (one reference to ``x``: nested normalisers stay linear in size, because
-    # polars does not share subexpressions inside conditional branches); ``Expr.replace`` would
-    # need the whole column (polars' streaming engine runs it in memory)
-    return x.cast(pl.String).map_batches(
-        lambda batch: per_distinct(batch, _clean_batch), return_dtype=pl.String, is_elementwise=True
+    # one reference to ``x`` (no when/then): nested normalisers stay linear in size, because
+    # polars does not share subexpressions inside conditional branches
+    # empty → null in a batch step: ``Expr.replace`` needs the whole column (polars' streaming
+    # engine runs it in memory), a ``map_batches`` marked elementwise streams at the same speed
+    s = x.cast(pl.String).str.strip_chars()
+    return s.str.replace(_PLACEHOLDER_RE, "").map_batches(
+        _empty_to_null, return_dtype=pl.String, is_elementwise=True
     )
 
 
-_PLACEHOLDER_BYTES = max(len(p.encode()) for p in PLACEHOLDERS)
-
-
-def _clean_batch(batch: pl.Series) -> pl.Series:
-    """:func:`clean_text` on a batch: stripped; empty and placeholder values null. The
-    placeholder regex runs only on values short enough to be one."""
-    s = pl.col("s")
-    n = s.str.len_bytes()
-    placeholder = (n == 0) | ((n <= _PLACEHOLDER_BYTES) & s.str.contains(_PLACEHOLDER_RE))
-    frame = batch.cast(pl.String).str.strip_chars().rename("s").to_frame()
-    return frame.select(pl.when(~placeholder).then(s)).to_series()
+def _empty_to_null(batch: pl.Series) -> pl.Series:
+    return batch.replace("", None)
 
 
 def to_flag(x: pl.Expr, *, invert: bool = False, cleaned: bool = False) -> pl.Expr:
