@@ -54,7 +54,7 @@ import polars as pl
 
 from callframe.engine import normalize as nz
 from callframe.engine._pbx import IsExtension
-from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts
+from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts, text_column
 
 __all__ = [
     "DEFAULT_INTERNAL_CONTEXTS",
@@ -257,10 +257,14 @@ class Cdr:
         (the others read as missing), in steps of columns: each value is read several times
         below (and polars shares no subexpression inside when/then branches)."""
         ctx = Ctx((*read, "__row"), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
+        ctx = ctx.with_texts(read)  # each leg column cleaned once (see Ctx.text)
         key = self._key(ctx)
         own = IsoTime(self.start).parts(ctx)
         legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
-        legs = legs.with_columns(pl.col("__row").cast(pl.Int64)).select(
+        legs = legs.with_columns(
+            pl.col("__row").cast(pl.Int64),
+            *(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in read),
+        ).select(
             key.alias("key"),
             pl.col("__row").alias("idx"),
             self._start_time(ctx).alias("start"),
