@@ -259,7 +259,12 @@ class Cdr:
         ctx = Ctx((*read, "__row"), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
         ctx = ctx.with_texts(read)  # each leg column cleaned once (see Ctx.text)
         key = self._key(ctx)
-        own = IsoTime(self.start).parts(ctx)
+        # the call time's parts: a plain ``YYYY-MM-DD HH:MM:SS`` (nearly every start) is the
+        # naive time itself; the ISO reader only on the others (null elsewhere: no work)
+        plain = self._start_time(ctx)
+        rest_aware, rest_naive = nz.iso_parts(
+            pl.when(plain.is_null()).then(ctx.text(self.start)), cleaned=True
+        )
         legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
         legs = legs.with_columns(
             pl.col("__row").cast(pl.Int64),
@@ -279,8 +284,8 @@ class Cdr:
                 if self.disposition is not None
                 else pl.lit(True)
             ).alias("disposed"),
-            own.aware.alias("aware"),
-            own.naive.alias("naive"),
+            rest_aware.alias("aware"),
+            pl.coalesce(plain, rest_naive).alias("naive"),
             _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
             _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
             self.channel_text(ctx, self.dcontext).alias("context"),

@@ -42,6 +42,8 @@ def _first(ctx: Ctx, names: tuple[str, ...]) -> pl.Expr:
 
 def _is_extension(batch: pl.Series) -> pl.Series:
     """:class:`IsExtension` on a batch of cleaned text."""
+    if batch.null_count() == len(batch):
+        return pl.Series(batch.name, [None] * len(batch), dtype=pl.Int8)
     s = pl.col("s")
     steps = batch.cast(pl.String).rename("s").to_frame()
     steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))

@@ -290,6 +290,13 @@ def iso_parts(x: pl.Expr, *, offset: bool = True, cleaned: bool = False) -> tupl
 
 def iso_parts_of(batch: pl.Series, *, offset: bool = True) -> pl.Series:
     """:func:`iso_parts` on a Series of cleaned text (one batch), as a struct Series."""
+    if batch.null_count() == len(batch):  # e.g. only the rows a faster parse left (none)
+        return pl.DataFrame(
+            {
+                "aware": pl.Series([None] * len(batch), dtype=pl.Int64),
+                "naive": pl.Series([None] * len(batch), dtype=pl.Datetime("us")),
+            }
+        ).to_struct(batch.name)
     s = pl.col("s")
     steps = batch.cast(pl.String).rename("s").to_frame()
     # the usual value is plain ``YYYY-MM-DD HH:MM:SS``: one strptime; the regex on the others
@@ -453,6 +460,8 @@ def phones(
     batch: pl.Series, *, region: str = "RU", cache: dict[str, str | None] | None = None
 ) -> pl.Series:
     """:func:`phone` on a Series of cleaned text (one batch)."""
+    if batch.null_count() == len(batch):
+        return batch.cast(pl.String)
     s = pl.col("s")
     steps = batch.cast(pl.String).rename("s").to_frame()
     steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
