@@ -94,6 +94,7 @@ BOOL_FALSE: tuple[str, ...] = ("false", "0", "no", "n", "f", "нет", "ложь
 
 _RU_LIKE = frozenset({"RU", "KZ"})
 _PLACEHOLDER_RE = "(?i)^(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")$"
+_PLACEHOLDER_OR_EMPTY_RE = _PLACEHOLDER_RE[:-2] + "|)$"
 
 
 def _text(x: pl.Expr, cleaned: bool) -> pl.Expr:
@@ -107,6 +108,10 @@ def clean_text(x: pl.Expr) -> pl.Expr:
     # empty → null in a batch step: ``Expr.replace`` needs the whole column (polars' streaming
     # engine runs it in memory), a ``map_batches`` marked elementwise streams at the same speed
     s = x.cast(pl.String).str.strip_chars()
+    if x.meta.is_column():
+        # a column as read (the plan cleans each once, see ``Ctx.text``): a test, no copy and
+        # no Python step; reading the column twice costs nothing
+        return pl.when(~s.str.contains(_PLACEHOLDER_OR_EMPTY_RE)).then(s)
     return s.str.replace(_PLACEHOLDER_RE, "").map_batches(
         _empty_to_null, return_dtype=pl.String, is_elementwise=True
     )
