@@ -193,41 +193,38 @@ class Cdr:
         if ctx.has("__cdr:key"):
             return lf, ctx
         key = self._key(ctx)
-        # each part reads its own few leg columns from the export (see Node.stage), numbered
-        # like ``lf``: the kept leg those that choose it, the call's aggregates all of them (two
-        # different reads, so polars shares no subplan that it would buffer for the slower one)
-        choosing = (*self.keys, self.start, self.billsec, self.duration)
-        choosing += tuple(c for c in (self.answer, self.dstchannel, self.disposition) if c)
-        kept_reads = [c for c in reversed(self.reads()) if c in choosing and ctx.has(c)]
-        all_reads = [c for c in self.reads() if ctx.has(c)]
-        kept_legs = self._legs(source, ctx, kept_reads)
-        legs = self._stage_direction(self._legs(source, ctx, all_reads))
-        # the kept leg of each call: the legs sorted on the few columns that choose it, the
-        # first per call; the rest of the call from plain aggregates (no sort, streamable)
-        kept = (
-            kept_legs.select(*_KEYS, "idx", "talked", "order", "start", "billsec", "answer")
-            .sort(
-                ["talked", "order", "start", "idx"],
-                descending=[True, False, False, False],
-                nulls_last=True,
-            )
-            .group_by(_KEYS)
+        # the legs read their own columns from the export (see Node.stage), numbered like
+        # ``lf``, once: one group_by gives the kept leg (the first on the columns that choose
+        # it, sorted within its call only) and the call's aggregates
+        legs = self._stage_direction(
+            self._legs(source, ctx, [c for c in self.reads() if ctx.has(c)])
+        )
+        choose = {
+            "by": ["talked", "order", "start", "idx"],
+            "descending": [True, False, False, False],
+            "nulls_last": True,
+        }
+        calls = (
+            legs.group_by(_KEYS)
             .agg(
-                pl.col("idx").first().alias("__cdr:best"),
-                pl.col("billsec").first().alias("__cdr:call:talk"),
-                pl.col("answer").first().alias("__cdr:call:answer"),
+                pl.struct(
+                    pl.col("idx").alias("__cdr:best"),
+                    pl.col("billsec").alias("__cdr:call:talk"),
+                    pl.col("answer").alias("__cdr:call:answer"),
+                )
+                .sort_by(**choose)  # type: ignore[arg-type]
+                .first()
+                .alias("__cdr:kept_leg"),
+                pl.col("talked").any().alias("__cdr:call:talked"),
+                pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
+                pl.col("start").min().alias("__cdr:call:first"),
+                pl.col("end").max().alias("__cdr:call:end"),
+                pl.col("aware").min().alias("__cdr:call:aware"),
+                pl.col("naive").min().alias("__cdr:call:naive"),
+                pl.col("rank").min().alias("__cdr:call:rank"),
             )
+            .unnest("__cdr:kept_leg")
         )
-        whole = legs.group_by(_KEYS).agg(
-            pl.col("talked").any().alias("__cdr:call:talked"),
-            pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
-            pl.col("start").min().alias("__cdr:call:first"),
-            pl.col("end").max().alias("__cdr:call:end"),
-            pl.col("aware").min().alias("__cdr:call:aware"),
-            pl.col("naive").min().alias("__cdr:call:naive"),
-            pl.col("rank").min().alias("__cdr:call:rank"),
-        )
-        calls = kept.join(whole, on=_KEYS, how="inner")
         labels = {
             r: f"{w} by {h}"
             for w, wr in _WAY_RANK.items()
@@ -407,6 +404,8 @@ def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
         key.hash(seed=0x0CA11F).alias(name),
         key.hash(seed=0x1E65).alias(f"{name}2"),
     ]
+
+
 _HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
 
 
