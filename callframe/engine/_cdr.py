@@ -199,22 +199,10 @@ class Cdr:
         legs = self._stage_direction(
             self._legs(source, ctx, [c for c in self.reads() if ctx.has(c)])
         )
-        choose = {
-            "by": ["talked", "order", "start", "idx"],
-            "descending": [True, False, False, False],
-            "nulls_last": True,
-        }
         calls = (
             legs.group_by(_KEYS)
             .agg(
-                pl.struct(
-                    pl.col("idx").alias("__cdr:best"),
-                    pl.col("billsec").alias("__cdr:call:talk"),
-                    pl.col("answer").alias("__cdr:call:answer"),
-                )
-                .sort_by(**choose)  # type: ignore[arg-type]
-                .first()
-                .alias("__cdr:kept_leg"),
+                _kept_leg().min().alias("__cdr:kept_leg"),
                 pl.col("talked").any().alias("__cdr:call:talked"),
                 pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
                 pl.col("start").min().alias("__cdr:call:first"),
@@ -223,7 +211,12 @@ class Cdr:
                 pl.col("naive").min().alias("__cdr:call:naive"),
                 pl.col("rank").min().alias("__cdr:call:rank"),
             )
-            .unnest("__cdr:kept_leg")
+            .with_columns(
+                _field(0).alias("__cdr:best"),
+                _field(1).cast(pl.Datetime("us")).alias("__cdr:call:answer"),
+                _field(2).alias("__cdr:call:talk"),
+            )
+            .drop("__cdr:kept_leg")
         )
         labels = {
             r: f"{w} by {h}"
@@ -394,6 +387,42 @@ class Cdr:
 
 _WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
 _KEYS = ["key", "key2"]
+_WIDTH = 20  # a sign class and 19 digits: every Int64
+
+
+def _digits(x: pl.Expr) -> pl.Expr:
+    """An Int64 (or Datetime) as ``_WIDTH`` characters that sort as text as the numbers do,
+    null last: ``0`` and 19 digits of ``v + 2⁶³`` for a negative ``v``, ``1`` and those of
+    ``v`` otherwise, ``2…`` for null (no sum overflows)."""
+    v = x.cast(pl.Int64)
+    negative = pl.lit("0") + ((v + (2**63 - 1)) + 1).cast(pl.String).str.zfill(_WIDTH - 1)
+    positive = pl.lit("1") + v.cast(pl.String).str.zfill(_WIDTH - 1)
+    null = "2" + "9" * (_WIDTH - 1)
+    return pl.when(v < 0).then(negative).otherwise(positive).fill_null(null)
+
+
+def _kept_leg() -> pl.Expr:
+    """Each leg as one text whose smallest, per call, is the kept leg: talked first, then the
+    earliest answer, the earliest start (nulls last), the first row (``idx`` is unique, so no
+    two legs tie), followed by what the call takes from it (``answer``, ``billsec``). Its
+    ``min`` is a streaming aggregate: no sort, no leg held per call."""
+    return pl.concat_str(
+        pl.when(pl.col("talked")).then(pl.lit("0")).otherwise(pl.lit("1")),
+        _digits(pl.col("order")),
+        _digits(pl.col("start")),
+        _digits(pl.col("idx")),
+        _digits(pl.col("answer")),
+        _digits(pl.col("billsec")),
+    )
+
+
+def _field(i: int) -> pl.Expr:
+    """Field ``i`` (0: idx, 1: answer, 2: billsec; Int64) of the kept leg's text."""
+    text = pl.col("__cdr:kept_leg").str.slice(1 + (2 + i) * _WIDTH, _WIDTH)
+    number = text.str.slice(1).cast(pl.Int64)
+    sign = text.str.slice(0, 1)
+    negative = (number - (2**63 - 1)) - 1
+    return pl.when(sign == "1").then(number).when(sign == "0").then(negative)
 
 
 def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
