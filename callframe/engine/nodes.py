@@ -540,7 +540,7 @@ class JsonList(Node):
     def expr(self, ctx: Ctx) -> pl.Expr:
         if not ctx.has(self.name):
             return _NULL_TEXT
-        s = nz.clean_text(pl.col(self.name))
+        s = ctx.text(self.name)  # the plan's cleaned column: its references cost nothing
         as_json = pl.when(s.str.starts_with("[") & s.str.ends_with("]")).then(s)
         inner: pl.DataType = pl.List(pl.String) if self.many else pl.String()
         decoded = as_json.str.json_decode(pl.List(pl.Struct({self.key: inner})))
@@ -549,7 +549,9 @@ class JsonList(Node):
             values = values.list.eval(pl.element().list.join(self.sep))
         joined = values.list.eval(pl.element().filter(pl.element() != "")).list.join(self.sep)
         plain = pl.when(~s.str.starts_with("[")).then(s)  # a CSV export may hold the text itself
-        return nz.clean_text(pl.coalesce(joined, plain))
+        # ``plain`` is cleaned text already and set only where ``joined`` is not: the joined
+        # names alone need cleaning (few rows)
+        return pl.coalesce(nz.clean_text(joined), plain)
 
     def describe(self) -> str:
         return f"`{self.name}[].{self.key}` joined with `{self.sep}`"
