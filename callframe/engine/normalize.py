@@ -469,7 +469,9 @@ def phones(
         return batch.cast(pl.String)
     s = pl.col("s")
     steps = batch.cast(pl.String).rename("s").to_frame()
-    steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
+    # the caller-id's ``<…>``: the regex only where a literal test finds a ``<``
+    inner = pl.when(s.str.contains("<", literal=True)).then(s).str.extract(r"<([^<>]*)>", 1)
+    steps = steps.with_columns(inner.str.strip_chars().alias("inner"))
     steps = steps.with_columns(
         pl.when(pl.col("inner") != "").then(pl.col("inner")).otherwise(s).alias("s")
     )
