@@ -212,7 +212,8 @@ def seconds(x: pl.Expr, *, unit: float = 1.0, cleaned: bool = False) -> pl.Expr:
     s = _text(x, cleaned)
     # ``str.to_integer`` also reads a sign: "+5" and "-5" are no duration
     whole = pl.when(~s.str.starts_with("+")).then(s).str.to_integer(strict=False)
-    whole = pl.when(whole >= 0).then(whole)
+    # below 2⁵³ the integer is the float the decimal reader gives; larger ones go that way
+    whole = pl.when((whole >= 0) & (whole < 2**53)).then(whole)
     if unit != 1.0:
         whole = whole.cast(pl.Float64).mul(unit).round(0).cast(pl.Int64, strict=False)
     return pl.coalesce(whole, _seconds_rest(pl.when(whole.is_null()).then(s), unit))
