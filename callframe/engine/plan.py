@@ -30,8 +30,8 @@ import polars as pl
 
 from callframe.contract.columns import columns as contract_columns
 from callframe.contract.columns import spec
-from callframe.engine.adapter import Adapter, fields_for
 from callframe.engine import normalize as nz
+from callframe.engine.adapter import Adapter, fields_for
 from callframe.engine.nodes import Const, Ctx, Node, text_column
 from callframe.engine.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
 from callframe.errors import UsageError
