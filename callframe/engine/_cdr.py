@@ -194,8 +194,8 @@ class Cdr:
             return lf, ctx
         key = self._key(ctx)
         # the legs read their own columns from the export (see Node.stage), numbered like
-        # ``lf``, once: one group_by gives the kept leg (the first on the columns that choose
-        # it, sorted within its call only) and the call's aggregates
+        # ``lf``, once: one streaming group_by on the hashed key gives the kept leg (the min of
+        # one sortable text per leg, see _kept_leg) and the call's aggregates
         legs = self._stage_direction(
             self._legs(source, ctx, [c for c in self.reads() if ctx.has(c)])
         )

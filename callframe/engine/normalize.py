@@ -7,9 +7,11 @@ numbers no expression can place to ``phonenumbers`` from inside the query, cache
 it is not cleaned twice: on a 2M-row export every pass over a column costs tens of
 milliseconds. Nothing here runs Python per row. A value that cannot be read becomes null; the
 plan compares the raw text with the result and reports ``<Column>|unreadable``, so nothing is
-dropped silently. Normalisers that read a value several times (durations, ISO times, phones)
+dropped silently. Normalisers that read a value through many dependent steps (ISO times, phones)
 are one ``map_batches`` step over vectorised steps: polars shares no subexpression inside
-when/then branches, so as one expression they would re-read the value at every reference.
+when/then branches, so as one expression they would re-read the value at every reference. A
+batch step costs a few eager queries per streaming morsel (about 10k rows), so the cheap ones
+(durations, cleaning a column) are pure expressions over a column the plan computed once.
 
 Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md):
 
