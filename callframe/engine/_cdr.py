@@ -54,7 +54,7 @@ import polars as pl
 
 from callframe.engine import normalize as nz
 from callframe.engine._pbx import IsExtension
-from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts
+from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts, text_column
 
 __all__ = [
     "DEFAULT_INTERNAL_CONTEXTS",
@@ -193,41 +193,31 @@ class Cdr:
         if ctx.has("__cdr:key"):
             return lf, ctx
         key = self._key(ctx)
-        # each part reads its own few leg columns from the export (see Node.stage), numbered
-        # like ``lf``: the kept leg those that choose it, the call's aggregates all of them (two
-        # different reads, so polars shares no subplan that it would buffer for the slower one)
-        choosing = (*self.keys, self.start, self.billsec, self.duration)
-        choosing += tuple(c for c in (self.answer, self.dstchannel, self.disposition) if c)
-        kept_reads = [c for c in reversed(self.reads()) if c in choosing and ctx.has(c)]
-        all_reads = [c for c in self.reads() if ctx.has(c)]
-        kept_legs = self._legs(source, ctx, kept_reads)
-        legs = self._stage_direction(self._legs(source, ctx, all_reads))
-        # the kept leg of each call: the legs sorted on the few columns that choose it, the
-        # first per call; the rest of the call from plain aggregates (no sort, streamable)
-        kept = (
-            kept_legs.select("key", "idx", "talked", "order", "start", "billsec", "answer")
-            .sort(
-                ["talked", "order", "start", "idx"],
-                descending=[True, False, False, False],
-                nulls_last=True,
-            )
-            .group_by("key")
+        # the legs read their own columns from the export (see Node.stage), numbered like
+        # ``lf``, once: one streaming group_by on the hashed key gives the kept leg (the min of
+        # one sortable text per leg, see _kept_leg) and the call's aggregates
+        legs = self._stage_direction(
+            self._legs(source, ctx, [c for c in self.reads() if ctx.has(c)])
+        )
+        calls = (
+            legs.group_by(_KEYS)
             .agg(
-                pl.col("idx").first().alias("__cdr:best"),
-                pl.col("billsec").first().alias("__cdr:call:talk"),
-                pl.col("answer").first().alias("__cdr:call:answer"),
+                _kept_leg().min().alias("__cdr:kept_leg"),
+                pl.col("talked").any().alias("__cdr:call:talked"),
+                pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
+                pl.col("start").min().alias("__cdr:call:first"),
+                pl.col("end").max().alias("__cdr:call:end"),
+                pl.col("aware").min().alias("__cdr:call:aware"),
+                pl.col("naive").min().alias("__cdr:call:naive"),
+                pl.col("rank").min().alias("__cdr:call:rank"),
             )
+            .with_columns(
+                _field(0).alias("__cdr:best"),
+                _field(1).cast(pl.Datetime("us")).alias("__cdr:call:answer"),
+                _field(2).alias("__cdr:call:talk"),
+            )
+            .drop("__cdr:kept_leg")
         )
-        whole = legs.group_by("key").agg(
-            pl.col("talked").any().alias("__cdr:call:talked"),
-            pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
-            pl.col("start").min().alias("__cdr:call:first"),
-            pl.col("end").max().alias("__cdr:call:end"),
-            pl.col("aware").min().alias("__cdr:call:aware"),
-            pl.col("naive").min().alias("__cdr:call:naive"),
-            pl.col("rank").min().alias("__cdr:call:rank"),
-        )
-        calls = kept.join(whole, on="key", how="inner")
         labels = {
             r: f"{w} by {h}"
             for w, wr in _WAY_RANK.items()
@@ -240,12 +230,18 @@ class Cdr:
             .alias("__cdr:call")
         ).drop("__cdr:call:rank")
         staged = (
-            lf.with_columns(key.alias("__cdr:key"))
-            .join(calls, left_on="__cdr:key", right_on="key", how="left", maintain_order="left")
+            lf.with_columns(_hashed(key, "__cdr:key"))
+            .join(
+                calls,
+                left_on=["__cdr:key", "__cdr:key2"],
+                right_on=_KEYS,
+                how="left",
+                maintain_order="left",
+            )
             .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
         )
-        names = ["__cdr:key", *calls.collect_schema().names(), "__cdr:kept"]
-        return staged, ctx.with_columns(n for n in names if n != "key")
+        names = ["__cdr:key", "__cdr:key2", *calls.collect_schema().names(), "__cdr:kept"]
+        return staged, ctx.with_columns(n for n in names if n not in _KEYS)
 
     def _legs(
         self,
@@ -257,11 +253,20 @@ class Cdr:
         (the others read as missing), in steps of columns: each value is read several times
         below (and polars shares no subexpression inside when/then branches)."""
         ctx = Ctx((*read, "__row"), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
+        ctx = ctx.with_texts(read)  # each leg column cleaned once (see Ctx.text)
         key = self._key(ctx)
-        own = IsoTime(self.start).parts(ctx)
+        # the call time's parts: a plain ``YYYY-MM-DD HH:MM:SS`` (nearly every start) is the
+        # naive time itself; the ISO reader only on the others (null elsewhere: no work)
+        plain = self._start_time(ctx)
+        rest_aware, rest_naive = nz.iso_parts(
+            pl.when(plain.is_null()).then(ctx.text(self.start)), cleaned=True
+        )
         legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
-        legs = legs.with_columns(pl.col("__row").cast(pl.Int64)).select(
-            key.alias("key"),
+        legs = legs.with_columns(
+            pl.col("__row").cast(pl.Int64),
+            *(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in read),
+        ).select(
+            *_hashed(key, "key"),
             pl.col("__row").alias("idx"),
             self._start_time(ctx).alias("start"),
             self.seconds(ctx, self.billsec).alias("billsec"),
@@ -275,8 +280,8 @@ class Cdr:
                 if self.disposition is not None
                 else pl.lit(True)
             ).alias("disposed"),
-            own.aware.alias("aware"),
-            own.naive.alias("naive"),
+            rest_aware.alias("aware"),
+            pl.coalesce(plain, rest_naive).alias("naive"),
             _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
             _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
             self.channel_text(ctx, self.dcontext).alias("context"),
@@ -381,6 +386,55 @@ class Cdr:
 
 
 _WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
+_KEYS = ["key", "key2"]
+_WIDTH = 20  # a sign class and 19 digits: every Int64
+
+
+def _digits(x: pl.Expr) -> pl.Expr:
+    """An Int64 (or Datetime) as ``_WIDTH`` characters that sort as text as the numbers do,
+    null last: ``0`` and 19 digits of ``v + 2⁶³`` for a negative ``v``, ``1`` and those of
+    ``v`` otherwise, ``2…`` for null (no sum overflows)."""
+    v = x.cast(pl.Int64)
+    negative = pl.lit("0") + ((v + (2**63 - 1)) + 1).cast(pl.String).str.zfill(_WIDTH - 1)
+    positive = pl.lit("1") + v.cast(pl.String).str.zfill(_WIDTH - 1)
+    null = "2" + "9" * (_WIDTH - 1)
+    return pl.when(v < 0).then(negative).otherwise(positive).fill_null(null)
+
+
+def _kept_leg() -> pl.Expr:
+    """Each leg as one text whose smallest, per call, is the kept leg: talked first, then the
+    earliest answer, the earliest start (nulls last), the first row (``idx`` is unique, so no
+    two legs tie), followed by what the call takes from it (``answer``, ``billsec``). Its
+    ``min`` is a streaming aggregate: no sort, no leg held per call."""
+    return pl.concat_str(
+        pl.when(pl.col("talked")).then(pl.lit("0")).otherwise(pl.lit("1")),
+        _digits(pl.col("order")),
+        _digits(pl.col("start")),
+        _digits(pl.col("idx")),
+        _digits(pl.col("answer")),
+        _digits(pl.col("billsec")),
+    )
+
+
+def _field(i: int) -> pl.Expr:
+    """Field ``i`` (0: idx, 1: answer, 2: billsec; Int64) of the kept leg's text."""
+    text = pl.col("__cdr:kept_leg").str.slice(1 + (2 + i) * _WIDTH, _WIDTH)
+    number = text.str.slice(1).cast(pl.Int64)
+    sign = text.str.slice(0, 1)
+    negative = (number - (2**63 - 1)) - 1
+    return pl.when(sign == "1").then(number).when(sign == "0").then(negative)
+
+
+def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
+    """The call key as two 64-bit hashes of different seeds (``name``, ``name2``): grouped and
+    joined on as numbers, not text (the side query holds 16 bytes a leg); two calls share
+    both only with a chance of about n² / 2¹²⁹, nil for any export."""
+    return [
+        key.hash(seed=0x0CA11F).alias(name),
+        key.hash(seed=0x1E65).alias(f"{name}2"),
+    ]
+
+
 _HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
 
 

@@ -42,14 +42,21 @@ def _first(ctx: Ctx, names: tuple[str, ...]) -> pl.Expr:
 
 def _is_extension(batch: pl.Series) -> pl.Series:
     """:class:`IsExtension` on a batch of cleaned text."""
+    if batch.null_count() == len(batch):
+        return pl.Series(batch.name, [None] * len(batch), dtype=pl.Int8)
     s = pl.col("s")
     steps = batch.cast(pl.String).rename("s").to_frame()
-    steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
+    # the caller-id's ``<…>`` (the regex only where there is a ``<``); the digits counted,
+    # not copied
+    bracketed = pl.when(s.str.contains("<", literal=True)).then(s)
+    steps = steps.with_columns(
+        bracketed.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner")
+    )
     inner = pl.col("inner")
     steps = steps.with_columns(
         pl.when(inner.is_not_null() & (inner != "")).then(inner).otherwise(s).alias("s")
     )
-    steps = steps.with_columns(s.str.replace_all(r"[^0-9]", "").str.len_chars().alias("n"))
+    steps = steps.with_columns(s.str.count_matches(r"[0-9]").alias("n"))
     n = pl.col("n")
     out = steps.select(pl.when(n == 0).then(None).otherwise((n <= 6).cast(pl.Int8)).cast(pl.Int8))
     return out.to_series().rename(batch.name)

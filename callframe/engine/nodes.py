@@ -58,6 +58,7 @@ __all__ = [
     "Url",
     "UrlParam",
     "Values",
+    "text_column",
 ]
 
 
@@ -70,7 +71,9 @@ class Ctx:
     (``phonenumbers`` results by digits), shared by every batch the query runs on;
     ``first_row`` the number of the export's first row (``__row``). ``where``: the rows whose
     text :meth:`text` reads (the others read as null), so that a fallback source is parsed only
-    where the sources before it have no value (see :class:`FirstTime`).
+    where the sources before it have no value (see :class:`FirstTime`). ``texts``: columns
+    whose cleaned text the plan computed once, as a column (:func:`text_column`): every node
+    reading one refers to it, so no column is cleaned twice.
     """
 
     columns: tuple[str, ...]
@@ -79,6 +82,7 @@ class Ctx:
     lookups: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
     first_row: int = 1
     where: pl.Expr | None = field(default=None, compare=False, hash=False)
+    texts: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -114,13 +118,26 @@ class Ctx:
         """Column ``name`` as cleaned text (placeholders null), or null when it is missing."""
         if name not in self.columns:
             return pl.lit(None, pl.String)
+        if name in self.texts:  # cleaned once, as a column (see ``plan``)
+            cleaned = pl.col(text_column(name))
+            return cleaned if self.where is None else pl.when(self.where).then(cleaned)
         if self.where is None:
             return nz.clean_text(pl.col(name))
         return nz.clean_text(pl.when(self.where).then(pl.col(name)))
 
+    def with_texts(self, names: Iterable[str]) -> Ctx:
+        """The same context where :meth:`text` of ``names`` reads the column
+        ``text_column(name)`` (the cleaned text, computed once by the plan)."""
+        return dataclasses.replace(self, texts=self.texts | frozenset(names))
+
     def family(self, name: str) -> list[str]:
         """``name`` and the flattened columns below it (``name.x``, ``name.x.y``)."""
         return [c for c in self.columns if c == name or c.startswith(f"{name}.")]
+
+
+def text_column(name: str) -> str:
+    """The plan's column holding export column ``name`` as cleaned text."""
+    return f"__text:{name}"
 
 
 _NULL_TEXT = pl.lit(None, pl.String)
@@ -523,7 +540,7 @@ class JsonList(Node):
     def expr(self, ctx: Ctx) -> pl.Expr:
         if not ctx.has(self.name):
             return _NULL_TEXT
-        s = nz.clean_text(pl.col(self.name))
+        s = ctx.text(self.name)  # the plan's cleaned column: its references cost nothing
         as_json = pl.when(s.str.starts_with("[") & s.str.ends_with("]")).then(s)
         inner: pl.DataType = pl.List(pl.String) if self.many else pl.String()
         decoded = as_json.str.json_decode(pl.List(pl.Struct({self.key: inner})))
@@ -532,7 +549,9 @@ class JsonList(Node):
             values = values.list.eval(pl.element().list.join(self.sep))
         joined = values.list.eval(pl.element().filter(pl.element() != "")).list.join(self.sep)
         plain = pl.when(~s.str.starts_with("[")).then(s)  # a CSV export may hold the text itself
-        return nz.clean_text(pl.coalesce(joined, plain))
+        # ``plain`` is cleaned text already and set only where ``joined`` is not: the joined
+        # names alone need cleaning (few rows)
+        return pl.coalesce(nz.clean_text(joined), plain)
 
     def describe(self) -> str:
         return f"`{self.name}[].{self.key}` joined with `{self.sep}`"

@@ -7,9 +7,11 @@ numbers no expression can place to ``phonenumbers`` from inside the query, cache
 it is not cleaned twice: on a 2M-row export every pass over a column costs tens of
 milliseconds. Nothing here runs Python per row. A value that cannot be read becomes null; the
 plan compares the raw text with the result and reports ``<Column>|unreadable``, so nothing is
-dropped silently. Normalisers that read a value several times (durations, ISO times, phones)
+dropped silently. Normalisers that read a value through many dependent steps (ISO times, phones)
 are one ``map_batches`` step over vectorised steps: polars shares no subexpression inside
-when/then branches, so as one expression they would re-read the value at every reference.
+when/then branches, so as one expression they would re-read the value at every reference. A
+batch step costs a few eager queries per streaming morsel (about 10k rows), so the cheap ones
+(durations, cleaning a column) are pure expressions over a column the plan computed once.
 
 Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md):
 
@@ -94,6 +96,7 @@ BOOL_FALSE: tuple[str, ...] = ("false", "0", "no", "n", "f", "нет", "ложь
 
 _RU_LIKE = frozenset({"RU", "KZ"})
 _PLACEHOLDER_RE = "(?i)^(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")$"
+_PLACEHOLDER_OR_EMPTY_RE = _PLACEHOLDER_RE[:-2] + "|)$"
 
 
 def _text(x: pl.Expr, cleaned: bool) -> pl.Expr:
@@ -107,6 +110,10 @@ def clean_text(x: pl.Expr) -> pl.Expr:
     # empty → null in a batch step: ``Expr.replace`` needs the whole column (polars' streaming
     # engine runs it in memory), a ``map_batches`` marked elementwise streams at the same speed
     s = x.cast(pl.String).str.strip_chars()
+    if x.meta.is_column():
+        # a column as read (the plan cleans each once, see ``Ctx.text``): a test, no copy and
+        # no Python step; reading the column twice costs nothing
+        return pl.when(~s.str.contains(_PLACEHOLDER_OR_EMPTY_RE)).then(s)
     return s.str.replace(_PLACEHOLDER_RE, "").map_batches(
         _empty_to_null, return_dtype=pl.String, is_elementwise=True
     )
@@ -199,12 +206,38 @@ def money(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
 def seconds(x: pl.Expr, *, unit: float = 1.0, cleaned: bool = False) -> pl.Expr:
     """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``.
 
-    One ``map_batches`` step over vectorised steps (:func:`seconds_of`): the test of a value
-    is read several times, and polars shares no subexpression inside when/then branches.
+    Pure expressions, no Python step (a batch step costs a query per streaming morsel): whole
+    digits (nearly every value) are read by one integer parse; only the other values (null
+    there) go through the decimal and clock regexes (:func:`seconds_of` is the same on a
+    Series), which cost next to nothing on null rows.
     """
-    return _text(x, cleaned).map_batches(
-        lambda batch: seconds_of(batch, unit=unit), return_dtype=pl.Int64, is_elementwise=True
+    s = _text(x, cleaned)
+    # ``str.to_integer`` also reads a sign: "+5" and "-5" are no duration
+    whole = pl.when(~s.str.starts_with("+")).then(s).str.to_integer(strict=False)
+    # below 2⁵³ the integer is the float the decimal reader gives; larger ones go that way
+    whole = pl.when((whole >= 0) & (whole < 2**53)).then(whole)
+    if unit != 1.0:
+        whole = whole.cast(pl.Float64).mul(unit).round(0).cast(pl.Int64, strict=False)
+    return pl.coalesce(whole, _seconds_rest(pl.when(whole.is_null()).then(s), unit))
+
+
+def _seconds_rest(s: pl.Expr, unit: float) -> pl.Expr:
+    number = s.str.replace(",", ".", literal=True)
+    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
+    from_number = (
+        pl.when(number.str.contains(r"^\d+(\.\d+)?$"))
+        .then(number)
+        .cast(pl.Float64, strict=False)
+        .mul(unit)
+        .round(0)
+        .cast(pl.Int64, strict=False)
     )
+    clock = s.str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
+    h = clock.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
+    m = clock.struct.field("2").cast(pl.Int64, strict=False)
+    sec = clock.struct.field("3").cast(pl.Int64, strict=False)
+    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
+    return pl.coalesce(from_number, from_clock)
 
 
 def seconds_of(batch: pl.Series, *, unit: float = 1.0) -> pl.Series:
@@ -265,6 +298,13 @@ def iso_parts(x: pl.Expr, *, offset: bool = True, cleaned: bool = False) -> tupl
 
 def iso_parts_of(batch: pl.Series, *, offset: bool = True) -> pl.Series:
     """:func:`iso_parts` on a Series of cleaned text (one batch), as a struct Series."""
+    if batch.null_count() == len(batch):  # e.g. only the rows a faster parse left (none)
+        return pl.DataFrame(
+            {
+                "aware": pl.Series([None] * len(batch), dtype=pl.Int64),
+                "naive": pl.Series([None] * len(batch), dtype=pl.Datetime("us")),
+            }
+        ).to_struct(batch.name)
     s = pl.col("s")
     steps = batch.cast(pl.String).rename("s").to_frame()
     # the usual value is plain ``YYYY-MM-DD HH:MM:SS``: one strptime; the regex on the others
@@ -428,9 +468,13 @@ def phones(
     batch: pl.Series, *, region: str = "RU", cache: dict[str, str | None] | None = None
 ) -> pl.Series:
     """:func:`phone` on a Series of cleaned text (one batch)."""
+    if batch.null_count() == len(batch):
+        return batch.cast(pl.String)
     s = pl.col("s")
     steps = batch.cast(pl.String).rename("s").to_frame()
-    steps = steps.with_columns(s.str.extract(r"<([^<>]*)>", 1).str.strip_chars().alias("inner"))
+    # the caller-id's ``<…>``: the regex only where a literal test finds a ``<``
+    inner = pl.when(s.str.contains("<", literal=True)).then(s).str.extract(r"<([^<>]*)>", 1)
+    steps = steps.with_columns(inner.str.strip_chars().alias("inner"))
     steps = steps.with_columns(
         pl.when(pl.col("inner") != "").then(pl.col("inner")).otherwise(s).alias("s")
     )

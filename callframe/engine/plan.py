@@ -30,8 +30,9 @@ import polars as pl
 
 from callframe.contract.columns import columns as contract_columns
 from callframe.contract.columns import spec
+from callframe.engine import normalize as nz
 from callframe.engine.adapter import Adapter, fields_for
-from callframe.engine.nodes import Const, Ctx, Node
+from callframe.engine.nodes import Const, Ctx, Node, text_column
 from callframe.engine.rules import EXTRA_LEG, OUTBOUND, conversion_rule, unreadable_id
 from callframe.errors import UsageError
 from callframe.report import FAILURE_SCHEMA, mask_value
@@ -195,6 +196,11 @@ def plan(
     for node in _all_nodes(adapter, nodes):
         for inner in _walk(node):
             staged, ctx = inner.stage(staged, ctx, lf)
+    # each export column a node reads, cleaned once (nodes refer to the column, see Ctx.text)
+    read = {c for node in _all_nodes(adapter, nodes) for c in node.reads() if c in names}
+    texts = [c for c in names if c in read]
+    staged = staged.with_columns(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in texts)
+    ctx = ctx.with_texts(texts)
     checked = [c for c, node in nodes.items() if not _is_null_literal(node)]
     # the raw text of each column once, as a column; the values from it (small expression trees)
     staged = staged.with_columns(

@@ -131,3 +131,17 @@ def test_expressions_refuse_an_adapter_that_reads_several_rows_per_call() -> Non
     lf = master()
     with pytest.raises(callframe.UsageError, match=r"several rows per call"):
         asterisk_for(lf).expressions(lf.collect_schema(), tz="UTC")
+
+
+def test_the_kept_leg_text_sorts_as_its_numbers_and_reads_back() -> None:
+    # the kept leg is the per-call min of one text per leg (_cdr._kept_leg): each number's
+    # text must sort as the number does, null last, and read back exactly
+    from callframe.engine._cdr import _digits, _field
+
+    values = [-(2**63), -(2**63) + 1, -5, -1, 0, 1, 7, 2**62, 2**63 - 1, None]
+    frame = pl.DataFrame({"v": pl.Series(values, dtype=pl.Int64)})
+    frame = frame.with_columns(_digits(pl.col("v")).alias("d"))
+    assert frame.sort("d")["v"].to_list() == [*sorted(v for v in values if v is not None), None]
+    # field 0 starts after the talked flag and two sort fields
+    texts = pl.concat_str(pl.lit("1" + "x" * 40), pl.col("d")).alias("__cdr:kept_leg")
+    assert frame.select(texts).select(_field(0)).to_series().to_list() == values

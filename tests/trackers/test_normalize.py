@@ -84,6 +84,40 @@ def test_durations(raw: str | None, seconds: int | None) -> None:
     assert apply(nz.seconds, [raw]) == [seconds]
 
 
+def test_duration_expressions_match_the_batch_reader() -> None:
+    # the pure expressions (an integer parse first, the regexes on the rest) read every value
+    # as the step-by-step Series reader does, for whole seconds and scaled units alike
+    raw = [
+        "95",
+        "007",
+        "+5",
+        "-5",
+        "95.4",
+        "95,5",
+        "1:60",
+        "10:00",
+        "1:02:03",
+        "1.",
+        ".5",
+        "x",
+        "99999999999999999999",
+        "9223372036854775807",
+        "",
+        None,
+    ]
+    for unit in (1.0, 0.001, 60.0):
+        expected = nz.seconds_of(pl.Series(raw, dtype=pl.String), unit=unit).to_list()
+        assert apply(lambda x, u=unit: nz.seconds(x, unit=u, cleaned=True), raw) == expected
+
+
+def test_a_bare_column_and_an_expression_are_cleaned_alike() -> None:
+    values = [" <НЕ ЗАПОЛНЕНО> ", "N/A", "nulls", "--", "\t0\n", " ", None, "x"]
+    frame = pl.DataFrame({"a": values}, schema={"a": pl.String})
+    bare = frame.select(nz.clean_text(pl.col("a"))).to_series().to_list()
+    nested = frame.select(nz.clean_text(pl.col("a") + "")).to_series().to_list()
+    assert bare == nested == [None, None, "nulls", "--", "0", None, None, "x"]
+
+
 def test_milliseconds() -> None:
     assert apply(lambda x: nz.seconds(x, unit=0.001), ["95400", "499"]) == [95, 0]
 
