@@ -16,6 +16,7 @@ import codecs
 import json
 import os
 import re
+import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -592,8 +593,11 @@ def scan_json_file(
     """A large JSON file read in bounded memory, or ``None`` when it is not of a plain shape
     (read it whole with :func:`read_json`: the same answer, or the error, comes from there)."""
     workers = min(2, os.cpu_count() or 1)
-    if workers > 1 and path.stat().st_size >= POOL_BYTES:
-        pool = Pool(workers)
+    if workers > 1 and path.stat().st_size >= POOL_BYTES and not getattr(sys, "frozen", False):
+        try:
+            pool = Pool(workers)
+        except OSError:  # no interpreter to start: read alone
+            return _scan_json_file(path, head, where, envelopes, None)
         try:
             return _scan_json_file(path, head, where, envelopes, pool)
         except PoolError:
