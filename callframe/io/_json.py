@@ -4,10 +4,12 @@
 :func:`scan_json_file` reads a large file in bounded memory: the text is decoded in chunks,
 the object members around the records are parsed as they come, and each list of objects is
 parsed record by record, flattened and spilled in chunks to temporary Arrow IPC files that are
-then scanned lazily; NDJSON is read line by line the same way. Whenever the file is anything
-but such a plain shape (an envelope through a list, a duplicate key, a syntax error …) it
-returns ``None`` and the caller reads the document whole, so every answer, and every error, is
-the one :func:`read_json` gives.
+then scanned lazily; NDJSON is read line by line the same way. From :data:`POOL_BYTES` on, the
+runs of records are parsed by worker processes (:mod:`callframe.io._json_pool`), cut where a
+record starts as the first one did; a worker's parse checks the cut, and at any doubt the file
+is read again without workers. Whenever the file is anything but such a plain shape (an
+envelope through a list, a duplicate key, a syntax error …) it returns ``None`` and the caller
+reads the document whole, so every answer, and every error, is the one :func:`read_json` gives.
 """
 
 from __future__ import annotations
@@ -622,6 +624,8 @@ def _scan_json_file(
         except _IrregularError as irregular:
             if str(irregular) != "more than one document":
                 raise
+            if pool is not None:
+                pool.close()
             temps.close()
             temps = Temps()
             doc, spills = [{}], {"": _ndjson(path, codec, temps)}
@@ -637,11 +641,12 @@ def _scan_json_file(
         else:
             frame = read_json_records(records)
             lazy = frame.lazy()
-    except _IrregularError:
+    except BaseException as exc:
+        if pool is not None:
+            pool.close()  # first: no worker writes a file after it is removed
         temps.close()
-        return None
-    except PoolError:
-        temps.close()
+        if isinstance(exc, _IrregularError):
+            return None
         raise
     for name, spill in spills.items():
         if name != key:  # lists that are not the records: their spilled files are not needed

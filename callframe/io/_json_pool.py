@@ -38,6 +38,7 @@ class Pool:
             for _ in range(workers)
         ]
         self.turn = 0
+        self.closed = False
 
     def submit(self, text: str, path: Path) -> int:
         """Send one batch (the records' text, without the brackets); the worker's index."""
@@ -67,6 +68,10 @@ class Pool:
         return list(answer["names"]), int(answer["count"])
 
     def close(self) -> None:
+        """End the workers once they have finished what they were sent (again: nothing)."""
+        if self.closed:
+            return
+        self.closed = True
         for proc in self.procs:
             if proc.stdin is not None:
                 proc.stdin.close()
