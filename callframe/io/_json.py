@@ -4,17 +4,21 @@
 :func:`scan_json_file` reads a large file in bounded memory: the text is decoded in chunks,
 the object members around the records are parsed as they come, and each list of objects is
 parsed record by record, flattened and spilled in chunks to temporary Arrow IPC files that are
-then scanned lazily; NDJSON is read line by line the same way. Whenever the file is anything
-but such a plain shape (an envelope through a list, a duplicate key, a syntax error …) it
-returns ``None`` and the caller reads the document whole, so every answer, and every error, is
-the one :func:`read_json` gives.
+then scanned lazily; NDJSON is read line by line the same way. From :data:`POOL_BYTES` on, the
+runs of records are parsed by worker processes (:mod:`callframe.io._json_pool`), cut where a
+record starts as the first one did; a worker's parse checks the cut, and at any doubt the file
+is read again without workers. Whenever the file is anything but such a plain shape (an
+envelope through a list, a duplicate key, a syntax error …) it returns ``None`` and the caller
+reads the document whole, so every answer, and every error, is the one :func:`read_json` gives.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
+import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -25,14 +29,19 @@ import polars as pl
 
 from callframe.errors import ExportError
 from callframe.io._export import TrackerExport
+from callframe.io._json_pool import Pool, PoolError
 from callframe.io._scanned import ScannedExport, Temps, hooked
 from callframe.io._sniff import BOMS
 
-__all__ = ["read_json", "scan_json_file"]
+__all__ = ["read_json", "scan_json_file", "spill_batch"]
 
 SPILL_RECORDS = 50_000
 """Records flattened in memory before they are spilled to a temporary IPC file."""
 _TEXT_CHUNK = 4 * 1024 * 1024
+POOL_BYTES = 64 * 1024 * 1024
+"""Files from this size on are parsed by worker processes (:mod:`callframe.io._json_pool`)."""
+_POOL_AHEAD = 4  # batches sent before the oldest answer is taken
+_OPENER = re.compile(r'\{[ \t\n\r]*"(?:[^"\\]|\\.)*"[ \t\n\r]*:')
 _CUTS = 4  # the last "}," of a chunk tried as a cut between records, and the three before it
 _PAD = "\x00"  # a column every spilled chunk has, so a chunk of empty records keeps its rows
 _WS = re.compile(r"[ \t\n\r]*")
@@ -255,15 +264,38 @@ class _Spill:
         self.files: list[Path] = []
         self.count = 0
         self.list_keys: list[str] = []  # the keys holding lists in the last record that had any
+        self.pending: deque[tuple[Pool, int, Path]] = deque()  # batches sent to workers
+        self.limit = SPILL_RECORDS
 
     def add(self, record: dict[str, Any]) -> None:
         self.extend((record,))
+
+    def submit(self, pool: Pool, text: str) -> None:
+        """Send the text of a run of records to a worker (its file takes its place in order)."""
+        if self.rows:
+            self.flush()
+        fd, name = tempfile.mkstemp(prefix="callframe-", suffix=".arrow")
+        os.close(fd)
+        path = self.temps.add(Path(name))
+        self.pending.append((pool, pool.submit(text, path), path))
+        self.settle(_POOL_AHEAD)
+
+    def settle(self, keep: int = 0) -> None:
+        """Take the workers' answers, oldest first, until ``keep`` are left waiting."""
+        while len(self.pending) > keep:
+            pool, index, path = self.pending.popleft()
+            names, count = pool.result(index)
+            self.names.update(dict.fromkeys(names))
+            self.files.append(path)
+            self.count += count
 
     def extend(self, records: Sequence[Any]) -> None:
         """Take these records (objects; anything else is irregular). Records of text, numbers,
         booleans and lists are kept as they are but for the lists (as JSON text): polars makes
         numbers and booleans text as Python does (see :meth:`flush`); the keys holding lists
         are guessed from the record before (exports repeat one shape), then checked."""
+        if self.pending:
+            self.settle()  # the names in the order the records come
         rows, names, text = self.rows, self.names, _list_text
         guess = self.list_keys
         for record in records:
@@ -280,19 +312,24 @@ class _Spill:
                 record = _flatten(record)
             names.update(record)
             rows.append(record)
-            if len(rows) >= SPILL_RECORDS:
+            if len(rows) >= self.limit:
                 self.flush()
                 rows = self.rows
 
-    def flush(self) -> None:
-        if not self.rows:
-            return
+    def frame(self) -> pl.DataFrame:
+        """The records taken (not yet spilled) as text columns."""
         schema = {_PAD: pl.String(), **dict.fromkeys(self.names, pl.String())}
         try:
-            frame = pl.from_dicts(self.rows, schema=schema)
+            return pl.from_dicts(self.rows, schema=schema)
         except (pl.exceptions.PolarsError, TypeError, OverflowError):
             # an integer beyond 64 bits: Python writes every value of this chunk as text
-            frame = pl.from_dicts([_flatten(r) for r in self.rows], schema=schema)
+            return pl.from_dicts([_flatten(r) for r in self.rows], schema=schema)
+
+    def flush(self) -> None:
+        self.settle()
+        if not self.rows:
+            return
+        frame = self.frame()
         fd, name = tempfile.mkstemp(prefix="callframe-", suffix=".arrow")
         path = self.temps.add(Path(name))
         with open(fd, "wb") as fh:
@@ -374,12 +411,14 @@ class _Reader:
     """One pass over a JSON document: the members around the records parsed as they come, every
     list of objects spilled record by record (the document keeps a stand-in: ``[{}]``)."""
 
-    def __init__(self, text: _Text, temps: Temps) -> None:
+    def __init__(self, text: _Text, temps: Temps, pool: Pool | None = None) -> None:
         self.text = text
         self.temps = temps
         self.decoder = json.JSONDecoder(parse_float=str)
         self.spills: dict[str, _Spill] = {}
         self.failed_at = -1  # the text chunk in which a batch failed: not tried again there
+        self.pool = pool
+        self.openers: dict[int, str] = {}  # a spill's first record's text up to its first key
 
     def document(self) -> Any:
         c = self.text.peek()
@@ -432,9 +471,15 @@ class _Reader:
         while True:
             if spill is not None and self.batch(spill):
                 continue
+            first = ""
+            if spill is None and not items and text.peek() == "{":
+                first = text.buf[text.pos : text.pos + 4096]
             item = text.value(self.decoder)
             if spill is None and not items and isinstance(item, dict):
                 spill = self.spills[path] = _Spill(self.temps)
+                opener = _OPENER.match(first)
+                if opener is not None:
+                    self.openers[id(spill)] = opener.group()
             if spill is None:
                 items.append(item)
             elif isinstance(item, dict):
@@ -444,7 +489,10 @@ class _Reader:
             c = text.peek()
             text.pos += 1
             if c == "]":
-                return [{}] if spill is not None else items
+                if spill is None:
+                    return items
+                spill.settle()
+                return [{}]
             if c != ",":
                 raise _IrregularError("expected , or ]")
 
@@ -454,6 +502,8 @@ class _Reader:
         or a record's own list: then a few earlier ``},`` are tried); ``False`` when it cannot."""
         text = self.text
         text.peek()
+        if self.pool is not None and self.sent(spill, self.pool):
+            return True
         if self.failed_at == text.reads:
             return False
         cut = len(text.buf)
@@ -470,6 +520,33 @@ class _Reader:
             return True
         self.failed_at = text.reads  # record by record until the next chunk of text
         return False
+
+    def sent(self, spill: _Spill, pool: Pool) -> bool:
+        """Send the records up to the last place where a record starts as the first one did
+        (``},`` then its first key) to a worker, unparsed; the worker's parse tells whether
+        the cut fell between records (when not, :class:`PoolError`: the file is read again
+        without workers)."""
+        text = self.text
+        opener = self.openers.get(id(spill))
+        if opener is None:
+            return False
+        if len(text.buf) - text.pos < _TEXT_CHUNK // 2 and not text.eof:
+            text.more()
+        buf = text.buf
+        at = buf.rfind(opener, text.pos + 1)
+        if at < 0:
+            return False
+        comma = at - 1
+        while buf[comma] in " \t\n\r":
+            comma -= 1
+        end = comma - 1
+        while end > text.pos and buf[end] in " \t\n\r":
+            end -= 1
+        if buf[comma] != "," or buf[end] != "}":
+            return False
+        spill.submit(pool, buf[text.pos : end + 1])
+        text.pos = comma + 1
+        return True
 
 
 def _ndjson(path: Path, codec: str, temps: Temps) -> _Spill:
@@ -517,18 +594,38 @@ def scan_json_file(
 ) -> ScannedExport | None:
     """A large JSON file read in bounded memory, or ``None`` when it is not of a plain shape
     (read it whole with :func:`read_json`: the same answer, or the error, comes from there)."""
+    workers = min(2, os.cpu_count() or 1)
+    if workers > 1 and path.stat().st_size >= POOL_BYTES and not getattr(sys, "frozen", False):
+        try:
+            pool = Pool(workers)
+        except OSError:  # no interpreter to start: read alone
+            return _scan_json_file(path, head, where, envelopes, None)
+        try:
+            return _scan_json_file(path, head, where, envelopes, pool)
+        except PoolError:
+            pass  # a cut fell inside a record, or the text is not JSON: read it again alone
+        finally:
+            pool.close()
+    return _scan_json_file(path, head, where, envelopes, None)
+
+
+def _scan_json_file(
+    path: Path, head: bytes, where: str | None, envelopes: Sequence[str], pool: Pool | None
+) -> ScannedExport | None:
     codec = _json_codec(head)
     temps = Temps()
     try:
         spills: dict[str, _Spill]
         try:
             with path.open("rb") as fh:
-                reader = _Reader(_Text(fh, codec), temps)
+                reader = _Reader(_Text(fh, codec), temps, pool)
                 doc = reader.document()
             spills = reader.spills
         except _IrregularError as irregular:
             if str(irregular) != "more than one document":
                 raise
+            if pool is not None:
+                pool.close()
             temps.close()
             temps = Temps()
             doc, spills = [{}], {"": _ndjson(path, codec, temps)}
@@ -544,9 +641,13 @@ def scan_json_file(
         else:
             frame = read_json_records(records)
             lazy = frame.lazy()
-    except _IrregularError:
+    except BaseException as exc:
+        if pool is not None:
+            pool.close()  # first: no worker writes a file after it is removed
         temps.close()
-        return None
+        if isinstance(exc, _IrregularError):
+            return None
+        raise
     for name, spill in spills.items():
         if name != key:  # lists that are not the records: their spilled files are not needed
             for file in spill.files:
@@ -565,3 +666,50 @@ def read_json_records(records: Iterator[dict[str, Any]] | list[dict[str, Any]]) 
         names.update(dict.fromkeys(r))
     schema = dict.fromkeys(names, pl.String())
     return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+
+
+def spill_batch(text: str, path: Path) -> tuple[list[str], int]:
+    """A worker's job (:mod:`callframe.io._json_pool`): the records in ``text`` (a run of
+    them, without the list's brackets) parsed, flattened and written to ``path`` as IPC;
+    the column names met, in order, and the number of records."""
+    records = json.JSONDecoder(parse_float=str).decode("[" + text + "]")
+    frame = _same_keys_frame(records)
+    if frame is None:
+        spill = _Spill(Temps())
+        spill.limit = len(records) + 1
+        spill.extend(records)
+        frame = spill.frame()
+    with path.open("wb") as fh:
+        frame.write_ipc(fh, compression="uncompressed")
+    return [name for name in frame.columns if name != _PAD], len(records)
+
+
+_NONE = type(None)
+
+
+def _same_keys_frame(records: list[Any]) -> pl.DataFrame | None:
+    """The frame :meth:`_Spill.frame` makes of these records, built column by column when
+    every record has the same keys in the same order and each key holds one kind of plain
+    value (text, integers, booleans or lists, and nulls); ``None`` otherwise."""
+    if not records or type(records[0]) is not dict or not records[0]:
+        return None
+    keys = tuple(records[0])
+    if any(type(r) is not dict or tuple(r) != keys for r in records):
+        return None
+    columns: dict[str, pl.Series] = {_PAD: pl.Series(_PAD, [None] * len(records), pl.String)}
+    for key, values in zip(keys, zip(*map(dict.values, records), strict=True), strict=True):
+        kinds = set(map(type, values))
+        kinds.discard(_NONE)
+        if not kinds or kinds == {str}:
+            series = pl.Series(key, values, pl.String)
+        elif kinds == {list}:
+            series = pl.Series(key, [v if v is None else _list_text(v) for v in values], pl.String)
+        elif kinds == {int} or kinds == {bool}:
+            try:
+                series = pl.Series(key, values).cast(pl.String)
+            except (pl.exceptions.PolarsError, OverflowError, TypeError):
+                return None
+        else:
+            return None
+        columns[key] = series
+    return pl.DataFrame(columns)

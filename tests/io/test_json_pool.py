@@ -1,0 +1,174 @@
+"""A large JSON export parsed by worker processes gives exactly the frame read whole.
+
+The parent cuts the records' text where a record starts as the first one did and sends each
+run to a worker; a worker's parse is the check that the cut fell between records. Any doubt
+(a cut inside a record's own list of objects, text that is not JSON) and the file is read
+again by the parent alone, so the answer never depends on where the cuts fell.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callframe.io import _json, _json_pool, exports
+from callframe.io._scanned import Temps
+from callframe.io.exports import TrackerExport, read_export
+
+PLAIN = [
+    {
+        "callId": 3_100_000 + i,
+        "phone": f"+7 916 {i:07d}",
+        "ok": i % 3 == 0,
+        "duration": [0, 17, -5, 2**63, 2**64 + 1][i % 5],
+        "score": [1.50, 2e3, None][i % 3],
+        "yaClientId": None if i % 2 else "17556",
+        "callTags": [] if i % 4 else [{"type": "MANUAL", "names": ["Целевой", "ё}, {"]}],
+        "note": 'say "hi" }, {"callId": 1',
+    }
+    for i in range(40)
+]
+IRREGULAR = [
+    {"callId": i, **({"visit": {"url": f"https://x.ru/{i}", "empty": {}}} if i % 7 else {})}
+    | ({"late": "x"} if i > 20 else {})
+    for i in range(40)
+]
+SAME_OPENER_INSIDE = [  # a record's own list holds objects opening as records do
+    {"callId": i, "legs": [{"callId": i * 10 + j, "x": "y"} for j in range(3)]} for i in range(40)
+]
+WITH_NAN = (
+    '{"records": ['
+    + ",".join(f'{{"callId": {i}, "v": {"NaN" if i == 30 else i}}}' for i in range(40))
+    + "]}"
+)
+
+
+@pytest.fixture
+def pool_spy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[_json_pool.Pool]:
+    """Every JSON file parsed by workers, in small runs of text; the pools made."""
+    monkeypatch.setattr(exports, "JSON_STREAM_BYTES", 0)
+    monkeypatch.setattr(_json, "POOL_BYTES", 0)
+    monkeypatch.setattr(_json, "_TEXT_CHUNK", 300)
+    monkeypatch.setattr(_json.os, "cpu_count", lambda: 2)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    pools: list[_json_pool.Pool] = []
+    original = _json_pool.Pool.__init__
+
+    def made(self: _json_pool.Pool, workers: int) -> None:
+        original(self, workers)
+        pools.append(self)
+
+    monkeypatch.setattr(_json_pool.Pool, "__init__", made)
+    return pools
+
+
+def whole(path: Path) -> TrackerExport:
+    return exports._scan_raw(
+        path.read_bytes(), str(path), None, None, None, None, None, (), None
+    ).collect()
+
+
+def write(path: Path, records: list[dict[str, Any]], indent: int | None) -> Path:
+    path.write_text(json.dumps({"page": 1, "records": records}, indent=indent, ensure_ascii=False))
+    return path
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize(
+    "records", [PLAIN, IRREGULAR, SAME_OPENER_INSIDE], ids=["plain", "irregular", "same-opener"]
+)
+def test_workers_give_the_frame_read_whole(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pool_spy: list[_json_pool.Pool],
+    records: list[Any],
+    indent: int | None,
+) -> None:
+    path = write(tmp_path / "calls.json", records, indent)
+    sent: list[int] = []
+    original = _json_pool.Pool.submit
+
+    def submit(self: _json_pool.Pool, text: str, where: Path) -> int:
+        sent.append(len(text))
+        return original(self, text, where)
+
+    monkeypatch.setattr(_json_pool.Pool, "submit", submit)
+
+    streamed = read_export(path)
+
+    expected = whole(path)
+    assert streamed.frame.equals(expected.frame)
+    assert streamed.frame.columns == expected.frame.columns
+    assert streamed.envelope == "records"
+    assert len(pool_spy) == 1 and sent  # the records went to the workers
+    assert all(proc.poll() is not None for proc in pool_spy[0].procs)  # and they are gone
+
+
+def test_a_cut_inside_a_record_is_read_again_alone_with_the_same_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_spy: list[_json_pool.Pool]
+) -> None:
+    path = write(tmp_path / "calls.json", SAME_OPENER_INSIDE, None)
+    scans: list[bool] = []
+    original = _json._scan_json_file
+
+    def spy(*args: Any) -> Any:
+        scans.append(args[-1] is not None)
+        return original(*args)
+
+    monkeypatch.setattr(_json, "_scan_json_file", spy)
+
+    scan = exports.scan_export(path)
+
+    assert scans == [True, False]  # with workers, then alone
+    assert scan.collect().frame.equals(whole(path).frame)
+    scan.close()
+    assert list((tmp_path / "scratch").iterdir()) == []  # the first try's files are gone too
+
+
+def test_values_python_reads_but_polars_would_not_are_text_as_read_whole(
+    tmp_path: Path, pool_spy: list[_json_pool.Pool]
+) -> None:
+    path = tmp_path / "calls.json"
+    path.write_text(WITH_NAN)
+
+    streamed = read_export(path)
+
+    assert streamed.frame.equals(whole(path).frame)
+    assert streamed.frame["v"].to_list()[29:32] == ["29", "nan", "31"]
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**25), max_value=10**25),
+    st.text(alphabet='ab},{[]"\\ ё', max_size=5),
+    st.lists(st.one_of(st.integers(), st.text(max_size=3), st.none()), max_size=3),
+)
+
+
+@given(
+    keys=st.lists(st.sampled_from(["id", "a", "b", "tags"]), min_size=1, max_size=4, unique=True),
+    kinds=st.lists(values, min_size=1, max_size=40),
+)
+def test_a_batch_built_column_by_column_is_the_batch_built_record_by_record(
+    keys: list[str], kinds: list[object]
+) -> None:
+    records = [{k: kinds[(i + j) % len(kinds)] for j, k in enumerate(keys)} for i in range(7)]
+    fast = _json._same_keys_frame(json.loads(json.dumps(records)))
+    spill = _json._Spill(Temps())
+    spill.extend(json.loads(json.dumps(records)))
+    slow = spill.frame()
+    if fast is not None:
+        assert fast.equals(slow) and fast.columns == slow.columns
+    else:  # only a column mixing kinds of values is left to the record-by-record path
+        assert any(len({type(r[k]) for r in records} - {type(None)}) > 1 for k in keys) or any(
+            isinstance(r[k], int) and abs(r[k]) >= 2**127 for r in records for k in keys
+        )
