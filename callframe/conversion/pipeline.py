@@ -28,6 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from callframe._checks import RowChecks, row_checks
+from callframe.conversion._reads import bounded_reads
 from callframe.conversion.checks import merged_failures
 from callframe.conversion.options import (
     MappingSource,
@@ -192,7 +193,8 @@ def _run(
     while True:
         query = _query(scan, request, typed=typed)
         try:
-            return run(query)
+            with bounded_reads():
+                return run(query)
         except pl.exceptions.PolarsError as exc:
             again = scan.rescan(exc)
             if again is None:
