@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 import callframe
+from callframe.conversion._reads import PREFETCH, PREFETCH_VARIABLE, bounded_reads
 
 from ..conftest import FIXTURES, NOW
 
@@ -201,3 +203,28 @@ def test_another_code_page_late_in_the_file_is_read_in_it(tmp_path: Path) -> Non
     assert result.encoding == read.encoding == "cp1251"
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()
     assert result.counts() == memory.counts()
+
+
+def test_the_csv_reader_reads_one_chunk_ahead_only_during_a_conversion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(PREFETCH_VARIABLE, raising=False)
+    with bounded_reads():
+        assert os.environ[PREFETCH_VARIABLE] == PREFETCH
+    assert PREFETCH_VARIABLE not in os.environ
+
+
+def test_a_read_ahead_the_user_set_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PREFETCH_VARIABLE, "8")
+    with bounded_reads():
+        assert os.environ[PREFETCH_VARIABLE] == "8"
+    assert os.environ[PREFETCH_VARIABLE] == "8"
+
+
+def test_the_read_ahead_is_restored_when_a_conversion_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(PREFETCH_VARIABLE, raising=False)
+    with pytest.raises(RuntimeError), bounded_reads():
+        raise RuntimeError("the query failed")
+    assert PREFETCH_VARIABLE not in os.environ
