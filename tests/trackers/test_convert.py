@@ -235,3 +235,23 @@ def test_a_lazyframe_of_the_export_converts_like_the_file() -> None:
     assert from_lazy.valid.equals(from_file.valid)
     assert from_lazy.rejected.equals(from_file.rejected)
     assert from_lazy.counts() == from_file.counts()
+
+
+def test_a_lazy_frame_enters_the_query_without_being_collected_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``convert(LazyFrame)`` plans on the frame as it is: the export's rows are read once, by
+    the conversion's own ``collect_all``, never by collecting the frame beforehand."""
+    source = FIXTURES / "calltouch" / "calls_cp1251.csv"
+    eager = callframe.convert(source, tracker="calltouch", tz="Europe/Moscow", now=NOW)
+    lazy = pl.from_dicts(callframe.read_export(source).frame.to_dicts()).lazy()
+
+    def refuse(self: pl.LazyFrame, *args: object, **kwargs: object) -> pl.DataFrame:
+        raise AssertionError("the export's LazyFrame was collected on its own")
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", refuse)
+    converted = callframe.convert(lazy, tracker="calltouch", tz="Europe/Moscow", now=NOW)
+    monkeypatch.undo()
+    assert converted.valid.equals(eager.valid)
+    assert converted.errors.equals(eager.errors)
+    assert converted.n_rows == eager.n_rows
