@@ -202,7 +202,9 @@ class Cdr:
         calls = (
             legs.group_by(_KEYS)
             .agg(
-                _kept_leg().min().alias("__cdr:kept_leg"),
+                _kept_key().min().alias("__cdr:kept_leg"),
+                pl.col("answer").min_by(_kept_key()).alias("__cdr:call:answer"),
+                pl.col("billsec").min_by(_kept_key()).cast(pl.Int64).alias("__cdr:call:talk"),
                 pl.col("talked").any().alias("__cdr:call:talked"),
                 pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
                 pl.col("start").min().alias("__cdr:call:first"),
@@ -212,9 +214,7 @@ class Cdr:
                 pl.col("rank").min().alias("__cdr:call:rank"),
             )
             .with_columns(
-                _field(0).alias("__cdr:best"),
-                _field(1).cast(pl.Datetime("us")).alias("__cdr:call:answer"),
-                _field(2).alias("__cdr:call:talk"),
+                (pl.col("__cdr:kept_leg") % _IDX).cast(pl.Int64).alias("__cdr:best"),
             )
             .drop("__cdr:kept_leg")
         )
@@ -387,42 +387,36 @@ class Cdr:
 
 _WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
 _KEYS = ["key", "key2"]
-_WIDTH = 20  # a sign class and 19 digits: every Int64
+_IDX = 2**35  # the kept-leg key's last field: the row (up to 34 billion rows)
+_STARTS = 2**45  # its start field: a Datetime's whole seconds (|s| < 2⁴⁴) offset, null last
+_ORDERS = 2**46  # its answer field: twice the start field's range, a sub-second bit, null last
 
 
-def _digits(x: pl.Expr) -> pl.Expr:
-    """An Int64 (or Datetime) as ``_WIDTH`` characters that sort as text as the numbers do,
-    null last: ``0`` and 19 digits of ``v + 2⁶³`` for a negative ``v``, ``1`` and those of
-    ``v`` otherwise, ``2…`` for null (no sum overflows)."""
-    v = x.cast(pl.Int64)
-    negative = pl.lit("0") + ((v + (2**63 - 1)) + 1).cast(pl.String).str.zfill(_WIDTH - 1)
-    positive = pl.lit("1") + v.cast(pl.String).str.zfill(_WIDTH - 1)
-    null = "2" + "9" * (_WIDTH - 1)
-    return pl.when(v < 0).then(negative).otherwise(positive).fill_null(null)
+def _seconds_field(x: pl.Expr, *, half: bool) -> pl.Expr:
+    """A Datetime (us) as a non-negative Int128 that orders as the time does, null last:
+    its floor seconds offset by 2⁴⁴ (every Datetime's seconds fit), and with ``half`` doubled
+    plus 1 for a time past the whole second (an answer computed from an absurd duration
+    wraps to one), so a whole and a fractional time compare exactly."""
+    us = x.cast(pl.Int64)
+    seconds = us.floordiv(1_000_000).cast(pl.Int128) + 2**44
+    if not half:
+        return seconds.fill_null(_STARTS - 1)
+    fraction = (us % 1_000_000 != 0).cast(pl.Int128)
+    return (seconds * 2 + fraction).fill_null(_ORDERS - 1)
 
 
-def _kept_leg() -> pl.Expr:
-    """Each leg as one text whose smallest, per call, is the kept leg: talked first, then the
-    earliest answer, the earliest start (nulls last), the first row (``idx`` is unique, so no
-    two legs tie), followed by what the call takes from it (``answer``, ``billsec``). Its
-    ``min`` is a streaming aggregate: no sort, no leg held per call."""
-    return pl.concat_str(
-        pl.when(pl.col("talked")).then(pl.lit("0")).otherwise(pl.lit("1")),
-        _digits(pl.col("order")),
-        _digits(pl.col("start")),
-        _digits(pl.col("idx")),
-        _digits(pl.col("answer")),
-        _digits(pl.col("billsec")),
-    )
-
-
-def _field(i: int) -> pl.Expr:
-    """Field ``i`` (0: idx, 1: answer, 2: billsec; Int64) of the kept leg's text."""
-    text = pl.col("__cdr:kept_leg").str.slice(1 + (2 + i) * _WIDTH, _WIDTH)
-    number = text.str.slice(1).cast(pl.Int64)
-    sign = text.str.slice(0, 1)
-    negative = (number - (2**63 - 1)) - 1
-    return pl.when(sign == "1").then(number).when(sign == "0").then(negative)
+def _kept_key() -> pl.Expr:
+    """Each leg as one Int128 whose smallest, per call, is the kept leg: talked first, then the
+    earliest answer, the earliest start (nulls last), the first row (``idx`` is unique and
+    the last field, so no two legs tie and the key's low bits are the kept row). Its ``min``
+    (and ``min_by`` for the kept leg's answer and billsec) are streaming aggregates over
+    numbers: no sort, no leg held per call. Times are whole seconds (``start`` and ``answer``
+    are read to the second; only an answer computed from an absurd duration is not); two
+    fractional answers in the same second of one call order by their row."""
+    talked = pl.when(pl.col("talked")).then(pl.lit(0, pl.Int128)).otherwise(pl.lit(1, pl.Int128))
+    order = _seconds_field(pl.col("order"), half=True)
+    start = _seconds_field(pl.col("start"), half=False)
+    return ((talked * _ORDERS + order) * _STARTS + start) * _IDX + pl.col("idx").cast(pl.Int128)
 
 
 def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
