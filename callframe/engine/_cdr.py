@@ -183,40 +183,59 @@ class Cdr:
 
         * ``__cdr:best`` the kept leg's ``__row`` (the chosen leg, else the earliest) and
           ``__cdr:kept`` whether this row is it;
-        * ``__cdr:call:talked`` whether a leg talked (then the kept leg is the chosen one),
-          ``…:readable`` whether a leg's ``billsec`` reads, ``…:talk`` and ``…:answer`` the
-          kept leg's ``billsec`` and answer time, ``…:first`` the first start, ``…:end`` the
-          last leg's end, ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
-        * ``__cdr:call`` the call's direction (``inbound by context``).
+        * ``__cdr:call:talk`` the chosen leg's ``billsec`` (0 when no leg talked),
+          ``…:missed`` (null when no leg's ``billsec`` reads), ``…:hold`` the seconds from
+          the first start to the answer (missed: to the last leg's end),
+          ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
+        * ``__cdr:call`` the call's direction (``inbound by context``), from ``…:rank`` (one
+          byte per call in the join).
 
-        Lazy: nothing is read until the query runs."""
+        Each call is numbers only (the join holds every call). Lazy: nothing is read until the
+        query runs."""
         if ctx.has("__cdr:key"):
             return lf, ctx
         key = self._key(ctx)
         # the legs read their own columns from the export (see Node.stage), numbered like
         # ``lf``, once: one streaming group_by on the hashed key gives the kept leg (the min of
-        # one sortable text per leg, see _kept_leg) and the call's aggregates
+        # one Int128 per leg, see _kept_key) and the call's aggregates
         legs = self._stage_direction(
             self._legs(source, ctx, [c for c in self.reads() if ctx.has(c)])
         )
+        kept = pl.col("__cdr:kept_leg")
+        talked = kept < _TALKED  # the kept leg talked: a leg did
+        until = pl.when(talked).then(pl.col("answer")).otherwise(pl.col("end"))
+        hold = (until - pl.col("first")).dt.total_seconds()
+        # each call as numbers only (16 bytes of key, ~50 of values): the join holds them all
         calls = (
             legs.group_by(_KEYS)
             .agg(
                 _kept_key().min().alias("__cdr:kept_leg"),
-                pl.col("answer").min_by(_kept_key()).alias("__cdr:call:answer"),
-                pl.col("billsec").min_by(_kept_key()).cast(pl.Int64).alias("__cdr:call:talk"),
-                pl.col("talked").any().alias("__cdr:call:talked"),
-                pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
-                pl.col("start").min().alias("__cdr:call:first"),
-                pl.col("end").max().alias("__cdr:call:end"),
+                pl.col("answer").min_by(_kept_key()),
+                pl.col("billsec").min_by(_kept_key()).alias("talk"),
+                pl.col("billsec").is_not_null().any().alias("readable"),
+                pl.col("start").min().alias("first"),
+                pl.col("end").max(),
                 pl.col("aware").min().alias("__cdr:call:aware"),
                 pl.col("naive").min().alias("__cdr:call:naive"),
-                pl.col("rank").min().alias("__cdr:call:rank"),
+                pl.col("rank").min().cast(pl.UInt8).alias("__cdr:call:rank"),
             )
-            .with_columns(
-                (pl.col("__cdr:kept_leg") % _IDX).cast(pl.Int64).alias("__cdr:best"),
+            .select(
+                *_KEYS,
+                (kept % _IDX).cast(pl.Int64).alias("__cdr:best"),
+                pl.when(talked)
+                .then(pl.col("talk"))
+                .otherwise(0)
+                .cast(pl.Int64)
+                .alias("__cdr:call:talk"),
+                pl.when(pl.col("readable"))
+                .then((~talked).cast(pl.Int8))
+                .cast(pl.Int8)
+                .alias("__cdr:call:missed"),
+                pl.when(hold >= 0).then(hold).cast(pl.Int64).alias("__cdr:call:hold"),
+                "__cdr:call:aware",
+                "__cdr:call:naive",
+                "__cdr:call:rank",
             )
-            .drop("__cdr:kept_leg")
         )
         labels = {
             r: f"{w} by {h}"
@@ -224,11 +243,6 @@ class Cdr:
             for h, hr in _HOW_RANK.items()
             for r in (wr * 10 + hr + (100 if h == "digits" else 0),)
         }
-        calls = calls.with_columns(
-            pl.col("__cdr:call:rank")
-            .replace_strict(labels, default=None, return_dtype=pl.String)
-            .alias("__cdr:call")
-        ).drop("__cdr:call:rank")
         staged = (
             lf.with_columns(_hashed(key, "__cdr:key"))
             .join(
@@ -238,9 +252,21 @@ class Cdr:
                 how="left",
                 maintain_order="left",
             )
-            .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
+            .with_columns(
+                (pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"),
+                # the direction's text per row, from the call's rank (a byte in the join)
+                pl.col("__cdr:call:rank")
+                .replace_strict(labels, default=None, return_dtype=pl.String)
+                .alias("__cdr:call"),
+            )
         )
-        names = ["__cdr:key", "__cdr:key2", *calls.collect_schema().names(), "__cdr:kept"]
+        names = [
+            "__cdr:key",
+            "__cdr:key2",
+            *calls.collect_schema().names(),
+            "__cdr:kept",
+            "__cdr:call",
+        ]
         return staged, ctx.with_columns(n for n in names if n not in _KEYS)
 
     def _legs(
@@ -390,6 +416,7 @@ _KEYS = ["key", "key2"]
 _IDX = 2**35  # the kept-leg key's last field: the row (up to 34 billion rows)
 _STARTS = 2**45  # its start field: a Datetime's whole seconds (|s| < 2⁴⁴) offset, null last
 _ORDERS = 2**46  # its answer field: twice the start field's range, a sub-second bit, null last
+_TALKED = _ORDERS * _STARTS * _IDX  # a key below it is a talked leg's
 
 
 def _seconds_field(x: pl.Expr, *, half: bool) -> pl.Expr:
@@ -494,14 +521,7 @@ class CallTalk(_CallNode):
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         billsec = self.cdr.seconds(ctx, self.cdr.billsec)
-        return (
-            pl.when(billsec.is_null())
-            .then(None)
-            .when(Cdr.call("talked"))
-            .then(Cdr.call("talk"))
-            .otherwise(0)
-            .cast(pl.Int64)
-        )
+        return pl.when(billsec.is_not_null()).then(Cdr.call("talk"))
 
     def describe(self) -> str:
         return f"`{self.cdr.billsec}` of the first leg that talked on a real channel, else 0"
@@ -516,9 +536,7 @@ class CallHold(_CallNode):
         return ctx.text(self.cdr.duration)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        until = pl.when(Cdr.call("talked")).then(Cdr.call("answer")).otherwise(Cdr.call("end"))
-        seconds = (until - Cdr.call("first")).dt.total_seconds()
-        return pl.when(seconds >= 0).then(seconds).cast(pl.Int64)
+        return Cdr.call("hold")
 
     def describe(self) -> str:
         return "from the call's start to the answer (missed: to its last leg's end)"
@@ -532,8 +550,7 @@ class CallMissed(_CallNode):
         return ctx.text(self.cdr.billsec)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        talked = Cdr.call("talked")
-        return pl.when(Cdr.call("readable")).then((~talked).cast(pl.Int8)).cast(pl.Int8)
+        return Cdr.call("missed")
 
     def describe(self) -> str:
         return "0 when a leg talked on a real channel (`billsec` > 0, not Local/), else 1"
