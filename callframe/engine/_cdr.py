@@ -344,52 +344,39 @@ class Cdr:
             _matches(src, trunk_re).alias("src_trunk"),
             src.str.contains(_EXTENSION_PEER).fill_null(False).alias("src_ext"),
         )
+        # ways as small numbers (_WAY_RANK), not text: 2M legs × four columns of words cost
+        inbound, outbound, internal = (pl.lit(_WAY_RANK[w], pl.Int16) for w in _WAY_RANK)
         legs = legs.with_columns(
             pl.when(pl.col("dst_trunk"))
-            .then(pl.lit("outbound"))
+            .then(outbound)
             .when(dst.is_null() | pl.col("dialled_ext"))
-            .then(pl.lit("internal"))
+            .then(internal)
             .when(~pl.col("dst_ext"))
-            .then(pl.lit("outbound"))
-            .otherwise(pl.lit("internal"))
+            .then(outbound)
+            .otherwise(internal)
             .alias("placed")
         )
         placed = pl.col("placed")
         by_channel = (
             pl.when(pl.col("src_trunk"))
-            .then(pl.lit("inbound"))
+            .then(inbound)
             .when(pl.col("src_ext") | pl.col("dst_trunk"))
             .then(placed)
         )
         if self.named_trunks:
-            by_channel = by_channel.when(src.is_not_null()).then(pl.lit("internal"))
-        legs = legs.with_columns(
-            pl.when(pl.col("ctx_trunk"))
-            .then(pl.lit("inbound"))
-            .when(pl.col("ctx_internal"))
-            .then(placed)
-            .alias("by_context"),
-            by_channel.alias("by_channel"),
-            pl.when(pl.col("caller_ext").fill_null(False))
-            .then(placed)
-            .otherwise(pl.lit("inbound"))
-            .alias("by_digits"),
-        )
-        decided_by_context, decided_by_channel = pl.col("by_context"), pl.col("by_channel")
-        way = pl.coalesce(decided_by_context, decided_by_channel, pl.col("by_digits"))
-        how_rank = (
-            pl.when(decided_by_context.is_not_null())
-            .then(pl.lit(_HOW_RANK["context"], pl.Int16))
-            .when(decided_by_channel.is_not_null())
-            .then(pl.lit(_HOW_RANK["channel"], pl.Int16))
-            .otherwise(pl.lit(_HOW_RANK["digits"], pl.Int16))
-        )
-        digits = pl.lit(_HOW_RANK["digits"], pl.Int16)
+            by_channel = by_channel.when(src.is_not_null()).then(internal)
+        by_context = pl.when(pl.col("ctx_trunk")).then(inbound).when(pl.col("ctx_internal"))
+        by_digits = pl.when(pl.col("caller_ext").fill_null(False)).then(placed)
+        # the way (0–2) × 10 + what decided it (0–2), + 100 when only the digits did: the
+        # call's way is its legs' lowest
         rank = (
-            pl.when(how_rank == digits).then(100).otherwise(0)
-            + way.replace_strict(_WAY_RANK, return_dtype=pl.Int16) * 10
-            + how_rank
-        ).cast(pl.Int16)
+            pl.when(pl.col("ctx_trunk") | pl.col("ctx_internal"))
+            .then(by_context.then(placed) * 10 + _HOW_RANK["context"])
+            .when(by_channel.is_not_null())
+            .then(by_channel * 10 + _HOW_RANK["channel"])
+            .otherwise(by_digits.otherwise(inbound) * 10 + (100 + _HOW_RANK["digits"]))
+            .cast(pl.Int16)
+        )
         return legs.with_columns(rank.alias("rank"))
 
     def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
