@@ -426,7 +426,7 @@ def _kept_key() -> pl.Expr:
     (and ``min_by`` for the kept leg's answer and billsec) are streaming aggregates over
     numbers: no sort, no leg held per call. Times are whole seconds (``start`` and ``answer``
     are read to the second; only an answer computed from an absurd duration is not); two
-    fractional answers in the same second of one call order by their row."""
+    fractional answers in the same second of one call order by start, then row."""
     talked = pl.when(pl.col("talked")).then(pl.lit(0, pl.Int128)).otherwise(pl.lit(1, pl.Int128))
     order = _seconds_field(pl.col("order"), half=True)
     start = _seconds_field(pl.col("start"), half=False)
