@@ -183,40 +183,59 @@ class Cdr:
 
         * ``__cdr:best`` the kept leg's ``__row`` (the chosen leg, else the earliest) and
           ``__cdr:kept`` whether this row is it;
-        * ``__cdr:call:talked`` whether a leg talked (then the kept leg is the chosen one),
-          ``…:readable`` whether a leg's ``billsec`` reads, ``…:talk`` and ``…:answer`` the
-          kept leg's ``billsec`` and answer time, ``…:first`` the first start, ``…:end`` the
-          last leg's end, ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
-        * ``__cdr:call`` the call's direction (``inbound by context``).
+        * ``__cdr:call:talk`` the chosen leg's ``billsec`` (0 when no leg talked),
+          ``…:missed`` (null when no leg's ``billsec`` reads), ``…:hold`` the seconds from
+          the first start to the answer (missed: to the last leg's end),
+          ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
+        * ``__cdr:call`` the call's direction (``inbound by context``), from ``…:rank`` (one
+          byte per call in the join).
 
-        Lazy: nothing is read until the query runs."""
+        Each call is numbers only (the join holds every call). Lazy: nothing is read until the
+        query runs."""
         if ctx.has("__cdr:key"):
             return lf, ctx
         key = self._key(ctx)
         # the legs read their own columns from the export (see Node.stage), numbered like
         # ``lf``, once: one streaming group_by on the hashed key gives the kept leg (the min of
-        # one sortable text per leg, see _kept_leg) and the call's aggregates
+        # one Int128 per leg, see _kept_key) and the call's aggregates
         legs = self._stage_direction(
             self._legs(source, ctx, [c for c in self.reads() if ctx.has(c)])
         )
+        kept = pl.col("__cdr:kept_leg")
+        talked = kept < _TALKED  # the kept leg talked: a leg did
+        until = pl.when(talked).then(pl.col("answer")).otherwise(pl.col("end"))
+        hold = (until - pl.col("first")).dt.total_seconds()
+        # each call as numbers only (16 bytes of key, ~50 of values): the join holds them all
         calls = (
             legs.group_by(_KEYS)
             .agg(
-                _kept_leg().min().alias("__cdr:kept_leg"),
-                pl.col("talked").any().alias("__cdr:call:talked"),
-                pl.col("billsec").is_not_null().any().alias("__cdr:call:readable"),
-                pl.col("start").min().alias("__cdr:call:first"),
-                pl.col("end").max().alias("__cdr:call:end"),
+                _kept_key().min().alias("__cdr:kept_leg"),
+                pl.col("answer").min_by(_kept_key()),
+                pl.col("billsec").min_by(_kept_key()).alias("talk"),
+                pl.col("billsec").is_not_null().any().alias("readable"),
+                pl.col("start").min().alias("first"),
+                pl.col("end").max(),
                 pl.col("aware").min().alias("__cdr:call:aware"),
                 pl.col("naive").min().alias("__cdr:call:naive"),
-                pl.col("rank").min().alias("__cdr:call:rank"),
+                pl.col("rank").min().cast(pl.UInt8).alias("__cdr:call:rank"),
             )
-            .with_columns(
-                _field(0).alias("__cdr:best"),
-                _field(1).cast(pl.Datetime("us")).alias("__cdr:call:answer"),
-                _field(2).alias("__cdr:call:talk"),
+            .select(
+                *_KEYS,
+                (kept % _IDX).cast(pl.Int64).alias("__cdr:best"),
+                pl.when(talked)
+                .then(pl.col("talk"))
+                .otherwise(0)
+                .cast(pl.Int64)
+                .alias("__cdr:call:talk"),
+                pl.when(pl.col("readable"))
+                .then((~talked).cast(pl.Int8))
+                .cast(pl.Int8)
+                .alias("__cdr:call:missed"),
+                pl.when(hold >= 0).then(hold).cast(pl.Int64).alias("__cdr:call:hold"),
+                "__cdr:call:aware",
+                "__cdr:call:naive",
+                "__cdr:call:rank",
             )
-            .drop("__cdr:kept_leg")
         )
         labels = {
             r: f"{w} by {h}"
@@ -224,11 +243,6 @@ class Cdr:
             for h, hr in _HOW_RANK.items()
             for r in (wr * 10 + hr + (100 if h == "digits" else 0),)
         }
-        calls = calls.with_columns(
-            pl.col("__cdr:call:rank")
-            .replace_strict(labels, default=None, return_dtype=pl.String)
-            .alias("__cdr:call")
-        ).drop("__cdr:call:rank")
         staged = (
             lf.with_columns(_hashed(key, "__cdr:key"))
             .join(
@@ -238,9 +252,21 @@ class Cdr:
                 how="left",
                 maintain_order="left",
             )
-            .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
+            .with_columns(
+                (pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"),
+                # the direction's text per row, from the call's rank (a byte in the join)
+                pl.col("__cdr:call:rank")
+                .replace_strict(labels, default=None, return_dtype=pl.String)
+                .alias("__cdr:call"),
+            )
         )
-        names = ["__cdr:key", "__cdr:key2", *calls.collect_schema().names(), "__cdr:kept"]
+        names = [
+            "__cdr:key",
+            "__cdr:key2",
+            *calls.collect_schema().names(),
+            "__cdr:kept",
+            "__cdr:call",
+        ]
         return staged, ctx.with_columns(n for n in names if n not in _KEYS)
 
     def _legs(
@@ -318,52 +344,39 @@ class Cdr:
             _matches(src, trunk_re).alias("src_trunk"),
             src.str.contains(_EXTENSION_PEER).fill_null(False).alias("src_ext"),
         )
+        # ways as small numbers (_WAY_RANK), not text: 2M legs × four columns of words cost
+        inbound, outbound, internal = (pl.lit(_WAY_RANK[w], pl.Int16) for w in _WAY_RANK)
         legs = legs.with_columns(
             pl.when(pl.col("dst_trunk"))
-            .then(pl.lit("outbound"))
+            .then(outbound)
             .when(dst.is_null() | pl.col("dialled_ext"))
-            .then(pl.lit("internal"))
+            .then(internal)
             .when(~pl.col("dst_ext"))
-            .then(pl.lit("outbound"))
-            .otherwise(pl.lit("internal"))
+            .then(outbound)
+            .otherwise(internal)
             .alias("placed")
         )
         placed = pl.col("placed")
         by_channel = (
             pl.when(pl.col("src_trunk"))
-            .then(pl.lit("inbound"))
+            .then(inbound)
             .when(pl.col("src_ext") | pl.col("dst_trunk"))
             .then(placed)
         )
         if self.named_trunks:
-            by_channel = by_channel.when(src.is_not_null()).then(pl.lit("internal"))
-        legs = legs.with_columns(
-            pl.when(pl.col("ctx_trunk"))
-            .then(pl.lit("inbound"))
-            .when(pl.col("ctx_internal"))
-            .then(placed)
-            .alias("by_context"),
-            by_channel.alias("by_channel"),
-            pl.when(pl.col("caller_ext").fill_null(False))
-            .then(placed)
-            .otherwise(pl.lit("inbound"))
-            .alias("by_digits"),
-        )
-        decided_by_context, decided_by_channel = pl.col("by_context"), pl.col("by_channel")
-        way = pl.coalesce(decided_by_context, decided_by_channel, pl.col("by_digits"))
-        how_rank = (
-            pl.when(decided_by_context.is_not_null())
-            .then(pl.lit(_HOW_RANK["context"], pl.Int16))
-            .when(decided_by_channel.is_not_null())
-            .then(pl.lit(_HOW_RANK["channel"], pl.Int16))
-            .otherwise(pl.lit(_HOW_RANK["digits"], pl.Int16))
-        )
-        digits = pl.lit(_HOW_RANK["digits"], pl.Int16)
+            by_channel = by_channel.when(src.is_not_null()).then(internal)
+        by_context = pl.when(pl.col("ctx_trunk")).then(inbound).when(pl.col("ctx_internal"))
+        by_digits = pl.when(pl.col("caller_ext").fill_null(False)).then(placed)
+        # the way (0–2) × 10 + what decided it (0–2), + 100 when only the digits did: the
+        # call's way is its legs' lowest
         rank = (
-            pl.when(how_rank == digits).then(100).otherwise(0)
-            + way.replace_strict(_WAY_RANK, return_dtype=pl.Int16) * 10
-            + how_rank
-        ).cast(pl.Int16)
+            pl.when(pl.col("ctx_trunk") | pl.col("ctx_internal"))
+            .then(by_context.then(placed) * 10 + _HOW_RANK["context"])
+            .when(by_channel.is_not_null())
+            .then(by_channel * 10 + _HOW_RANK["channel"])
+            .otherwise(by_digits.otherwise(inbound) * 10 + (100 + _HOW_RANK["digits"]))
+            .cast(pl.Int16)
+        )
         return legs.with_columns(rank.alias("rank"))
 
     def channel_text(self, ctx: Ctx, name: str | None) -> pl.Expr:
@@ -387,42 +400,37 @@ class Cdr:
 
 _WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
 _KEYS = ["key", "key2"]
-_WIDTH = 20  # a sign class and 19 digits: every Int64
+_IDX = 2**35  # the kept-leg key's last field: the row (up to 34 billion rows)
+_STARTS = 2**45  # its start field: a Datetime's whole seconds (|s| < 2⁴⁴) offset, null last
+_ORDERS = 2**46  # its answer field: twice the start field's range, a sub-second bit, null last
+_TALKED = _ORDERS * _STARTS * _IDX  # a key below it is a talked leg's
 
 
-def _digits(x: pl.Expr) -> pl.Expr:
-    """An Int64 (or Datetime) as ``_WIDTH`` characters that sort as text as the numbers do,
-    null last: ``0`` and 19 digits of ``v + 2⁶³`` for a negative ``v``, ``1`` and those of
-    ``v`` otherwise, ``2…`` for null (no sum overflows)."""
-    v = x.cast(pl.Int64)
-    negative = pl.lit("0") + ((v + (2**63 - 1)) + 1).cast(pl.String).str.zfill(_WIDTH - 1)
-    positive = pl.lit("1") + v.cast(pl.String).str.zfill(_WIDTH - 1)
-    null = "2" + "9" * (_WIDTH - 1)
-    return pl.when(v < 0).then(negative).otherwise(positive).fill_null(null)
+def _seconds_field(x: pl.Expr, *, half: bool) -> pl.Expr:
+    """A Datetime (us) as a non-negative Int128 that orders as the time does, null last:
+    its floor seconds offset by 2⁴⁴ (every Datetime's seconds fit), and with ``half`` doubled
+    plus 1 for a time past the whole second (an answer computed from an absurd duration
+    wraps to one), so a whole and a fractional time compare exactly."""
+    us = x.cast(pl.Int64)
+    seconds = us.floordiv(1_000_000).cast(pl.Int128) + 2**44
+    if not half:
+        return seconds.fill_null(_STARTS - 1)
+    fraction = (us % 1_000_000 != 0).cast(pl.Int128)
+    return (seconds * 2 + fraction).fill_null(_ORDERS - 1)
 
 
-def _kept_leg() -> pl.Expr:
-    """Each leg as one text whose smallest, per call, is the kept leg: talked first, then the
-    earliest answer, the earliest start (nulls last), the first row (``idx`` is unique, so no
-    two legs tie), followed by what the call takes from it (``answer``, ``billsec``). Its
-    ``min`` is a streaming aggregate: no sort, no leg held per call."""
-    return pl.concat_str(
-        pl.when(pl.col("talked")).then(pl.lit("0")).otherwise(pl.lit("1")),
-        _digits(pl.col("order")),
-        _digits(pl.col("start")),
-        _digits(pl.col("idx")),
-        _digits(pl.col("answer")),
-        _digits(pl.col("billsec")),
-    )
-
-
-def _field(i: int) -> pl.Expr:
-    """Field ``i`` (0: idx, 1: answer, 2: billsec; Int64) of the kept leg's text."""
-    text = pl.col("__cdr:kept_leg").str.slice(1 + (2 + i) * _WIDTH, _WIDTH)
-    number = text.str.slice(1).cast(pl.Int64)
-    sign = text.str.slice(0, 1)
-    negative = (number - (2**63 - 1)) - 1
-    return pl.when(sign == "1").then(number).when(sign == "0").then(negative)
+def _kept_key() -> pl.Expr:
+    """Each leg as one Int128 whose smallest, per call, is the kept leg: talked first, then the
+    earliest answer, the earliest start (nulls last), the first row (``idx`` is unique and
+    the last field, so no two legs tie and the key's low bits are the kept row). Its ``min``
+    (and ``min_by`` for the kept leg's answer and billsec) are streaming aggregates over
+    numbers: no sort, no leg held per call. Times are whole seconds (``start`` and ``answer``
+    are read to the second; only an answer computed from an absurd duration is not); two
+    fractional answers in the same second of one call order by start, then row."""
+    talked = pl.when(pl.col("talked")).then(pl.lit(0, pl.Int128)).otherwise(pl.lit(1, pl.Int128))
+    order = _seconds_field(pl.col("order"), half=True)
+    start = _seconds_field(pl.col("start"), half=False)
+    return ((talked * _ORDERS + order) * _STARTS + start) * _IDX + pl.col("idx").cast(pl.Int128)
 
 
 def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
@@ -500,14 +508,7 @@ class CallTalk(_CallNode):
 
     def expr(self, ctx: Ctx) -> pl.Expr:
         billsec = self.cdr.seconds(ctx, self.cdr.billsec)
-        return (
-            pl.when(billsec.is_null())
-            .then(None)
-            .when(Cdr.call("talked"))
-            .then(Cdr.call("talk"))
-            .otherwise(0)
-            .cast(pl.Int64)
-        )
+        return pl.when(billsec.is_not_null()).then(Cdr.call("talk"))
 
     def describe(self) -> str:
         return f"`{self.cdr.billsec}` of the first leg that talked on a real channel, else 0"
@@ -522,9 +523,7 @@ class CallHold(_CallNode):
         return ctx.text(self.cdr.duration)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        until = pl.when(Cdr.call("talked")).then(Cdr.call("answer")).otherwise(Cdr.call("end"))
-        seconds = (until - Cdr.call("first")).dt.total_seconds()
-        return pl.when(seconds >= 0).then(seconds).cast(pl.Int64)
+        return Cdr.call("hold")
 
     def describe(self) -> str:
         return "from the call's start to the answer (missed: to its last leg's end)"
@@ -538,8 +537,7 @@ class CallMissed(_CallNode):
         return ctx.text(self.cdr.billsec)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        talked = Cdr.call("talked")
-        return pl.when(Cdr.call("readable")).then((~talked).cast(pl.Int8)).cast(pl.Int8)
+        return Cdr.call("missed")
 
     def describe(self) -> str:
         return "0 when a leg talked on a real channel (`billsec` > 0, not Local/), else 1"

@@ -133,15 +133,39 @@ def test_expressions_refuse_an_adapter_that_reads_several_rows_per_call() -> Non
         asterisk_for(lf).expressions(lf.collect_schema(), tz="UTC")
 
 
-def test_the_kept_leg_text_sorts_as_its_numbers_and_reads_back() -> None:
-    # the kept leg is the per-call min of one text per leg (_cdr._kept_leg): each number's
-    # text must sort as the number does, null last, and read back exactly
-    from callframe.engine._cdr import _digits, _field
+def test_the_kept_leg_key_orders_legs_as_the_rule_and_reads_back_the_row() -> None:
+    # the kept leg is the per-call min of one Int128 per leg (_cdr._kept_key): talked first,
+    # then the earliest answer, the earliest start (nulls last), the first row; its low bits
+    # are the row. Starts are read to the second; an answer too, but one computed from an
+    # absurd duration may wrap past the whole second: it still orders exactly against whole
+    # ones (two such in the same second of one call order by start, then row)
+    from callframe.engine._cdr import _IDX, _kept_key
 
-    values = [-(2**63), -(2**63) + 1, -5, -1, 0, 1, 7, 2**62, 2**63 - 1, None]
-    frame = pl.DataFrame({"v": pl.Series(values, dtype=pl.Int64)})
-    frame = frame.with_columns(_digits(pl.col("v")).alias("d"))
-    assert frame.sort("d")["v"].to_list() == [*sorted(v for v in values if v is not None), None]
-    # field 0 starts after the talked flag and two sort fields
-    texts = pl.concat_str(pl.lit("1" + "x" * 40), pl.col("d")).alias("__cdr:kept_leg")
-    assert frame.select(texts).select(_field(0)).to_series().to_list() == values
+    low, high = -(2**63), 2**63 - 1  # every Datetime("us")
+    answers = [low, -1_500_000, -1_000_000, 0, 1, 1_000_000, high, None]
+    starts = [low // 10**6 * 10**6 + 10**6, -1_000_000, 0, 1_000_000, high // 10**6 * 10**6, None]
+    legs = [
+        (talked, order, start, idx)
+        for idx, (talked, order, start) in enumerate(
+            (talked, order if talked else None, start)
+            for talked in (True, False)
+            for order in answers
+            for start in starts
+        )
+    ]
+    frame = pl.DataFrame(
+        legs,
+        schema={"talked": pl.Boolean, "order": pl.Int64, "start": pl.Int64, "idx": pl.Int64},
+        orient="row",
+    ).with_columns(pl.col("order", "start").cast(pl.Datetime("us")))
+
+    def rule(leg: tuple[bool, int | None, int | None, int]) -> tuple[object, ...]:
+        talked, order, start, idx = leg
+        return (not talked, order is None, order or 0, start is None, start or 0, idx)
+
+    keyed = frame.with_columns(_kept_key().alias("key")).sort("key")
+    assert keyed["idx"].to_list() == [leg[3] for leg in sorted(legs, key=rule)]
+    assert (
+        keyed.select((pl.col("key") % _IDX).cast(pl.Int64))["key"].to_list()
+        == keyed["idx"].to_list()
+    )
