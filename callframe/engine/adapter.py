@@ -32,7 +32,6 @@ __all__ = [
     "COLUMN_FIELDS",
     "Adapter",
     "HeaderVariant",
-    "MapPlan",
     "Mapped",
     "Requirement",
     "fields_for",
@@ -80,26 +79,18 @@ def fields_for(kind: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class MapPlan:
-    """Kept for compatibility: :meth:`Adapter.map` no longer samples data to choose how to
-    compute a column (every node compiles to one expression), so there is nothing to reuse."""
-
-
-@dataclass(frozen=True, slots=True)
 class Mapped:
     """What :meth:`Adapter.map` returns.
 
     ``frame``: contract columns in contract order and dtypes, one row per export row.
     ``failures``: conversion-rule failures (``row``, ``column``, ``rule``, ``title``, ``value``,
     ``hint``; values masked where personal), errors and warnings together, with ``severity``.
-    ``plan``: kept for compatibility (see :class:`MapPlan`).
     ``directions``: for adapters with a ``direction`` node, the calls (rows not rejected as
     another leg) by way and what decided it (``{"inbound by context": 30, …}``).
     """
 
     frame: pl.DataFrame
     failures: pl.DataFrame
-    plan: MapPlan = dataclasses.field(default_factory=MapPlan)
     directions: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
@@ -282,15 +273,13 @@ class Adapter:
         static: bool | None = None,
         source: str | None = None,
         first_row: int = 1,
-        plan: MapPlan | None = None,
     ) -> Mapped:
         """Map an export frame (text columns) to a contract frame; see the module docstring.
 
         A thin wrapper over :func:`callframe.engine.plan.plan`: the plan collected, its failing
         rows turned into failures. Raises :class:`~callframe.UsageError` when times carry no
         offset and ``tz`` is not given. ``first_row``: the number of the frame's first row in
-        the failures (for a batch of a longer export: see :meth:`row_wise`). ``plan`` is
-        accepted for compatibility and ignored (nothing is sampled any more).
+        the failures (for a batch of a longer export: see :meth:`row_wise`).
         """
         from callframe.engine.plan import naive_times
         from callframe.engine.plan import plan as plan_of
@@ -304,7 +293,6 @@ class Adapter:
         return Mapped(
             frame=out.select(planned.columns),
             failures=planned.failures(failing),
-            plan=MapPlan(),
             directions=planned.directions(tally) if tally is not None else {},
         )
 
