@@ -4,11 +4,12 @@ every other row explained. One lazy query for both.
 The path: :func:`~callframe.io.exports.scan_export` (the export's text as a ``LazyFrame``) →
 the adapter's plan (:func:`~callframe.engine.plan.plan`: pure expressions, the PBX legs as a
 small side query) → the contract's rule flags (:meth:`~callframe.checks.RowChecks.flag`, the
-expressions ``validate`` uses) → one :func:`polars.collect_all`. :func:`convert_file` sinks the
-valid rows' text to a temporary file beside the output (:class:`~callframe.conversion.output.
-SinkWriter`) and collects only the failing rows (few) and small aggregates, so the export is
-read once, streaming, in bounded memory; :func:`convert` collects the same query. Both return a
-:class:`~callframe.Conversion`.
+expressions ``validate`` uses), run once. :func:`convert_file` streams the flagged rows in
+batches through one consumer (:meth:`_Query.streamed`): each batch's valid rows' text is
+appended to a temporary file beside the output (:class:`~callframe.conversion.output.
+SinkWriter`), its failing rows (few) kept and the totals counted, so the export is read once
+in memory bounded by the batches in flight, whatever its length; :func:`convert` collects the
+same query (one :func:`polars.collect_all`). Both return a :class:`~callframe.Conversion`.
 
 Guarantees: input row order is kept; every input row is either valid or rejected
 (``n_rows == n_valid + n_rejected``); rejected rows are the *original* export rows with the
