@@ -1,14 +1,13 @@
-"""The Metrica CSV files of a conversion: the valid rows' text written by a polars sink, in the
-same pass as everything else, and read back when asked for.
+"""The Metrica CSV files of a conversion: the valid rows' text appended batch by batch as the
+conversion streams, and read back when asked for.
 
-:class:`SinkWriter` gives the queries to run with the rest of the conversion (one
-:func:`polars.collect_all`, so the export is read once): a ``sink_csv`` of every column the
-adapter fills into a temporary file beside the target, and the small aggregates the Metrica
-rules need (:class:`~callframe.io.metrica_csv.Layout`: which optional columns are empty in every
-valid row, an upper bound of the bytes). :meth:`SinkWriter.finish` then renames that file over
-the target (the usual case), or rewrites it once when a column must be left out or the file
-split over ``max_bytes`` (decisions.md rule 11), as :func:`callframe.write_csv` does: the same
-bytes.
+:class:`SinkWriter` takes each batch of valid rows the conversion's one streaming pass yields
+(:func:`~callframe.convert_file`): it appends their CSV lines to a temporary file beside the
+target and counts the small aggregates the Metrica rules need
+(:class:`~callframe.io.metrica_csv.Layout`: which optional columns are empty in every valid row,
+an upper bound of the bytes). :meth:`SinkWriter.finish` then renames that file over the target
+(the usual case), or rewrites it once when a column must be left out or the file split over
+``max_bytes`` (decisions.md rule 11), as :func:`callframe.write_csv` does: the same bytes.
 
 :func:`~callframe.convert_file` holds no rows once it has written them:
 :attr:`Conversion.valid <callframe.Conversion.valid>` and
@@ -20,6 +19,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import polars as pl
@@ -29,6 +29,7 @@ from callframe.io.metrica_csv import (
     _CSV_OPTIONS,
     Layout,
     _require_folder,
+    _row_bytes_upper_bound,
     atomic_target,
     write_text_frame,
 )
@@ -37,11 +38,11 @@ __all__ = ["SinkWriter", "read_text", "read_valid", "rewrite"]
 
 
 class SinkWriter:
-    """Writes the valid rows of one lazy query to ``target`` as the Metrica CSV.
+    """Writes the valid rows of a conversion, batch by batch, to ``target`` as the Metrica CSV.
 
-    ``names``: the text columns of the rows given to :meth:`queries`, in contract order.
-    Use: ``queries(valid)`` → run them (with others) → ``finish(counts)``; :meth:`discard` when
-    the run failed (the target is then untouched).
+    ``names``: the text columns of the batches given to :meth:`write`, in contract order.
+    Use: :meth:`write` each batch → :meth:`finish`; :meth:`discard` when the run failed (the
+    target is then untouched).
     """
 
     def __init__(self, target: Path, kind: Kind, names: Sequence[str], max_bytes: int) -> None:
@@ -50,22 +51,26 @@ class SinkWriter:
         self.names = list(names)
         self.layout = Layout(kind, self.names)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
         self.whole = Path(name)
+        self._file = os.fdopen(fd, "wb")
+        self.longest = 0
 
-    def queries(self, valid: pl.LazyFrame) -> list[pl.LazyFrame]:
-        """The sink of ``valid`` (the text columns :attr:`names`, valid rows only) into the
-        temporary file, and the aggregates :meth:`finish` takes (the last query)."""
-        rows = valid.select(self.names)
-        sink = rows.sink_csv(self.whole, lazy=True, **_CSV_OPTIONS)
-        assert sink is not None
-        return [sink, rows.select(self.layout.counts())]
+    def write(self, rows: pl.DataFrame) -> None:
+        """Append the CSV lines of ``rows`` (valid rows, with the columns :attr:`names`; the
+        header before the first batch) to the temporary file, and count them."""
+        rows = rows.select(self.names)
+        if rows.height:  # (a constant column of no rows counts as "some value" in polars 2.1)
+            self.layout.add_counts(rows.select(self.layout.counts()))
+            # the longest row's cells, for a split (:meth:`_split`)
+            widest = _row_bytes_upper_bound(rows).max() or 0
+            self.longest = max(self.longest, int(widest) - rows.width)  # type: ignore[arg-type]
+        rows.write_csv(self._file, include_header=self._file.tell() == 0, **_CSV_OPTIONS)
 
-    def finish(self, counts: pl.DataFrame) -> list[Path]:
-        """The files written, from the aggregates of :meth:`queries`."""
+    def finish(self) -> list[Path]:
+        """The files written, once every batch is."""
         try:
+            self._file.close()
             layout = self.layout
-            layout.add_counts(counts)
             kept = layout.kept()
             if not layout.rows:  # no valid rows: the header of the columns kept
                 empty = pl.DataFrame(schema=dict.fromkeys(kept, pl.String))
@@ -75,16 +80,49 @@ class SinkWriter:
                 return [self.target]
             text = pl.scan_csv(self.whole, schema=dict.fromkeys(self.names, pl.String))
             if layout.upper_bound() > self.max_bytes:
-                frame = text.select(kept).collect()
-                return write_text_frame(frame, self.target, max_bytes=self.max_bytes)
+                return self._split(text.select(kept))
             with atomic_target(self.target) as tmp:
                 text.select(kept).sink_csv(tmp, **_CSV_OPTIONS)
             return [self.target]
         finally:
             self.discard()
 
+    def _split(self, text: pl.LazyFrame) -> list[Path]:
+        """The parts :func:`~callframe.io.metrica_csv.write_text_frame` splits ``text`` into
+        (the same rows in each), written batch by batch: never every row in memory (6 GB for
+        10M Calltouch rows)."""
+        kept = text.collect_schema().names()
+        header = len(",".join(kept).encode()) + 1
+        budget = self.max_bytes - header - (self.longest + len(kept))
+        if self.max_bytes <= header or budget <= 0:  # the error write_text_frame raises
+            return write_text_frame(text.collect(), self.target, max_bytes=self.max_bytes)
+        stem, suffix = self.target.stem, self.target.suffix or ".csv"
+        written: list[Path] = []
+        before, part = 0, None
+        with ExitStack() as files:
+            for batch in text.collect_batches(engine="streaming"):
+                sizes = _row_bytes_upper_bound(batch).cast(pl.Int64)
+                parts = ((sizes.cum_sum() + before - 1) // budget).alias("__part")
+                before += int(sizes.sum())
+                grouped = batch.with_columns(parts).partition_by("__part", maintain_order=True)
+                for rows in grouped:
+                    if rows["__part"][0] != part:  # the next file: the one before is complete
+                        files.close()
+                        part = rows["__part"][0]
+                        written.append(
+                            self.target.with_name(f"{stem}.part{len(written) + 1}{suffix}")
+                        )
+                        out = files.enter_context(
+                            files.enter_context(atomic_target(written[-1])).open("wb")
+                        )
+                    rows.drop("__part").write_csv(
+                        out, include_header=out.tell() == 0, **_CSV_OPTIONS
+                    )
+        return written
+
     def discard(self) -> None:
         """Remove the temporary file (it is renamed away when all went well)."""
+        self._file.close()
         self.whole.unlink(missing_ok=True)
 
 

@@ -4,11 +4,12 @@ every other row explained. One lazy query for both.
 The path: :func:`~callframe.io.exports.scan_export` (the export's text as a ``LazyFrame``) →
 the adapter's plan (:func:`~callframe.engine.plan.plan`: pure expressions, the PBX legs as a
 small side query) → the contract's rule flags (:meth:`~callframe.checks.RowChecks.flag`, the
-expressions ``validate`` uses) → one :func:`polars.collect_all`. :func:`convert_file` sinks the
-valid rows' text to a temporary file beside the output (:class:`~callframe.conversion.output.
-SinkWriter`) and collects only the failing rows (few) and small aggregates, so the export is
-read once, streaming, in bounded memory; :func:`convert` collects the same query. Both return a
-:class:`~callframe.Conversion`.
+expressions ``validate`` uses), run once. :func:`convert_file` streams the flagged rows in
+batches through one consumer (:meth:`_Query.streamed`): each batch's valid rows' text is
+appended to a temporary file beside the output (:class:`~callframe.conversion.output.
+SinkWriter`), its failing rows (few) kept and the totals counted, so the export is read once
+in memory bounded by the batches in flight, whatever its length; :func:`convert` collects the
+same query (one :func:`polars.collect_all`). Both return a :class:`~callframe.Conversion`.
 
 Guarantees: input row order is kept; every input row is either valid or rejected
 (``n_rows == n_valid + n_rejected``); rejected rows are the *original* export rows with the
@@ -20,6 +21,7 @@ while streaming (bad UTF-8 late in a file, a ragged line) is the :class:`~callfr
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +60,7 @@ Source = str | Path | bytes | pl.DataFrame | pl.LazyFrame | TrackerExport
 
 _REJECT = "__reject"  # the row is not sent: a contract error or a conversion error
 _FAIL = "__fail"  # the row breaks some rule (error or warning): collected for the report
+_COUNTED = "__counted"  # the row is a call of the tally (not another leg of one counted)
 _TYPED = "__typed:"  # for convert(): a contract column in its dtype (flag() makes it text)
 
 
@@ -75,23 +78,58 @@ class _Query:
     checks: RowChecks
     flagged: pl.LazyFrame
 
-    def failing(self) -> pl.LazyFrame:
-        """The rows that break some rule (few): what the report is built from, only the columns
-        the failures are read from (the plan's flags and raw text, the contract's rules, the
-        text as given and as written), not every column of the flagged frame."""
+    def failing_columns(self) -> list[str]:
+        """What the report is built from, of the failing rows: the plan's flags and raw text,
+        the contract's rules, the text as given and as written (not every flagged column)."""
         planned = self.planned
         private = [c for c in planned.frame.collect_schema().names() if c.startswith("__")]
-        wanted = list(dict.fromkeys([*private, *planned.columns, *self.checks.failing_columns]))
-        failing = self.flagged.filter(pl.col(_FAIL)).select(wanted)
-        # a filtered text column still points into the whole batch's string buffers: copied,
-        # the ~8% failing rows hold their own text, not every batch of the export (-130 MB on
-        # 2M Calltouch rows)
-        text = [c for c, dtype in failing.collect_schema().items() if dtype == pl.String]
-        return failing.with_columns(pl.concat_str(pl.col(c), pl.lit("")).alias(c) for c in text)
+        return list(dict.fromkeys([*private, *planned.columns, *self.checks.failing_columns]))
 
-    def totals(self) -> pl.LazyFrame:
-        """Rows in and rows rejected (a one-row aggregate)."""
-        return self.flagged.select(pl.len().alias("rows"), pl.col(_REJECT).sum().alias("rejected"))
+    def failing(self) -> pl.LazyFrame:
+        """The rows that break some rule (few), only the :meth:`failing_columns`."""
+        return self.flagged.filter(pl.col(_FAIL)).select(self.failing_columns())
+
+    def streamed(
+        self, write: Callable[[pl.DataFrame], None]
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """One streaming pass over the flagged rows, their only consumer, so that memory holds
+        the batches in flight whatever the export's length: each batch's valid rows are given
+        to ``write`` (then dropped), its failing rows kept (:meth:`failing_columns`), the
+        totals and the tally (:meth:`tally`) counted. Returns ``(failing, totals, tally)``.
+
+        (One consumer, not a sink and aggregates over the cached frame in one ``collect_all``:
+        no reliance on how polars buffers between consumers that go at different speeds. What
+        still grows with the export is the failing rows kept: ~600 MB on 10M Calltouch rows.)"""
+        wanted, text = self.failing_columns(), self.checks.text_columns
+        counted = [self.planned.counted.alias(_COUNTED)] if self.planned.has_direction else []
+        rows = self.flagged.select(*dict.fromkeys([*wanted, *text, _REJECT, _FAIL]), *counted)
+        kept: list[pl.DataFrame] = []
+        n_rows = n_rejected = 0
+        calls: Counter[str] = Counter()
+        for batch in rows.collect_batches(engine="streaming"):
+            n_rows += batch.height
+            n_rejected += int(batch.get_column(_REJECT).sum())
+            write(batch.filter(~pl.col(_REJECT)))
+            failing = batch.filter(pl.col(_FAIL)).select(wanted)
+            # a filtered text column still points into the whole batch's string buffers:
+            # copied, the ~8% failing rows hold their own text, not every batch of the export
+            # (-130 MB on 2M Calltouch rows)
+            strings = [c for c, dtype in failing.schema.items() if dtype == pl.String]
+            kept.append(
+                failing.with_columns(pl.concat_str(c, pl.lit("")).alias(c) for c in strings)
+            )
+            if counted:
+                ways = batch.filter(pl.col(_COUNTED)).group_by("__direction").len()
+                calls.update({k: n for k, n in ways.iter_rows() if k is not None})
+        failing = (
+            pl.concat(kept) if kept else pl.DataFrame(schema=rows.select(wanted).collect_schema())
+        )
+        totals = pl.DataFrame({"rows": [n_rows], "rejected": [n_rejected]})
+        tally = pl.DataFrame(
+            {"__direction": list(calls), "len": list(calls.values())},
+            schema={"__direction": pl.String, "len": pl.UInt32},
+        )
+        return failing, totals, tally
 
     def tally(self) -> pl.LazyFrame:
         """The calls by direction (:meth:`Planned.tally <callframe.engine.plan.Planned.tally>`)
@@ -309,16 +347,12 @@ def convert_file(
     def sunk(query: _Query) -> Conversion:
         names = query.checks.text_columns
         writer = SinkWriter(target, query.adapter.kind, names, max_bytes)
-        valid = query.flagged.filter(~pl.col(_REJECT))
         try:
-            *_, counts, failing, totals, tally = pl.collect_all(
-                [*writer.queries(valid), query.failing(), query.totals(), query.tally()],
-                engine="streaming",
-            )
+            failing, totals, tally = query.streamed(writer.write)
+            written = writer.finish()
         except BaseException:
             writer.discard()
             raise
-        written = writer.finish(counts)
         errors, warnings = _failures(query, failing)
         build_rejected = rejected_rows(query.scan, errors, int(totals["rows"].item()))
         rejected_path = None

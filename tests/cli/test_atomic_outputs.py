@@ -24,13 +24,16 @@ def test_interrupted_write_keeps_old_files(
     out.write_text("old calls\n")
     rejected.write_text("old rejected\n")
     real_write, real_sink = pl.DataFrame.write_csv, pl.LazyFrame.sink_csv
-    calls = {"n": 0}
+    files: list[object] = []  # the files written to (a path, or an open file written in batches)
 
     def interrupt(file: object) -> None:
-        """Ctrl-C on the ``fail_on_call``-th file write, with part of the data written (to a
-        path, or to the open file)."""
-        calls["n"] += 1
-        if calls["n"] == fail_on_call:
+        """Ctrl-C on the first write to the ``fail_on_call``-th file, with part of the data
+        written (to a path, or to the open file)."""
+        key = str(file) if isinstance(file, str | Path) else id(file)
+        if key in files:
+            return
+        files.append(key)
+        if len(files) == fail_on_call:
             if hasattr(file, "write"):
                 file.write(b"half a fi")
             else:
