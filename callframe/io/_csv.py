@@ -200,6 +200,18 @@ def scan_csv(
     return _scan_file(file, raw, where, plan, sniffed=encoding is None)
 
 
+def _provenance(lazy: pl.LazyFrame, where: str | None, plan: _CsvPlan) -> ScannedExport:
+    """A CSV scan with what the plan found out about the file (code page, delimiter, header)."""
+    return ScannedExport(
+        lazy=lazy,
+        format="csv",
+        source=where,
+        encoding=canonical_codec(plan.codec),
+        delimiter=plan.sep,
+        header=plan.has_header,
+    )
+
+
 def _scan_bytes(raw: bytes, where: str | None, plan: _CsvPlan) -> ScannedExport:
     data = raw if plan.codec in ("utf-8", "utf8") else plan.text.encode("utf-8")
     try:
@@ -210,14 +222,7 @@ def _scan_bytes(raw: bytes, where: str | None, plan: _CsvPlan) -> ScannedExport:
     def full() -> pl.LazyFrame:
         return _lazy(data, plan, project=False)
 
-    scan = ScannedExport(
-        lazy=lazy,
-        format="csv",
-        source=where,
-        encoding=canonical_codec(plan.codec),
-        delimiter=plan.sep,
-        header=plan.has_header,
-    )
+    scan = _provenance(lazy, where, plan)
     return hooked(
         scan,
         full=full if plan.wanted is not None else None,
@@ -254,14 +259,7 @@ def _scan_file(
         again = dataclasses.replace(plan, codec=codec, tried=("utf-8", *CYRILLIC_PAGES))
         return _scan_file(file, head, where, again, sniffed=False)
 
-    scan = ScannedExport(
-        lazy=lazy,
-        format="csv",
-        source=where,
-        encoding=canonical_codec(plan.codec),
-        delimiter=plan.sep,
-        header=plan.has_header,
-    )
+    scan = _provenance(lazy, where, plan)
     return hooked(
         scan,
         full=(lambda: _lazy(data, plan, project=False)) if plan.wanted is not None else None,
