@@ -39,7 +39,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -49,18 +49,16 @@ from callframe.io._csv import scan_csv
 from callframe.io._export import ExportFormat, TrackerExport, as_text
 from callframe.io._json import read_json, scan_json_file
 from callframe.io._scanned import ScannedExport, with_archive
-from callframe.io._sniff import EXTENSIONS, HEAD_BYTES, sniff_format, sniff_head_encoding
+from callframe.io._sniff import EXTENSIONS, HEAD_BYTES, sniff_format
 from callframe.io._xlsx import read_excel
 from callframe.io.archives import archive_kind, unpack, unpack_to_file
 
 __all__ = [
     "KNOWN_ENVELOPES",
-    "CsvScan",
     "ExportFormat",
     "ScannedExport",
     "TrackerExport",
     "read_export",
-    "scan_csv_export",
     "scan_export",
 ]
 
@@ -86,6 +84,40 @@ ARCHIVE_FILE_BYTES = 8 * 1024 * 1024
 ones are read from memory)."""
 
 Source = str | Path | bytes | pl.DataFrame | pl.LazyFrame | TrackerExport
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """What the caller forced of the reading (:func:`scan_export`'s arguments), carried as one
+    value down to the reader of each format; ``None`` is "sniff it"."""
+
+    format: ExportFormat | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+    sheet: str | int | None = None
+    envelopes: Sequence[str] = ()
+    columns: Sequence[str] | None = None
+
+    def scan_csv(
+        self, raw: bytes, where: str | None, *, file: Path | None = None, project: bool = True
+    ) -> ScannedExport:
+        """:func:`callframe.io._csv.scan_csv` with these options (``project=False``: every
+        column, as for an archive's content, which is never read again)."""
+        return scan_csv(
+            raw,
+            where,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            header=self.header,
+            file=file,
+            columns=self.columns if project else None,
+        )
+
+    @property
+    def json_paths(self) -> list[str]:
+        """The envelope paths to try: the caller's, then the known ones."""
+        return [*self.envelopes, *KNOWN_ENVELOPES]
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -156,14 +188,13 @@ def scan_export(
     :meth:`ScannedExport.explain`. A ``DataFrame``/``LazyFrame`` is taken as it is: struct columns
     flattened to dotted names, lists as JSON text, everything cast to text, lazily.
     """
+    options = _Options(format, encoding, delimiter, header, sheet, envelopes, columns)
     if isinstance(source, TrackerExport):
         return _scanned_frame(source)
     if isinstance(source, pl.DataFrame | pl.LazyFrame):
         return ScannedExport(lazy=as_text(source.lazy()), format="frame")
     if isinstance(source, bytes | bytearray | memoryview):
-        return _scan_raw(
-            bytes(source), None, format, encoding, delimiter, header, sheet, envelopes, columns
-        )
+        return _scan_raw(bytes(source), None, options)
     if not isinstance(source, str | Path):
         raise UsageError(
             f"scan_export() takes a path, bytes or a polars frame, not {type(source).__name__}"
@@ -180,45 +211,28 @@ def scan_export(
     if kind is not None and not (kind == "zip" and named in ("xlsx", "xls")):
         unpacked = unpack_to_file(path, kind, head)
         if unpacked is not None:
-            return _scan_unpacked(
-                *unpacked, where, kind, format, encoding, delimiter, header, sheet, envelopes
-            )
+            return _scan_unpacked(*unpacked, where, kind, options)
     if named == "csv" and plain and (head.strip() or len(head) > HEAD_BYTES):
-        return scan_csv(
-            head[:HEAD_BYTES],
-            where,
-            encoding=encoding,
-            delimiter=delimiter,
-            header=header,
-            file=path if len(head) > HEAD_BYTES else None,
-            columns=columns,
-        )
+        big = len(head) > HEAD_BYTES
+        return options.scan_csv(head[:HEAD_BYTES], where, file=path if big else None)
     if named == "json" and plain and path.stat().st_size >= JSON_STREAM_BYTES:
-        streamed = scan_json_file(path, head, where, [*envelopes, *KNOWN_ENVELOPES])
+        streamed = scan_json_file(path, head, where, options.json_paths)
         if streamed is not None:
             return streamed
     raw = head if len(head) <= HEAD_BYTES else path.read_bytes()
-    return _scan_raw(raw, where, format, encoding, delimiter, header, sheet, envelopes, columns)
+    return _scan_raw(raw, where, options)
 
 
 def _scan_unpacked(
-    temp: Path,
-    name: str,
-    where: str,
-    kind: str,
-    format: ExportFormat | None,
-    encoding: str | None,
-    delimiter: str | None,
-    header: bool | None,
-    sheet: str | int | None,
-    envelopes: Sequence[str],
+    temp: Path, name: str, where: str, kind: str, options: _Options
 ) -> ScannedExport:
     """The export unpacked to ``temp`` from the archive ``where``: read from memory as before
-    when it is small, else scanned from the file (which then lives as long as the scan)."""
+    when it is small, else scanned from the file (which then lives as long as the scan). Never
+    projected: the file on disk is the archive, never read again."""
+    options = replace(options, format=options.format or EXTENSIONS.get(Path(name).suffix.lower()))
     try:
         with temp.open("rb") as fh:
             head = fh.read(HEAD_BYTES + 1)
-        inner_format = format or EXTENSIONS.get(Path(name).suffix.lower())
         if archive_kind(head) is not None:
             raise ExportError(
                 f"is an archive inside an archive ({name}): unpack it and pass the export itself",
@@ -226,26 +240,17 @@ def _scan_unpacked(
             )
         scan: ScannedExport | None = None
         if temp.stat().st_size >= ARCHIVE_FILE_BYTES:
-            if inner_format == "csv" and head.strip():
-                scan = scan_csv(
-                    head[:HEAD_BYTES],
-                    where,
-                    encoding=encoding,
-                    delimiter=delimiter,
-                    header=header,
-                    file=temp,
-                )
-            elif inner_format == "json":
-                scan = scan_json_file(temp, head, where, [*envelopes, *KNOWN_ENVELOPES])
+            if options.format == "csv" and head.strip():
+                scan = options.scan_csv(head[:HEAD_BYTES], where, file=temp, project=False)
+            elif options.format == "json":
+                scan = scan_json_file(temp, head, where, options.json_paths)
                 if scan is not None:  # the records are in their own files now
                     temp.unlink()
                     return with_archive(scan, f"{kind}:{name}")
-        if scan is None:  # read from memory (no projection: as for every archive)
+        if scan is None:  # read from memory
             raw = temp.read_bytes()
             temp.unlink()
-            scan = _scan_bytes(
-                raw, where, inner_format, encoding, delimiter, header, sheet, envelopes, None
-            )
+            scan = _scan_bytes(raw, where, options, project=False)
             return with_archive(scan, f"{kind}:{name}")
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -267,115 +272,44 @@ def _scanned_frame(export: TrackerExport) -> ScannedExport:
     )
 
 
-def _scan_raw(
-    raw: bytes,
-    where: str | None,
-    format: ExportFormat | None,
-    encoding: str | None,
-    delimiter: str | None,
-    header: bool | None,
-    sheet: str | int | None,
-    envelopes: Sequence[str],
-    columns: Sequence[str] | None,
-) -> ScannedExport:
+def _scan_raw(raw: bytes, where: str | None, options: _Options) -> ScannedExport:
     """An export held in memory (bytes, a small file, an archive's content)."""
     kind = archive_kind(raw)
-    named = format or (EXTENSIONS.get(Path(where).suffix.lower()) if where else None)
+    named = options.format or (EXTENSIONS.get(Path(where).suffix.lower()) if where else None)
     if kind == "zip" and named in ("xlsx", "xls"):
         kind = None  # a workbook is a zip too: the Excel reader says when it is broken
     unpacked = unpack(raw, kind, where) if kind is not None else None
     if unpacked is None:
-        return _scan_bytes(
-            raw, where, format, encoding, delimiter, header, sheet, envelopes, columns
-        )
+        return _scan_bytes(raw, where, options)
     inner, name = unpacked
-    inner_format = format or EXTENSIONS.get(Path(name).suffix.lower())
     if archive_kind(inner) is not None:
         raise ExportError(
             f"is an archive inside an archive ({name}): unpack it and pass the export itself",
             path=where,
         )
     # read whole from memory (no projection: the file on disk is the archive, never re-read)
-    scan = _scan_bytes(
-        inner, where, inner_format, encoding, delimiter, header, sheet, envelopes, None
-    )
+    options = replace(options, format=options.format or EXTENSIONS.get(Path(name).suffix.lower()))
+    scan = _scan_bytes(inner, where, options, project=False)
     return with_archive(scan, f"{kind}:{name}")
 
 
 def _scan_bytes(
-    raw: bytes,
-    where: str | None,
-    format: ExportFormat | None,
-    encoding: str | None,
-    delimiter: str | None,
-    header: bool | None,
-    sheet: str | int | None,
-    envelopes: Sequence[str],
-    columns: Sequence[str] | None,
+    raw: bytes, where: str | None, options: _Options, *, project: bool = True
 ) -> ScannedExport:
     if not raw.strip():
         raise ExportError("is empty", path=where)
-    fmt = format or sniff_format(raw, where)
+    fmt = options.format or sniff_format(raw, where)
     if fmt == "json":
-        paths = [*envelopes, *KNOWN_ENVELOPES]
-        by_content = format is None and (
+        by_content = options.format is None and (
             where is None or Path(where).suffix.lower() not in EXTENSIONS
         )
-        found = read_json(raw, where, paths, fallback=by_content)
+        found = read_json(raw, where, options.json_paths, fallback=by_content)
         if found is not None:
             return _scanned_frame(found)
         fmt = "csv"  # not JSON after all: e.g. Mango VPBX stats, whose first cell is "[rec-1]"
     if fmt == "csv":
-        return scan_csv(
-            raw, where, encoding=encoding, delimiter=delimiter, header=header, columns=columns
-        )
+        return options.scan_csv(raw, where, project=project)
     if fmt in ("xlsx", "xls"):
-        return _scanned_frame(read_excel(raw, where, fmt, sheet=sheet, header=header))
+        found = read_excel(raw, where, fmt, sheet=options.sheet, header=options.header)
+        return _scanned_frame(found)
     raise UsageError(f"unknown format {fmt!r}: use json, csv, xlsx or xls")
-
-
-# --- the batch reader of the old file conversion (kept until it moves onto scan_export) --------
-
-
-@dataclass(frozen=True, slots=True)
-class CsvScan:
-    """What :func:`scan_csv_export` returns: the provenance (``export``, with an empty frame of
-    the columns read) and the rows, lazily."""
-
-    export: TrackerExport
-    lazy: pl.LazyFrame
-
-
-def scan_csv_export(path: str | Path, *, columns: Sequence[str] | None = None) -> CsvScan | None:
-    """A UTF-8 CSV export with a header as a ``LazyFrame`` of text columns (only ``columns``
-    when given, names stripped), for reading in batches; ``None`` when the file needs more than
-    polars' reader (another code page, a BOM, no header, not a CSV): use :func:`read_export`.
-
-    The frame is the one :func:`read_export` would return, read lazily; a file that polars
-    cannot parse raises while collecting (a ``polars`` error), not here.
-    """
-    file = Path(path)
-    if not file.is_file() or EXTENSIONS.get(file.suffix.lower()) != "csv":
-        return None
-    with file.open("rb") as fh:
-        head = fh.read(HEAD_BYTES + 1)
-    if len(head) <= HEAD_BYTES or head.startswith(b"\xef\xbb\xbf") or archive_kind(head):
-        return None  # small files are read whole anyway; a BOM is transcoded; archives unpacked
-    if sniff_head_encoding(head[:HEAD_BYTES])[0] != "utf-8":
-        return None  # another code page: transcoded by read_export
-    try:
-        scan = scan_export(file, columns=columns)
-    except ExportError:
-        return None
-    if scan.encoding != "utf-8" or not scan.header:
-        scan.close()
-        return None
-    export = TrackerExport(
-        frame=pl.DataFrame(schema=dict.fromkeys(scan.columns, pl.String)),
-        format="csv",
-        source=str(file),
-        encoding="utf-8",
-        delimiter=scan.delimiter,
-        header=True,
-    )
-    return CsvScan(export=export, lazy=scan.lazy)

@@ -71,9 +71,7 @@ def pool_spy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[_json_pool
 
 
 def whole(path: Path) -> TrackerExport:
-    return exports._scan_raw(
-        path.read_bytes(), str(path), None, None, None, None, None, (), None
-    ).collect()
+    return exports._scan_raw(path.read_bytes(), str(path), exports._Options()).collect()
 
 
 def write(path: Path, records: list[dict[str, Any]], indent: int | None) -> Path:

@@ -132,16 +132,6 @@ def test_a_transcoded_copy_lives_as_long_as_the_scan(tmp_path: Path, own_tmp: Pa
     assert list(own_tmp.iterdir()) == []  # read_export removes it at once
 
 
-def test_the_old_batch_reader_is_the_scan_of_a_utf8_csv(tmp_path: Path) -> None:
-    path = big_csv(tmp_path / "calls.csv")
-
-    found = exports.scan_csv_export(path, columns=["status"])
-
-    assert found is not None
-    assert found.export.frame.columns == ["status"]
-    assert found.lazy.collect().equals(read_export(path, columns=["status"]).frame)
-
-
 # --- frames -------------------------------------------------------------------------------------
 
 
@@ -183,9 +173,7 @@ JSON_FILES = sorted(
 def read_whole(path: Path) -> TrackerExport | str:
     """What reading the document whole gives: the export, or the error's message."""
     try:
-        return exports._scan_raw(
-            path.read_bytes(), str(path), None, None, None, None, None, (), None
-        ).collect()
+        return exports._scan_raw(path.read_bytes(), str(path), exports._Options()).collect()
     except ExportError as exc:
         return str(exc)
 
