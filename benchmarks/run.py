@@ -11,7 +11,9 @@ Asterisk ``Master.csv`` with call legs, a Calltouch API JSON. Each beside its fl
 reading and writing the same file: ``read_csv``/``write_csv``, ``scan_csv``/``sink_csv``, the
 latter with only the adapter's columns; for the JSON ``read_json`` + explode + ``write_csv``),
 ``callframe.convert_file``, ``callframe convert``, ``callframe.convert`` in memory and the
-pandas + pandera peer (``benchmarks/peers/convert_pandas.py``, in ``.venv-peer``).
+pandas + pandera peer (``benchmarks/peers/convert_pandas.py``, in ``.venv-peer``). For the
+Calltouch CSV also a hand-written polars conversion that parses the columns and checks nothing:
+the least any conversion costs, beside the floor.
 
 Every case runs in its own child process, started with ``os.wait4`` so its peak RSS
 (``ru_maxrss``) is its own; this process imports neither polars nor callframe (on Linux a child's
@@ -118,12 +120,38 @@ from callframe.conversion.options import columns_read as _columns_read
 from callframe.trackers.registry import get_adapter
 print(json.dumps(sorted(_columns_read(get_adapter(sys.argv[1])))))
 """
+# what a conversion costs at the least: the Calltouch columns parsed and written by hand in one
+# polars query (time zone, phone digits, flags, integers), no rule checked, nothing reported. Not
+# a floor (it does less than callframe: no validation, no report, no rejected rows) but the
+# measure of "≤ 1.25× the floor": if polars alone parsing is already above it, no conversion
+# that parses can meet it.
+_HAND_CALLTOUCH = """
+import sys, time, polars as pl
+src, out = sys.argv[1:3]
+t = time.perf_counter()
+digits = pl.col("callerNumber").str.replace_all(r"\\D", "")
+phone = pl.when(digits.str.len_bytes() == 11).then("+7" + digits.str.slice(1))
+local = pl.col("date").str.to_datetime("%d/%m/%Y %H:%M:%S")
+pl.scan_csv(src, separator=";", infer_schema=False).select(
+    pl.col("yaClientId").alias("ClientId"),
+    local.dt.replace_time_zone("Europe/Moscow").dt.epoch("s").alias("DateTime"),
+    phone.otherwise("+7" + digits).alias("PhoneNumber"),
+    pl.col("duration").cast(pl.Int64).alias("TalkDuration"),
+    pl.col("waitingConnect").cast(pl.Int64).alias("HoldDuration"),
+    (pl.col("successful") == "false").cast(pl.Int8).alias("CallMissed"),
+    pl.col("callTags").alias("Tag"),
+    (pl.col("uniqueCall") == "true").cast(pl.Int8).alias("FirstTimeCaller"),
+    pl.col("callUrl").alias("URL"),
+).filter(pl.col("ClientId").is_not_null()).sink_csv(out)
+print(time.perf_counter() - t)
+"""
 _IMPORT = "import time; t = time.perf_counter(); import callframe; print(time.perf_counter() - t)"
 
 CASE_FILE = "callframe.convert_file (API)"
 CASE_CLI = "callframe convert (CLI, incl. start-up)"
 CASE_API = "callframe.convert + Conversion.write_csv (API, in memory)"
 CASE_PEER = "peer: pandas + pandera convert"
+CASE_HAND = "reference: hand-written polars conversion (parses; no checks, no report)"
 
 Row = tuple[str, str, str, str, str]  # case, seconds, ratio, peak MB, RSS / file
 
@@ -213,6 +241,9 @@ def conversions(tmp: Path, key: str, rows: int, *, scaling: bool = False) -> dic
         figures[case] = (float(o.split()[-1]), mb)
     floor_case = min((c for c, _, _ in floors), key=lambda c: figures[c][0]) if floors else ""
     floor = figures[floor_case][0] if floors else float("nan")
+    if key == "calltouch" and not scaling:
+        _, mb, o = child([PY, "-c", _HAND_CALLTOUCH, str(src), str(out)])
+        figures[CASE_HAND] = (float(o.split()[-1]), mb)
 
     _, mb, o = child([PY, "-c", _FILE, str(src), str(out), tracker])
     figures[CASE_FILE] = (float(o.split()[-1]), mb)
