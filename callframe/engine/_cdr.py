@@ -187,14 +187,29 @@ class Cdr:
           ``…:missed`` (null when no leg's ``billsec`` reads), ``…:hold`` the seconds from
           the first start to the answer (missed: to the last leg's end),
           ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
-        * ``__cdr:call`` the call's direction (``inbound by context``), from ``…:rank`` (one
-          byte per call in the join).
+        * ``__cdr:call:rank`` the call's direction as one byte (:func:`_way`, :func:`_label`).
 
         Each call is numbers only (the join holds every call). Lazy: nothing is read until the
         query runs."""
         if ctx.has("__cdr:key"):
             return lf, ctx
-        key = self._key(ctx)
+        calls = self._calls(source, ctx)
+        staged = (
+            lf.with_columns(_hashed(self._key(ctx), "__cdr:key"))
+            .join(
+                calls,
+                left_on=["__cdr:key", "__cdr:key2"],
+                right_on=_KEYS,
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
+        )
+        names = ["__cdr:key", "__cdr:key2", *calls.collect_schema().names(), "__cdr:kept"]
+        return staged, ctx.with_columns(n for n in names if n not in _KEYS)
+
+    def _calls(self, source: pl.LazyFrame, ctx: Ctx) -> pl.LazyFrame:
+        """The side query of :meth:`stage`: one row per call (its hashed key and values)."""
         # the legs read their own columns from the export (see Node.stage), numbered like
         # ``lf``, once: one streaming group_by on the hashed key gives the kept leg (the min of
         # one Int128 per leg, see _kept_key) and the call's aggregates
@@ -206,7 +221,7 @@ class Cdr:
         until = pl.when(talked).then(pl.col("answer")).otherwise(pl.col("end"))
         hold = (until - pl.col("first")).dt.total_seconds()
         # each call as numbers only (16 bytes of key, ~50 of values): the join holds them all
-        calls = (
+        return (
             legs.group_by(_KEYS)
             .agg(
                 _kept_key().min().alias("__cdr:kept_leg"),
@@ -237,37 +252,6 @@ class Cdr:
                 "__cdr:call:rank",
             )
         )
-        labels = {
-            r: f"{w} by {h}"
-            for w, wr in _WAY_RANK.items()
-            for h, hr in _HOW_RANK.items()
-            for r in (wr * 10 + hr + (100 if h == "digits" else 0),)
-        }
-        staged = (
-            lf.with_columns(_hashed(key, "__cdr:key"))
-            .join(
-                calls,
-                left_on=["__cdr:key", "__cdr:key2"],
-                right_on=_KEYS,
-                how="left",
-                maintain_order="left",
-            )
-            .with_columns(
-                (pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"),
-                # the direction's text per row, from the call's rank (a byte in the join)
-                pl.col("__cdr:call:rank")
-                .replace_strict(labels, default=None, return_dtype=pl.String)
-                .alias("__cdr:call"),
-            )
-        )
-        names = [
-            "__cdr:key",
-            "__cdr:key2",
-            *calls.collect_schema().names(),
-            "__cdr:kept",
-            "__cdr:call",
-        ]
-        return staged, ctx.with_columns(n for n in names if n not in _KEYS)
 
     def _legs(
         self,
@@ -394,11 +378,40 @@ class Cdr:
 
     @staticmethod
     def direction() -> pl.Expr:
-        """The call's way and what decided it (staged, see :meth:`stage`)."""
-        return pl.col("__cdr:call")
+        """The call's way and what decided it, as text (staged, see :meth:`stage`)."""
+        return _label(Cdr.call("rank"))
+
+    @staticmethod
+    def way_is(way: str) -> pl.Expr:
+        """True where the call's way is ``way`` (staged, see :meth:`stage`)."""
+        return _way(Cdr.call("rank")) == _WAY_RANK[way]
 
 
 _WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
+_HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
+_LABELS = {
+    wr * 10 + hr + (100 if h == "digits" else 0): f"{w} by {h}"
+    for w, wr in _WAY_RANK.items()
+    for h, hr in _HOW_RANK.items()
+}
+"""A call's rank (its legs' lowest, see :meth:`Cdr._stage_direction`) → its direction."""
+
+
+def _way(rank: pl.Expr) -> pl.Expr:
+    """A call's way (:data:`_WAY_RANK`) from its rank."""
+    return rank % 100 // 10
+
+
+def _label(rank: pl.Expr) -> pl.Expr:
+    """A call's direction as text from its rank: one when/then per label, elementwise (a
+    ``replace_strict`` is a columnar step in the streaming engine: it holds the whole joined
+    frame until its column is complete, +400 MB on a 2M-row export)."""
+    out: pl.Expr = pl.lit(None, pl.String)
+    for value, label in _LABELS.items():
+        out = pl.when(rank == value).then(pl.lit(label)).otherwise(out)
+    return out
+
+
 _KEYS = ["key", "key2"]
 _IDX = 2**35  # the kept-leg key's last field: the row (up to 34 billion rows)
 _STARTS = 2**45  # its start field: a Datetime's whole seconds (|s| < 2⁴⁴) offset, null last
@@ -441,9 +454,6 @@ def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
         key.hash(seed=0x0CA11F).alias(name),
         key.hash(seed=0x1E65).alias(f"{name}2"),
     ]
-
-
-_HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
 
 
 def _plain(x: pl.Expr) -> pl.Expr:
@@ -549,8 +559,7 @@ class CallExtraLeg(_CallNode):
     call carries that call's own rule instead, as before legs were grouped)."""
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        inbound = Cdr.direction().str.starts_with("inbound ")
-        return (~Cdr.kept() & inbound.fill_null(True)).cast(pl.Int8)
+        return (~Cdr.kept() & Cdr.way_is("inbound").fill_null(True)).cast(pl.Int8)
 
     def describe(self) -> str:
         keys = " / ".join(f"`{k}`" for k in self.cdr.keys)
@@ -597,7 +606,10 @@ class DirectionIs(Node):
         return self.direction.stage(lf, ctx, source)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        return self.direction.expr(ctx).str.starts_with(self.way + " ").cast(pl.Int8)
+        way = Cdr.way_is(self.way)
+        if self.direction.kept_only:
+            way = pl.when(Cdr.kept()).then(way)
+        return way.cast(pl.Int8)
 
     def describe(self) -> str:
         return f"the call is {self.way} ({self.direction.describe()})"
