@@ -53,7 +53,6 @@ from typing import ClassVar
 import polars as pl
 
 from callframe.engine import normalize as nz
-from callframe.engine._pbx import IsExtension
 from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts, text_column
 
 __all__ = [
@@ -295,8 +294,8 @@ class Cdr:
             _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
             _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
             self.channel_text(ctx, self.dcontext).alias("context"),
-            (IsExtension(*self.caller).expr(ctx) == 1).alias("caller_ext"),
-            (IsExtension(self.dst).expr(ctx) == 1).fill_null(False).alias("dst_ext"),
+            _first(ctx, self.caller).alias("caller"),
+            _first(ctx, (self.dst,)).alias("dialled"),
         )
         start, billsec, duration = pl.col("start"), pl.col("billsec"), pl.col("duration")
         dstchannel = pl.col("dstchannel")
@@ -328,6 +327,26 @@ class Cdr:
             _matches(src, trunk_re).alias("src_trunk"),
             src.str.contains(_EXTENSION_PEER).fill_null(False).alias("src_ext"),
         )
+        # the digit counts only where they decide (few legs: the context or the channels
+        # decide the others): the caller's when neither does, ``dst`` where ``placed`` reads it
+        decided = (
+            pl.col("ctx_trunk")
+            | pl.col("ctx_internal")
+            | pl.col("src_trunk")
+            | pl.col("src_ext")
+            | pl.col("dst_trunk")
+        )
+        if self.named_trunks:
+            decided = decided | src.is_not_null()
+        legs = _extension(
+            legs.with_columns(
+                pl.when(~decided).then(pl.col("caller")).alias("caller"),
+                pl.when(~pl.col("dst_trunk") & dst.is_not_null() & ~pl.col("dialled_ext"))
+                .then(pl.col("dialled"))
+                .alias("dialled"),
+            ),
+            {"caller": "caller_ext", "dialled": "dst_ext"},
+        )
         # ways as small numbers (_WAY_RANK), not text: 2M legs × four columns of words cost
         inbound, outbound, internal = (pl.lit(_WAY_RANK[w], pl.Int16) for w in _WAY_RANK)
         legs = legs.with_columns(
@@ -335,7 +354,7 @@ class Cdr:
             .then(outbound)
             .when(dst.is_null() | pl.col("dialled_ext"))
             .then(internal)
-            .when(~pl.col("dst_ext"))
+            .when(~pl.col("dst_ext").fill_null(False))
             .then(outbound)
             .otherwise(internal)
             .alias("placed")
@@ -454,6 +473,40 @@ def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
         key.hash(seed=0x0CA11F).alias(name),
         key.hash(seed=0x1E65).alias(f"{name}2"),
     ]
+
+
+def _first(ctx: Ctx, names: tuple[str, ...]) -> pl.Expr:
+    """The first non-empty of the columns ``names`` (cleaned text; null without any)."""
+    texts = [ctx.text(n) for n in names if n]
+    if not texts:
+        return pl.lit(None, pl.String)
+    return texts[0] if len(texts) == 1 else pl.coalesce(texts)
+
+
+def _extension(legs: pl.LazyFrame, texts: dict[str, str]) -> pl.LazyFrame:
+    """``legs`` with, for each text column of ``texts``, a flag: the number is an extension's
+    (1 to 6 digits, counted inside the caller-id's ``<…>`` when it holds some), as
+    :class:`~callframe.engine._pbx.IsExtension` reads it; null for a null text. Pure
+    expressions in steps (no Python per batch; each value read once per step)."""
+    inner = {
+        t: pl.when(pl.col(t).str.contains("<", literal=True))
+        .then(pl.col(t))
+        .str.extract(r"<([^<>]*)>", 1)
+        .str.strip_chars()
+        .alias(f"{t}:inner")
+        for t in texts
+    }
+    legs = legs.with_columns(inner.values())
+    counts = {
+        t: pl.when(pl.col(f"{t}:inner") != "")
+        .then(pl.col(f"{t}:inner"))
+        .otherwise(pl.col(t))
+        .str.count_matches("[0-9]")
+        for t in texts
+    }
+    return legs.with_columns(
+        ((counts[t] >= 1) & (counts[t] <= 6)).alias(flag) for t, flag in texts.items()
+    )
 
 
 def _plain(x: pl.Expr) -> pl.Expr:
