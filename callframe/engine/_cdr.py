@@ -46,7 +46,7 @@ them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -160,11 +160,10 @@ class Cdr:
 
     # --- per leg ---------------------------------------------------------------------------------
 
-    def _key(self, ctx: Ctx) -> pl.Expr:
-        """The call a leg belongs to: ``linkedid``, else ``uniqueid``, else its own row."""
-        keys = [ctx.text(k) for k in self.keys]
-        keys.append(pl.lit("row:") + pl.col("__row").cast(pl.String))
-        return keys[0] if len(keys) == 1 else pl.coalesce(keys)
+    def _key(self, ctx: Ctx, name: str) -> list[pl.Expr]:
+        """The call a leg belongs to, hashed (:func:`_hashed`): ``linkedid``, else
+        ``uniqueid``, else its own row."""
+        return _hashed(_first(ctx, self.keys), name)
 
     def _start_time(self, ctx: Ctx) -> pl.Expr:
         return _plain(ctx.text(self.start))
@@ -194,7 +193,7 @@ class Cdr:
             return lf, ctx
         calls = self._calls(source, ctx)
         staged = (
-            lf.with_columns(_hashed(self._key(ctx), "__cdr:key"))
+            lf.with_columns(self._key(ctx, "__cdr:key"))
             .join(
                 calls,
                 left_on=["__cdr:key", "__cdr:key2"],
@@ -260,42 +259,85 @@ class Cdr:
     ) -> pl.LazyFrame:
         """Each leg's values (one row per export row) from the columns ``read`` of ``source``
         (the others read as missing), in steps of columns: each value is read several times
-        below (and polars shares no subexpression inside when/then branches)."""
+        below (and polars shares no subexpression inside when/then branches).
+
+        A time or a number is read from the text as it is first (``2024-06-03 10:15:00``,
+        ``42``: what nearly every CDR holds), and cleaned and read again only where that
+        failed: whatever reads as it is reads the same cleaned (no space, no placeholder), so
+        the columns are not all cleaned. The caller's and ``dst``'s are cleaned in
+        :meth:`_stage_direction`, where their digits decide."""
         ctx = Ctx((*read, "__row"), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
-        ctx = ctx.with_texts(read)  # each leg column cleaned once (see Ctx.text)
-        key = self._key(ctx)
-        # the call time's parts: a plain ``YYYY-MM-DD HH:MM:SS`` (nearly every start) is the
-        # naive time itself; the ISO reader only on the others (null elsewhere: no work)
-        plain = self._start_time(ctx)
-        rest_aware, rest_naive = nz.iso_parts(
-            pl.when(plain.is_null()).then(ctx.text(self.start)), cleaned=True
-        )
+        parsed = {
+            c: how
+            for c, how in (
+                (self.start, _plain),
+                (self.answer, _plain),
+                (self.billsec, _whole_seconds),
+                (self.duration, _whole_seconds),
+            )
+            if c is not None and ctx.has(c)
+        }
+        later = {*self.caller, self.dst}
+        cleaned = [c for c in read if c not in parsed and c not in later and c != self.disposition]
+        ctx = ctx.with_texts(cleaned)  # each leg column cleaned once (see Ctx.text)
         legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
         legs = legs.with_columns(
             pl.col("__row").cast(pl.Int64),
-            *(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in read),
-        ).select(
-            *_hashed(key, "key"),
+            *(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in cleaned),
+            *(how(pl.col(c).cast(pl.String)).alias(f"{c}:as_is") for c, how in parsed.items()),
+        )
+        # the rest of each parsed column, cleaned (null where the text read as it is)
+        legs = legs.with_columns(
+            pl.when(pl.col(f"{c}:as_is").is_null()).then(pl.col(c)).alias(c) for c in parsed
+        ).with_columns(nz.clean_text(pl.col(c)).alias(c) for c in parsed)
+        rest = {c: pl.col(c) for c in parsed}  # cleaned text where the text as is did not read
+
+        def value(name: str | None, read_rest: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+            if name is None or name not in parsed:
+                return pl.lit(None, pl.Datetime("us"))
+            return pl.coalesce(pl.col(f"{name}:as_is"), read_rest(rest[name]))
+
+        def seconds(name: str) -> pl.Expr:
+            if name not in parsed:
+                return pl.lit(None, pl.Int64)
+            return pl.coalesce(pl.col(f"{name}:as_is"), nz.seconds(rest[name], cleaned=True))
+
+        # the call time's parts: a plain ``YYYY-MM-DD HH:MM:SS`` (nearly every start) is the
+        # naive time itself; the ISO reader only on the others (null elsewhere: no work)
+        start = value(self.start, _plain)
+        legs = legs.with_columns(
+            start.alias("start"),
+            value(self.answer, _plain).alias("answered"),
+            seconds(self.billsec).alias("billsec"),
+            seconds(self.duration).alias("duration"),
+        )
+        rest_aware, rest_naive = nz.iso_parts(
+            pl.when(pl.col("start").is_null()).then(rest.get(self.start, pl.lit(None, pl.String))),
+            cleaned=True,
+        )
+        # ``ANSWERED`` in any case, around spaces (what the cleaned text upper-cased reads)
+        disposed = pl.lit(True)  # a layout without dispositions
+        if self.disposition is not None:
+            disposed = (
+                pl.col(self.disposition).cast(pl.String).str.contains(r"(?i)^\s*answered\s*$")
+                if ctx.has(self.disposition)
+                else pl.lit(None, pl.Boolean)
+            )
+        legs = legs.select(
+            *self._key(ctx, "key"),
             pl.col("__row").alias("idx"),
-            self._start_time(ctx).alias("start"),
-            self.seconds(ctx, self.billsec).alias("billsec"),
-            self.seconds(ctx, self.duration).alias("duration"),
-            (
-                _plain(ctx.text(self.answer)) if self.answer else pl.lit(None, pl.Datetime("us"))
-            ).alias("answered"),
+            "start",
+            "billsec",
+            "duration",
+            "answered",
             self.channel_text(ctx, self.dstchannel).alias("dstchannel"),
-            (
-                ctx.text(self.disposition).str.to_uppercase() == "ANSWERED"
-                if self.disposition is not None
-                else pl.lit(True)
-            ).alias("disposed"),
+            disposed.alias("disposed"),
             rest_aware.alias("aware"),
-            pl.coalesce(plain, rest_naive).alias("naive"),
+            pl.coalesce("start", rest_naive).alias("naive"),
             _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
             _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
             self.channel_text(ctx, self.dcontext).alias("context"),
-            _first(ctx, self.caller).alias("caller"),
-            _first(ctx, (self.dst,)).alias("dialled"),
+            *(pl.col(c) for c in sorted(later) if c and ctx.has(c)),  # as read
         )
         start, billsec, duration = pl.col("start"), pl.col("billsec"), pl.col("duration")
         dstchannel = pl.col("dstchannel")
@@ -338,15 +380,20 @@ class Cdr:
         )
         if self.named_trunks:
             decided = decided | src.is_not_null()
-        legs = _extension(
-            legs.with_columns(
-                pl.when(~decided).then(pl.col("caller")).alias("caller"),
-                pl.when(~pl.col("dst_trunk") & dst.is_not_null() & ~pl.col("dialled_ext"))
-                .then(pl.col("dialled"))
-                .alias("dialled"),
-            ),
-            {"caller": "caller_ext", "dialled": "dst_ext"},
+        dialling = ~pl.col("dst_trunk") & dst.is_not_null() & ~pl.col("dialled_ext")
+        present = set(legs.collect_schema().names())
+        callers = tuple(c for c in self.caller if c in present)
+        dialled = tuple(c for c in (self.dst,) if c in present)
+        masked = {**{c: ~decided for c in callers}, **{c: dialling for c in dialled}}
+        text = Ctx((*masked,)).with_texts(masked)  # the masked columns, cleaned below
+        legs = (
+            legs.with_columns(pl.when(m).then(pl.col(c)).alias(c) for c, m in masked.items())
+            .with_columns(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in masked)
+            .with_columns(
+                _first(text, callers).alias("caller"), _first(text, dialled).alias("dialled")
+            )
         )
+        legs = _extension(legs, {"caller": "caller_ext", "dialled": "dst_ext"})
         # ways as small numbers (_WAY_RANK), not text: 2M legs × four columns of words cost
         inbound, outbound, internal = (pl.lit(_WAY_RANK[w], pl.Int16) for w in _WAY_RANK)
         legs = legs.with_columns(
@@ -468,11 +515,19 @@ def _kept_key() -> pl.Expr:
 def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
     """The call key as two 64-bit hashes of different seeds (``name``, ``name2``): grouped and
     joined on as numbers, not text (the side query holds 16 bytes a leg); two calls share
-    both only with a chance of about n² / 2¹²⁹, nil for any export."""
+    both only with a chance of about n² / 2¹²⁹, nil for any export. A leg without a key is
+    its own call: its row number and a constant (no text made per row)."""
+    row = pl.col("__row").cast(pl.UInt64)
     return [
-        key.hash(seed=0x0CA11F).alias(name),
-        key.hash(seed=0x1E65).alias(f"{name}2"),
+        pl.when(key.is_null()).then(row).otherwise(key.hash(seed=0x0CA11F)).alias(name),
+        pl.when(key.is_null())
+        .then(pl.lit(_NO_KEY, pl.UInt64))
+        .otherwise(key.hash(seed=0x1E65))
+        .alias(f"{name}2"),
     ]
+
+
+_NO_KEY = 0x6E6F2D6B6579  # the second hash of a leg without a key
 
 
 def _first(ctx: Ctx, names: tuple[str, ...]) -> pl.Expr:
@@ -507,6 +562,13 @@ def _extension(legs: pl.LazyFrame, texts: dict[str, str]) -> pl.LazyFrame:
     return legs.with_columns(
         ((counts[t] >= 1) & (counts[t] <= 6)).alias(flag) for t, flag in texts.items()
     )
+
+
+def _whole_seconds(x: pl.Expr) -> pl.Expr:
+    """Whole digits as seconds (below 2⁵³, no sign), else null: what
+    :func:`~callframe.engine.normalize.seconds` reads them as, without its other forms."""
+    whole = pl.when(~x.str.starts_with("+")).then(x).str.to_integer(strict=False)
+    return pl.when((whole >= 0) & (whole < 2**53)).then(whole)
 
 
 def _plain(x: pl.Expr) -> pl.Expr:
