@@ -160,10 +160,15 @@ class Cdr:
 
     # --- per leg ---------------------------------------------------------------------------------
 
-    def _key(self, ctx: Ctx, name: str) -> list[pl.Expr]:
-        """The call a leg belongs to, hashed (:func:`_hashed`): ``linkedid``, else
-        ``uniqueid``, else its own row."""
-        return _hashed(_first(ctx, self.keys), name)
+    def _keyed(self, lf: pl.LazyFrame, ctx: Ctx, name: str) -> pl.LazyFrame:
+        """``lf`` with the call each row belongs to, hashed (:func:`_hashed`, ``name`` and
+        ``name2``): ``linkedid``, else ``uniqueid``, else its own row. The key's text is a
+        column first: the hashes read it several times (and each read of an uncleaned
+        column would clean it again)."""
+        text = f"{name}:text"
+        return lf.with_columns(_first(ctx, self.keys).alias(text)).with_columns(
+            _hashed(pl.col(text), name)
+        )
 
     def _start_time(self, ctx: Ctx) -> pl.Expr:
         return _plain(ctx.text(self.start))
@@ -193,7 +198,7 @@ class Cdr:
             return lf, ctx
         calls = self._calls(source, ctx)
         staged = (
-            lf.with_columns(self._key(ctx, "__cdr:key"))
+            self._keyed(lf, ctx, "__cdr:key")
             .join(
                 calls,
                 left_on=["__cdr:key", "__cdr:key2"],
@@ -203,7 +208,13 @@ class Cdr:
             )
             .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
         )
-        names = ["__cdr:key", "__cdr:key2", *calls.collect_schema().names(), "__cdr:kept"]
+        names = [
+            "__cdr:key:text",
+            "__cdr:key",
+            "__cdr:key2",
+            *calls.collect_schema().names(),
+            "__cdr:kept",
+        ]
         return staged, ctx.with_columns(n for n in names if n not in _KEYS)
 
     def _calls(self, source: pl.LazyFrame, ctx: Ctx) -> pl.LazyFrame:
@@ -323,8 +334,9 @@ class Cdr:
                 if ctx.has(self.disposition)
                 else pl.lit(None, pl.Boolean)
             )
-        legs = legs.select(
-            *self._key(ctx, "key"),
+        legs = self._keyed(legs, ctx, "key").select(
+            "key",
+            "key2",
             pl.col("__row").alias("idx"),
             "start",
             "billsec",
