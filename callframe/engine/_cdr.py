@@ -46,14 +46,13 @@ them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 import polars as pl
 
 from callframe.engine import normalize as nz
-from callframe.engine._pbx import IsExtension
 from callframe.engine.nodes import Ctx, IsoTime, Node, TimeNode, TimeParts, text_column
 
 __all__ = [
@@ -161,11 +160,15 @@ class Cdr:
 
     # --- per leg ---------------------------------------------------------------------------------
 
-    def _key(self, ctx: Ctx) -> pl.Expr:
-        """The call a leg belongs to: ``linkedid``, else ``uniqueid``, else its own row."""
-        keys = [ctx.text(k) for k in self.keys]
-        keys.append(pl.lit("row:") + pl.col("__row").cast(pl.String))
-        return keys[0] if len(keys) == 1 else pl.coalesce(keys)
+    def _keyed(self, lf: pl.LazyFrame, ctx: Ctx, name: str) -> pl.LazyFrame:
+        """``lf`` with the call each row belongs to, hashed (:func:`_hashed`, ``name`` and
+        ``name2``): ``linkedid``, else ``uniqueid``, else its own row. The key's text is a
+        column first: the hashes read it several times (and each read of an uncleaned
+        column would clean it again)."""
+        text = f"{name}:text"
+        return lf.with_columns(_first(ctx, self.keys).alias(text)).with_columns(
+            _hashed(pl.col(text), name)
+        )
 
     def _start_time(self, ctx: Ctx) -> pl.Expr:
         return _plain(ctx.text(self.start))
@@ -187,14 +190,35 @@ class Cdr:
           ``…:missed`` (null when no leg's ``billsec`` reads), ``…:hold`` the seconds from
           the first start to the answer (missed: to the last leg's end),
           ``…:aware``/``…:naive`` the call's time (:class:`CallStart`);
-        * ``__cdr:call`` the call's direction (``inbound by context``), from ``…:rank`` (one
-          byte per call in the join).
+        * ``__cdr:call:rank`` the call's direction as one byte (:func:`_way`, :func:`_label`).
 
         Each call is numbers only (the join holds every call). Lazy: nothing is read until the
         query runs."""
         if ctx.has("__cdr:key"):
             return lf, ctx
-        key = self._key(ctx)
+        calls = self._calls(source, ctx)
+        staged = (
+            self._keyed(lf, ctx, "__cdr:key")
+            .join(
+                calls,
+                left_on=["__cdr:key", "__cdr:key2"],
+                right_on=_KEYS,
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns((pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"))
+        )
+        names = [
+            "__cdr:key:text",
+            "__cdr:key",
+            "__cdr:key2",
+            *calls.collect_schema().names(),
+            "__cdr:kept",
+        ]
+        return staged, ctx.with_columns(n for n in names if n not in _KEYS)
+
+    def _calls(self, source: pl.LazyFrame, ctx: Ctx) -> pl.LazyFrame:
+        """The side query of :meth:`stage`: one row per call (its hashed key and values)."""
         # the legs read their own columns from the export (see Node.stage), numbered like
         # ``lf``, once: one streaming group_by on the hashed key gives the kept leg (the min of
         # one Int128 per leg, see _kept_key) and the call's aggregates
@@ -206,7 +230,7 @@ class Cdr:
         until = pl.when(talked).then(pl.col("answer")).otherwise(pl.col("end"))
         hold = (until - pl.col("first")).dt.total_seconds()
         # each call as numbers only (16 bytes of key, ~50 of values): the join holds them all
-        calls = (
+        return (
             legs.group_by(_KEYS)
             .agg(
                 _kept_key().min().alias("__cdr:kept_leg"),
@@ -237,37 +261,6 @@ class Cdr:
                 "__cdr:call:rank",
             )
         )
-        labels = {
-            r: f"{w} by {h}"
-            for w, wr in _WAY_RANK.items()
-            for h, hr in _HOW_RANK.items()
-            for r in (wr * 10 + hr + (100 if h == "digits" else 0),)
-        }
-        staged = (
-            lf.with_columns(_hashed(key, "__cdr:key"))
-            .join(
-                calls,
-                left_on=["__cdr:key", "__cdr:key2"],
-                right_on=_KEYS,
-                how="left",
-                maintain_order="left",
-            )
-            .with_columns(
-                (pl.col("__row") == pl.col("__cdr:best")).alias("__cdr:kept"),
-                # the direction's text per row, from the call's rank (a byte in the join)
-                pl.col("__cdr:call:rank")
-                .replace_strict(labels, default=None, return_dtype=pl.String)
-                .alias("__cdr:call"),
-            )
-        )
-        names = [
-            "__cdr:key",
-            "__cdr:key2",
-            *calls.collect_schema().names(),
-            "__cdr:kept",
-            "__cdr:call",
-        ]
-        return staged, ctx.with_columns(n for n in names if n not in _KEYS)
 
     def _legs(
         self,
@@ -277,42 +270,86 @@ class Cdr:
     ) -> pl.LazyFrame:
         """Each leg's values (one row per export row) from the columns ``read`` of ``source``
         (the others read as missing), in steps of columns: each value is read several times
-        below (and polars shares no subexpression inside when/then branches)."""
+        below (and polars shares no subexpression inside when/then branches).
+
+        A time or a number is read from the text as it is first (``2024-06-03 10:15:00``,
+        ``42``: what nearly every CDR holds), and cleaned and read again only where that
+        failed: whatever reads as it is reads the same cleaned (no space, no placeholder), so
+        the columns are not all cleaned. The caller's and ``dst``'s are cleaned in
+        :meth:`_stage_direction`, where their digits decide."""
         ctx = Ctx((*read, "__row"), ctx.tz, ctx.region, ctx.lookups, first_row=ctx.first_row)
-        ctx = ctx.with_texts(read)  # each leg column cleaned once (see Ctx.text)
-        key = self._key(ctx)
-        # the call time's parts: a plain ``YYYY-MM-DD HH:MM:SS`` (nearly every start) is the
-        # naive time itself; the ISO reader only on the others (null elsewhere: no work)
-        plain = self._start_time(ctx)
-        rest_aware, rest_naive = nz.iso_parts(
-            pl.when(plain.is_null()).then(ctx.text(self.start)), cleaned=True
-        )
+        parsed = {
+            c: how
+            for c, how in (
+                (self.start, _plain),
+                (self.answer, _plain),
+                (self.billsec, _whole_seconds),
+                (self.duration, _whole_seconds),
+            )
+            if c is not None and ctx.has(c)
+        }
+        later = {*self.caller, self.dst}
+        cleaned = [c for c in read if c not in parsed and c not in later and c != self.disposition]
+        ctx = ctx.with_texts(cleaned)  # each leg column cleaned once (see Ctx.text)
         legs = source.select(read).with_row_index("__row", offset=ctx.first_row)
         legs = legs.with_columns(
             pl.col("__row").cast(pl.Int64),
-            *(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in read),
-        ).select(
-            *_hashed(key, "key"),
+            *(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in cleaned),
+            *(how(pl.col(c).cast(pl.String)).alias(f"{c}:as_is") for c, how in parsed.items()),
+        )
+        # the rest of each parsed column, cleaned (null where the text read as it is)
+        legs = legs.with_columns(
+            pl.when(pl.col(f"{c}:as_is").is_null()).then(pl.col(c)).alias(c) for c in parsed
+        ).with_columns(nz.clean_text(pl.col(c)).alias(c) for c in parsed)
+        rest = {c: pl.col(c) for c in parsed}  # cleaned text where the text as is did not read
+
+        def value(name: str | None, read_rest: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+            if name is None or name not in parsed:
+                return pl.lit(None, pl.Datetime("us"))
+            return pl.coalesce(pl.col(f"{name}:as_is"), read_rest(rest[name]))
+
+        def seconds(name: str) -> pl.Expr:
+            if name not in parsed:
+                return pl.lit(None, pl.Int64)
+            return pl.coalesce(pl.col(f"{name}:as_is"), nz.seconds(rest[name], cleaned=True))
+
+        # the call time's parts: a plain ``YYYY-MM-DD HH:MM:SS`` (nearly every start) is the
+        # naive time itself; the ISO reader only on the others (null elsewhere: no work)
+        start = value(self.start, _plain)
+        legs = legs.with_columns(
+            start.alias("start"),
+            value(self.answer, _plain).alias("answered"),
+            seconds(self.billsec).alias("billsec"),
+            seconds(self.duration).alias("duration"),
+        )
+        rest_aware, rest_naive = nz.iso_parts(
+            pl.when(pl.col("start").is_null()).then(rest.get(self.start, pl.lit(None, pl.String))),
+            cleaned=True,
+        )
+        # ``ANSWERED`` in any case, around spaces (what the cleaned text upper-cased reads)
+        disposed = pl.lit(True)  # a layout without dispositions
+        if self.disposition is not None:
+            disposed = (
+                pl.col(self.disposition).cast(pl.String).str.contains(r"(?i)^\s*answered\s*$")
+                if ctx.has(self.disposition)
+                else pl.lit(None, pl.Boolean)
+            )
+        legs = self._keyed(legs, ctx, "key").select(
+            "key",
+            "key2",
             pl.col("__row").alias("idx"),
-            self._start_time(ctx).alias("start"),
-            self.seconds(ctx, self.billsec).alias("billsec"),
-            self.seconds(ctx, self.duration).alias("duration"),
-            (
-                _plain(ctx.text(self.answer)) if self.answer else pl.lit(None, pl.Datetime("us"))
-            ).alias("answered"),
+            "start",
+            "billsec",
+            "duration",
+            "answered",
             self.channel_text(ctx, self.dstchannel).alias("dstchannel"),
-            (
-                ctx.text(self.disposition).str.to_uppercase() == "ANSWERED"
-                if self.disposition is not None
-                else pl.lit(True)
-            ).alias("disposed"),
+            disposed.alias("disposed"),
             rest_aware.alias("aware"),
-            pl.coalesce(plain, rest_naive).alias("naive"),
+            pl.coalesce("start", rest_naive).alias("naive"),
             _peer(self.channel_text(ctx, self.channel)).alias("src_peer"),
             _peer(self.channel_text(ctx, self.dstchannel)).alias("dst_peer"),
             self.channel_text(ctx, self.dcontext).alias("context"),
-            (IsExtension(*self.caller).expr(ctx) == 1).alias("caller_ext"),
-            (IsExtension(self.dst).expr(ctx) == 1).fill_null(False).alias("dst_ext"),
+            *(pl.col(c) for c in sorted(later) if c and ctx.has(c)),  # as read
         )
         start, billsec, duration = pl.col("start"), pl.col("billsec"), pl.col("duration")
         dstchannel = pl.col("dstchannel")
@@ -344,6 +381,31 @@ class Cdr:
             _matches(src, trunk_re).alias("src_trunk"),
             src.str.contains(_EXTENSION_PEER).fill_null(False).alias("src_ext"),
         )
+        # the digit counts only where they decide (few legs: the context or the channels
+        # decide the others): the caller's when neither does, ``dst`` where ``placed`` reads it
+        decided = (
+            pl.col("ctx_trunk")
+            | pl.col("ctx_internal")
+            | pl.col("src_trunk")
+            | pl.col("src_ext")
+            | pl.col("dst_trunk")
+        )
+        if self.named_trunks:
+            decided = decided | src.is_not_null()
+        dialling = ~pl.col("dst_trunk") & dst.is_not_null() & ~pl.col("dialled_ext")
+        present = set(legs.collect_schema().names())
+        callers = tuple(c for c in self.caller if c in present)
+        dialled = tuple(c for c in (self.dst,) if c in present)
+        masked = {**{c: ~decided for c in callers}, **{c: dialling for c in dialled}}
+        text = Ctx((*masked,)).with_texts(masked)  # the masked columns, cleaned below
+        legs = (
+            legs.with_columns(pl.when(m).then(pl.col(c)).alias(c) for c, m in masked.items())
+            .with_columns(nz.clean_text(pl.col(c)).alias(text_column(c)) for c in masked)
+            .with_columns(
+                _first(text, callers).alias("caller"), _first(text, dialled).alias("dialled")
+            )
+        )
+        legs = _extension(legs, {"caller": "caller_ext", "dialled": "dst_ext"})
         # ways as small numbers (_WAY_RANK), not text: 2M legs × four columns of words cost
         inbound, outbound, internal = (pl.lit(_WAY_RANK[w], pl.Int16) for w in _WAY_RANK)
         legs = legs.with_columns(
@@ -351,7 +413,7 @@ class Cdr:
             .then(outbound)
             .when(dst.is_null() | pl.col("dialled_ext"))
             .then(internal)
-            .when(~pl.col("dst_ext"))
+            .when(~pl.col("dst_ext").fill_null(False))
             .then(outbound)
             .otherwise(internal)
             .alias("placed")
@@ -394,11 +456,40 @@ class Cdr:
 
     @staticmethod
     def direction() -> pl.Expr:
-        """The call's way and what decided it (staged, see :meth:`stage`)."""
-        return pl.col("__cdr:call")
+        """The call's way and what decided it, as text (staged, see :meth:`stage`)."""
+        return _label(Cdr.call("rank"))
+
+    @staticmethod
+    def way_is(way: str) -> pl.Expr:
+        """True where the call's way is ``way`` (staged, see :meth:`stage`)."""
+        return _way(Cdr.call("rank")) == _WAY_RANK[way]
 
 
 _WAY_RANK = {"inbound": 0, "outbound": 1, "internal": 2}
+_HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
+_LABELS = {
+    wr * 10 + hr + (100 if h == "digits" else 0): f"{w} by {h}"
+    for w, wr in _WAY_RANK.items()
+    for h, hr in _HOW_RANK.items()
+}
+"""A call's rank (its legs' lowest, see :meth:`Cdr._stage_direction`) → its direction."""
+
+
+def _way(rank: pl.Expr) -> pl.Expr:
+    """A call's way (:data:`_WAY_RANK`) from its rank."""
+    return rank % 100 // 10
+
+
+def _label(rank: pl.Expr) -> pl.Expr:
+    """A call's direction as text from its rank: one when/then per label, elementwise (a
+    ``replace_strict`` is a columnar step in the streaming engine: it holds the whole joined
+    frame until its column is complete, +400 MB on a 2M-row export)."""
+    out: pl.Expr = pl.lit(None, pl.String)
+    for value, label in _LABELS.items():
+        out = pl.when(rank == value).then(pl.lit(label)).otherwise(out)
+    return out
+
+
 _KEYS = ["key", "key2"]
 _IDX = 2**35  # the kept-leg key's last field: the row (up to 34 billion rows)
 _STARTS = 2**45  # its start field: a Datetime's whole seconds (|s| < 2⁴⁴) offset, null last
@@ -436,14 +527,60 @@ def _kept_key() -> pl.Expr:
 def _hashed(key: pl.Expr, name: str) -> list[pl.Expr]:
     """The call key as two 64-bit hashes of different seeds (``name``, ``name2``): grouped and
     joined on as numbers, not text (the side query holds 16 bytes a leg); two calls share
-    both only with a chance of about n² / 2¹²⁹, nil for any export."""
+    both only with a chance of about n² / 2¹²⁹, nil for any export. A leg without a key is
+    its own call: its row number and a constant (no text made per row)."""
+    row = pl.col("__row").cast(pl.UInt64)
     return [
-        key.hash(seed=0x0CA11F).alias(name),
-        key.hash(seed=0x1E65).alias(f"{name}2"),
+        pl.when(key.is_null()).then(row).otherwise(key.hash(seed=0x0CA11F)).alias(name),
+        pl.when(key.is_null())
+        .then(pl.lit(_NO_KEY, pl.UInt64))
+        .otherwise(key.hash(seed=0x1E65))
+        .alias(f"{name}2"),
     ]
 
 
-_HOW_RANK = {"context": 0, "channel": 1, "digits": 2}
+_NO_KEY = 0x6E6F2D6B6579  # the second hash of a leg without a key
+
+
+def _first(ctx: Ctx, names: tuple[str, ...]) -> pl.Expr:
+    """The first non-empty of the columns ``names`` (cleaned text; null without any)."""
+    texts = [ctx.text(n) for n in names if n]
+    if not texts:
+        return pl.lit(None, pl.String)
+    return texts[0] if len(texts) == 1 else pl.coalesce(texts)
+
+
+def _extension(legs: pl.LazyFrame, texts: dict[str, str]) -> pl.LazyFrame:
+    """``legs`` with, for each text column of ``texts``, a flag: the number is an extension's
+    (1 to 6 digits, counted inside the caller-id's ``<…>`` when it holds some), as
+    :class:`~callframe.engine._pbx.IsExtension` reads it; null for a null text. Pure
+    expressions in steps (no Python per batch; each value read once per step)."""
+    inner = {
+        t: pl.when(pl.col(t).str.contains("<", literal=True))
+        .then(pl.col(t))
+        .str.extract(r"<([^<>]*)>", 1)
+        .str.strip_chars()
+        .alias(f"{t}:inner")
+        for t in texts
+    }
+    legs = legs.with_columns(inner.values())
+    counts = {
+        t: pl.when(pl.col(f"{t}:inner") != "")
+        .then(pl.col(f"{t}:inner"))
+        .otherwise(pl.col(t))
+        .str.count_matches("[0-9]")
+        for t in texts
+    }
+    return legs.with_columns(
+        ((counts[t] >= 1) & (counts[t] <= 6)).alias(flag) for t, flag in texts.items()
+    )
+
+
+def _whole_seconds(x: pl.Expr) -> pl.Expr:
+    """Whole digits as seconds (below 2⁵³, no sign), else null: what
+    :func:`~callframe.engine.normalize.seconds` reads them as, without its other forms."""
+    whole = pl.when(~x.str.starts_with("+")).then(x).str.to_integer(strict=False)
+    return pl.when((whole >= 0) & (whole < 2**53)).then(whole)
 
 
 def _plain(x: pl.Expr) -> pl.Expr:
@@ -549,8 +686,7 @@ class CallExtraLeg(_CallNode):
     call carries that call's own rule instead, as before legs were grouped)."""
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        inbound = Cdr.direction().str.starts_with("inbound ")
-        return (~Cdr.kept() & inbound.fill_null(True)).cast(pl.Int8)
+        return (~Cdr.kept() & Cdr.way_is("inbound").fill_null(True)).cast(pl.Int8)
 
     def describe(self) -> str:
         keys = " / ".join(f"`{k}`" for k in self.cdr.keys)
@@ -597,7 +733,10 @@ class DirectionIs(Node):
         return self.direction.stage(lf, ctx, source)
 
     def expr(self, ctx: Ctx) -> pl.Expr:
-        return self.direction.expr(ctx).str.starts_with(self.way + " ").cast(pl.Int8)
+        way = Cdr.way_is(self.way)
+        if self.direction.kept_only:
+            way = pl.when(Cdr.kept()).then(way)
+        return way.cast(pl.Int8)
 
     def describe(self) -> str:
         return f"the call is {self.way} ({self.direction.describe()})"

@@ -397,6 +397,45 @@ def test_direction_by_context_then_channel_then_digits(tmp_path: Path) -> None:
     assert conversion.to_dict()["directions"]["internal by digits"] == 1
 
 
+def test_spaces_placeholders_and_case_read_as_the_clean_cells_do(tmp_path: Path) -> None:
+    """Times, durations and dispositions are read from the cell as it is first, and cleaned
+    (stripped, placeholders null) only where that fails: a CDR with padded cells, ``-`` for
+    an empty answer, ``answered`` in lower case and legs without ids converts exactly as the
+    same CDR written cleanly."""
+    clean = [
+        leg(CALLER, "200", "2024-01-27 09:00:00", 5, 0, "ANSWERED", linkedid="9.1",
+            dstchannel="Local/ch1@TimeDelay-00000001;1"),
+        leg(CALLER, "200", "2024-01-27 09:00:05", 84, 79, "ANSWERED", linkedid="9.1",
+            uniqueid="9.2", answer="2024-01-27 09:00:10"),
+        # neither context nor channel decide: the digits of the caller, inside its <…>
+        leg("103", "104", "2024-01-27 09:30:00", 30, 25, "ANSWERED", linkedid="9.3",
+            context="custom", channel="IAX2/box-6", dstchannel="IAX2/box-7"),
+        leg(CALLER, "300", "2024-01-27 09:40:00", 20, 0, "NO ANSWER", linkedid="9.4"),
+    ]  # fmt: skip
+    # the last leg without ids: a call of its own, like the same leg with its own linkedid
+    clean[3] = clean[3].replace('"170634009.4"', '""')
+    messy = [
+        clean[0].replace(',5,0,"ANSWERED"', ',"5 ","  0","answered"'),
+        clean[1]
+        .replace('"2024-01-27 09:00:05"', '" 2024-01-27 09:00:05 "')
+        .replace(',84,79,"ANSWERED"', ',"84"," 79 ","Answered "'),
+        clean[2].replace('"103"', '" 103 "', 1).replace('"104"', '"104  "'),
+        clean[3]
+        .replace('"2024-01-27 09:40:00"', '"2024-01-27 09:40:00 "')
+        .replace('"NO ANSWER"', '"-"'),
+    ]
+    layout = asterisk.make_adapter(layout="cdr_csv")  # "-" is no disposition to recognise
+    a = callframe.convert(cdr(tmp_path, *clean), tracker=layout, now=NOW_2024, **UTC)
+    b = callframe.convert(
+        cdr(tmp_path, *messy, name="messy.csv"), tracker=layout, now=NOW_2024, **UTC
+    )
+    columns = ["DateTime", "PhoneNumber", "TalkDuration", "HoldDuration", "CallMissed"]
+    assert b.valid.select(columns).to_dicts() == a.valid.select(columns).to_dicts()
+    assert a.valid.select("TalkDuration", "HoldDuration").rows() == [(79, 10), (0, 20)]
+    assert b.rejected.select("row", "rule").rows() == a.rejected.select("row", "rule").rows()
+    assert b.directions == a.directions == {"inbound by context": 2, "internal by digits": 1}
+
+
 def test_trunk_patterns_are_options(tmp_path: Path) -> None:
     path = cdr(
         tmp_path,
