@@ -271,14 +271,14 @@ class _Spill:
     def add(self, record: dict[str, Any]) -> None:
         self.extend((record,))
 
-    def submit(self, pool: Pool, text: str) -> None:
-        """Send the text of a run of records to a worker (its file takes its place in order)."""
+    def submit(self, pool: Pool, data: bytes) -> None:
+        """Send a run of records (UTF-8) to a worker (its file takes its place in order)."""
         if self.rows:
             self.flush()
         fd, name = tempfile.mkstemp(prefix="callframe-", suffix=".arrow")
         os.close(fd)
         path = self.temps.add(Path(name))
-        self.pending.append((pool, pool.submit(text, path), path))
+        self.pending.append((pool, pool.submit(data, path), path))
         self.settle(_POOL_AHEAD)
 
     def settle(self, keep: int = 0) -> None:
@@ -358,13 +358,15 @@ class _Text:
         self.pos = 0
         self.eof = False
         self.reads = 0
+        self.utf8 = codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
 
-    def more(self, size: int = _TEXT_CHUNK) -> None:
-        """Append the next chunk (keeps what is not yet consumed)."""
+    def more(self, size: int = 0) -> None:
+        """Append the next chunk (:data:`_TEXT_CHUNK` bytes unless ``size``; keeps what is not
+        yet consumed)."""
         if self.eof:
             raise _IrregularError("cut short")
         try:
-            chunk = self.fh.read(size)
+            chunk = self.fh.read(size or _TEXT_CHUNK)
             text = self.decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError:
             raise _IrregularError("not UTF-8") from None
@@ -372,6 +374,31 @@ class _Text:
         self.reads += 1
         self.buf = self.buf[self.pos :] + text
         self.pos = 0
+
+    def detach(self) -> bytes:
+        """The text not yet consumed as the file's bytes (a UTF-8 file), with those the decoder
+        holds of a character cut by the chunk's end: the caller reads on with :meth:`read_raw`
+        and gives back the bytes it did not use with :meth:`attach`."""
+        pending, flag = self.decoder.getstate()
+        self.decoder.setstate((b"", flag))
+        rest = self.buf[self.pos :].encode() + pending
+        self.buf, self.pos = "", 0
+        return rest
+
+    def read_raw(self) -> bytes:
+        """The file's next chunk of bytes, undecoded (``b""`` at its end)."""
+        chunk = b"" if self.eof else self.fh.read(_TEXT_CHUNK)
+        self.eof = not chunk
+        return chunk
+
+    def attach(self, raw: bytes) -> None:
+        """Text again, from the bytes read past it (:meth:`detach`)."""
+        try:
+            self.buf = self.decoder.decode(raw, final=self.eof)
+        except UnicodeDecodeError:
+            raise _IrregularError("not UTF-8") from None
+        self.pos = 0
+        self.reads += 1
 
     def peek(self) -> str:
         """The next non-blank character ("" at the end of the file), consuming the blanks."""
@@ -418,6 +445,7 @@ class _Reader:
         self.decoder = json.JSONDecoder(parse_float=str)
         self.spills: dict[str, _Spill] = {}
         self.failed_at = -1  # the text chunk in which a batch failed: not tried again there
+        self.raw_failed_at = -1  # the same for a run of batches sent as bytes
         self.pool = pool
         self.openers: dict[int, str] = {}  # a spill's first record's text up to its first key
 
@@ -531,6 +559,8 @@ class _Reader:
         opener = self.openers.get(id(spill))
         if opener is None:
             return False
+        if text.utf8:
+            return self.sent_bytes(spill, pool, opener.encode())
         if len(text.buf) - text.pos < _TEXT_CHUNK // 2 and not text.eof:
             text.more()
         buf = text.buf
@@ -545,9 +575,55 @@ class _Reader:
             end -= 1
         if buf[comma] != "," or buf[end] != "}":
             return False
-        spill.submit(pool, buf[text.pos : end + 1])
+        spill.submit(pool, buf[text.pos : end + 1].encode("utf-8", "surrogatepass"))
         text.pos = comma + 1
         return True
+
+    def sent_bytes(self, spill: _Spill, pool: Pool, opener: bytes) -> bool:
+        """:meth:`sent` on a UTF-8 file's bytes, batch after batch: they go to the workers as
+        read, neither decoded nor encoded again (which was most of the parent's time; a
+        worker's strict parse checks them); what is left when no cut is found is text again,
+        read record by record until the next chunk. ``True`` when a batch was sent."""
+        text = self.text
+        if self.raw_failed_at == text.reads:
+            return False
+        raw = text.detach()
+        sent = False
+        while True:
+            if len(raw) < _TEXT_CHUNK // 2 and not text.eof:
+                raw += text.read_raw()
+            end, comma = _cut(raw, opener)
+            if end < 0:
+                break
+            spill.submit(pool, raw[: end + 1])
+            raw = raw[comma + 1 :]
+            sent = True
+        text.attach(raw)
+        self.raw_failed_at = text.reads
+        return sent
+
+
+_BLANKS = frozenset(b" \t\n\r")
+
+
+def _cut(raw: bytes, opener: bytes) -> tuple[int, int]:
+    """Where a run of records in ``raw`` ends before the last record that starts as the
+    first one did (``}``, then ``,`` then ``opener``, blanks between): the indexes of that
+    ``}`` and ``,``, or ``(-1, -1)`` (the last :data:`_CUTS` places tried)."""
+    at = len(raw)
+    for _ in range(_CUTS):
+        at = raw.rfind(opener, 1, at)
+        if at < 0:
+            break
+        comma = at - 1
+        while comma > 0 and raw[comma] in _BLANKS:
+            comma -= 1
+        end = comma - 1
+        while end > 0 and raw[end] in _BLANKS:
+            end -= 1
+        if raw[comma] == ord(",") and raw[end] == ord("}"):
+            return end, comma
+    return -1, -1
 
 
 def _ndjson(path: Path, codec: str, temps: Temps) -> _Spill:
@@ -681,7 +757,7 @@ def spill_batch(data: bytes, path: Path) -> tuple[list[str], int]:
     if quick is not None:
         frame, count = quick
     else:
-        text = data.decode("utf-8", "surrogatepass")
+        text = data.decode("utf-8")  # strictly: a UTF-8 file's bytes are sent unchecked
         records = json.JSONDecoder(parse_float=str).decode("[" + text + "]")
         count = len(records)
         same = _same_keys_frame(records)

@@ -41,11 +41,10 @@ class Pool:
         self.turn = 0
         self.closed = False
 
-    def submit(self, text: str, path: Path) -> int:
-        """Send one batch (the records' text, without the brackets); the worker's index."""
+    def submit(self, data: bytes, path: Path) -> int:
+        """Send one batch (the records' UTF-8 text, without the brackets); the worker's index."""
         index = self.turn
         self.turn = (self.turn + 1) % len(self.procs)
-        data = text.encode("utf-8", "surrogatepass")
         stdin = self.procs[index].stdin
         assert stdin is not None
         try:

@@ -77,12 +77,17 @@ def whole(path: Path) -> TrackerExport:
     ).collect()
 
 
-def write(path: Path, records: list[dict[str, Any]], indent: int | None) -> Path:
-    path.write_text(json.dumps({"page": 1, "records": records}, indent=indent, ensure_ascii=False))
+def write(
+    path: Path, records: list[dict[str, Any]], indent: int | None, encoding: str = "utf-8"
+) -> Path:
+    text = json.dumps({"page": 1, "records": records}, indent=indent, ensure_ascii=False)
+    path.write_text(text, encoding=encoding)
     return path
 
 
-@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize(
+    ("indent", "encoding"), [(None, "utf-8"), (2, "utf-8"), (None, "utf-8-sig"), (2, "utf-16")]
+)
 @pytest.mark.parametrize(
     "records", [PLAIN, IRREGULAR, SAME_OPENER_INSIDE], ids=["plain", "irregular", "same-opener"]
 )
@@ -92,14 +97,16 @@ def test_workers_give_the_frame_read_whole(
     pool_spy: list[_json_pool.Pool],
     records: list[Any],
     indent: int | None,
+    encoding: str,
 ) -> None:
-    path = write(tmp_path / "calls.json", records, indent)
+    """UTF-8 files go to the workers as their bytes, others as their text encoded."""
+    path = write(tmp_path / "calls.json", records, indent, encoding)
     sent: list[int] = []
     original = _json_pool.Pool.submit
 
-    def submit(self: _json_pool.Pool, text: str, where: Path) -> int:
-        sent.append(len(text))
-        return original(self, text, where)
+    def submit(self: _json_pool.Pool, data: bytes, where: Path) -> int:
+        sent.append(len(data))
+        return original(self, data, where)
 
     monkeypatch.setattr(_json_pool.Pool, "submit", submit)
 
@@ -146,12 +153,12 @@ def test_values_python_reads_but_polars_would_not_are_text_as_read_whole(
     assert streamed.frame["v"].to_list()[29:32] == ["29", "nan", "31"]
 
 
-def edge(value: str) -> str:
-    """Records holding ``value`` from the 30th on (the first batches are plain)."""
+def edge(value: str, at: range = range(30, 40)) -> str:
+    """Records holding ``value`` ``at`` these (the first batches are plain)."""
     return (
         '{"records": ['
         + ",".join(
-            f'{{"callId": {i}, "v": {value if i >= 30 else i}, "w": "x"}}' for i in range(40)
+            f'{{"callId": {i}, "v": {value if i in at else i}, "w": "x"}}' for i in range(40)
         )
         + "]}"
     )
@@ -172,7 +179,35 @@ def test_what_orjson_reads_otherwise_is_read_as_json_reads_it(
 ) -> None:
     path = tmp_path / "calls.json"
     path.write_text(text)
+    assert_read_as_whole(path, pool_spy)
 
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"\xff", b"\xed\xa0\x80", b"\xc0\x80", b"\xd0"],
+    ids=["ff", "surrogate", "overlong", "cut"],
+)
+def test_bytes_that_are_not_utf8_are_the_error_read_whole_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_spy: list[_json_pool.Pool], bad: bytes
+) -> None:
+    """The workers get a UTF-8 file's bytes unchecked: their strict parse refuses these (then
+    the file is read again alone, and read whole for the error)."""
+    path = tmp_path / "calls.json"
+    path.write_bytes(edge('"bad: BAD"', at=range(30, 31)).encode().replace(b"BAD", bad))
+    scans: list[bool] = []
+    original = _json._scan_json_file
+
+    def spy(*args: Any) -> Any:
+        scans.append(args[-1] is not None)
+        return original(*args)
+
+    monkeypatch.setattr(_json, "_scan_json_file", spy)
+    assert_read_as_whole(path, pool_spy)
+    assert scans[:2] == [True, False]  # a worker refused the batch
+
+
+def assert_read_as_whole(path: Path, pool_spy: list[_json_pool.Pool]) -> None:
+    """Through the workers, the frame or the error the file read whole gives."""
     try:
         expected: object = whole(path).frame
     except Exception as exc:
