@@ -784,7 +784,7 @@ def _orjson_frame(data: bytes) -> tuple[pl.DataFrame, int] | None:
         records = orjson.loads(b"[" + data + b"]")
     except orjson.JSONDecodeError:
         return None
-    frame = _same_keys_frame(records)
+    frame = _same_keys_frame(records, by_orjson=True)
     return None if frame is None else (frame, len(records))
 
 
@@ -794,12 +794,17 @@ _FLOAT_IN_LIST = re.compile(r"[\[ ]-?[0-9]+[.e]")
 or a separator's space; inside a string it is a false alarm, never a miss."""
 
 
-def _same_keys_frame(records: list[Any]) -> pl.DataFrame | None:
+def _same_keys_frame(records: list[Any], *, by_orjson: bool = False) -> pl.DataFrame | None:
     """The frame :meth:`_Spill.frame` makes of these records, built column by column when
     every record has the same keys in the same order and each key holds one kind of plain
     value (text, integers, booleans or lists, and nulls); ``None`` otherwise, and when a list
     may hold a float (a JSON number with a fraction or an exponent that ``orjson`` parsed: it
-    is not the text ``json`` keeps; a string that looks like one only costs the slower way)."""
+    is not the text ``json`` keeps; a string that looks like one only costs the slower way).
+
+    A column whose first value is text is tried as text first (polars refuses any other kind
+    of value there). Lists parsed by ``orjson`` (``by_orjson``) are written once per distinct
+    list: ``orjson.dumps`` tells them apart (exactly, for what ``orjson`` parses; not for the
+    NaN ``json`` reads, which it writes as null)."""
     if not records or type(records[0]) is not dict or not records[0]:
         return None
     keys = tuple(records[0])
@@ -807,13 +812,23 @@ def _same_keys_frame(records: list[Any]) -> pl.DataFrame | None:
         return None
     columns: dict[str, pl.Series] = {_PAD: pl.Series(_PAD, [None] * len(records), pl.String)}
     for key, values in zip(keys, zip(*map(dict.values, records), strict=True), strict=True):
+        if type(values[0]) is str:
+            try:
+                columns[key] = pl.Series(key, values, pl.String)
+                continue
+            except TypeError:  # another kind of value further on
+                pass
         kinds = set(map(type, values))
         kinds.discard(_NONE)
         if not kinds or kinds == {str}:
             series = pl.Series(key, values, pl.String)
         elif kinds == {list}:
-            texts = [v if v is None else _list_text(v) for v in values]
-            if _FLOAT_IN_LIST.search("".join(filter(None, texts))):
+            texts = (
+                _list_texts(values)
+                if by_orjson
+                else [v if v is None else _list_text(v) for v in values]
+            )
+            if _FLOAT_IN_LIST.search("".join(set(filter(None, texts)))):
                 return None
             series = pl.Series(key, texts, pl.String)
         elif kinds == {int} or kinds == {bool}:
@@ -825,3 +840,20 @@ def _same_keys_frame(records: list[Any]) -> pl.DataFrame | None:
             return None
         columns[key] = series
     return pl.DataFrame(columns)
+
+
+def _list_texts(values: Sequence[list[Any] | None]) -> list[str | None]:
+    """:func:`_list_text` of each list parsed by ``orjson`` (or null), once per distinct one
+    (an export repeats a few tags)."""
+    known: dict[bytes, str] = {}
+    texts: list[str | None] = []
+    for value in values:
+        if not value:
+            texts.append(None if value is None else "[]")
+            continue
+        key = orjson.dumps(value)
+        text = known.get(key)
+        if text is None:
+            text = known[key] = _list_text(value)
+        texts.append(text)
+    return texts
