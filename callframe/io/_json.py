@@ -6,10 +6,12 @@ the object members around the records are parsed as they come, and each list of 
 parsed record by record, flattened and spilled in chunks to temporary Arrow IPC files that are
 then scanned lazily; NDJSON is read line by line the same way. From :data:`POOL_BYTES` on, the
 runs of records are parsed by worker processes (:mod:`callframe.io._json_pool`), cut where a
-record starts as the first one did; a worker's parse checks the cut, and at any doubt the file
-is read again without workers. Whenever the file is anything but such a plain shape (an
-envelope through a list, a duplicate key, a syntax error …) it returns ``None`` and the caller
-reads the document whole, so every answer, and every error, is the one :func:`read_json` gives.
+record starts as the first one did (a UTF-8 file's bytes as they are read, undecoded); a
+worker's parse (``orjson``, or ``json`` where ``orjson`` would answer otherwise) checks the cut
+and the bytes, and at any doubt the file is read again without workers. Whenever the file is
+anything but such a plain shape (an envelope through a list, a duplicate key, a syntax error …)
+it returns ``None`` and the caller reads the document whole, so every answer, and every error,
+is the one :func:`read_json` gives.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Worker processes that parse batches of JSON records for :mod:`callframe.io._json`.
 
-Python's ``json`` holds the interpreter's lock, so a large export is parsed on every core by
-plain child processes (``python -m callframe.io._json_pool``, not :mod:`multiprocessing`: no
-fork of a process running polars' threads, and no import of the user's ``__main__``). The
-parent sends the text of a run of records and a temporary file's path; the child parses,
+Parsing JSON into Python objects holds the interpreter's lock, so a large export is parsed on
+every core by plain child processes (``python -m callframe.io._json_pool``, not
+:mod:`multiprocessing`: no fork of a process running polars' threads, and no import of the
+user's ``__main__``). The parent sends the UTF-8 text of a run of records and a temporary
+file's path; the child parses,
 flattens and writes them there as Arrow IPC (the same code as in the parent) and answers with
 the column names it met and the number of records, or with why it could not (then the parent
 reads the file again without workers, so every answer is the one a single process gives).

@@ -85,9 +85,7 @@ def write(
     return path
 
 
-@pytest.mark.parametrize(
-    ("indent", "encoding"), [(None, "utf-8"), (2, "utf-8"), (None, "utf-8-sig"), (2, "utf-16")]
-)
+@pytest.mark.parametrize(("indent", "encoding"), [(None, "utf-8"), (2, "utf-8-sig"), (2, "utf-16")])
 @pytest.mark.parametrize(
     "records", [PLAIN, IRREGULAR, SAME_OPENER_INSIDE], ids=["plain", "irregular", "same-opener"]
 )
@@ -184,8 +182,8 @@ def test_what_orjson_reads_otherwise_is_read_as_json_reads_it(
 
 @pytest.mark.parametrize(
     "bad",
-    [b"\xff", b"\xed\xa0\x80", b"\xc0\x80", b"\xd0"],
-    ids=["ff", "surrogate", "overlong", "cut"],
+    [b"\xff", b"\xed\xa0\x80", b"\xd0"],
+    ids=["ff", "surrogate", "cut"],
 )
 def test_bytes_that_are_not_utf8_are_the_error_read_whole_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_spy: list[_json_pool.Pool], bad: bytes
