@@ -6,10 +6,12 @@ the object members around the records are parsed as they come, and each list of 
 parsed record by record, flattened and spilled in chunks to temporary Arrow IPC files that are
 then scanned lazily; NDJSON is read line by line the same way. From :data:`POOL_BYTES` on, the
 runs of records are parsed by worker processes (:mod:`callframe.io._json_pool`), cut where a
-record starts as the first one did; a worker's parse checks the cut, and at any doubt the file
-is read again without workers. Whenever the file is anything but such a plain shape (an
-envelope through a list, a duplicate key, a syntax error …) it returns ``None`` and the caller
-reads the document whole, so every answer, and every error, is the one :func:`read_json` gives.
+record starts as the first one did (a UTF-8 file's bytes as they are read, undecoded); a
+worker's parse (``orjson``, or ``json`` where ``orjson`` would answer otherwise) checks the cut
+and the bytes, and at any doubt the file is read again without workers. Whenever the file is
+anything but such a plain shape (an envelope through a list, a duplicate key, a syntax error …)
+it returns ``None`` and the caller reads the document whole, so every answer, and every error,
+is the one :func:`read_json` gives.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 import polars as pl
 
 from callframe.errors import ExportError
@@ -270,14 +273,14 @@ class _Spill:
     def add(self, record: dict[str, Any]) -> None:
         self.extend((record,))
 
-    def submit(self, pool: Pool, text: str) -> None:
-        """Send the text of a run of records to a worker (its file takes its place in order)."""
+    def submit(self, pool: Pool, data: bytes) -> None:
+        """Send a run of records (UTF-8) to a worker (its file takes its place in order)."""
         if self.rows:
             self.flush()
         fd, name = tempfile.mkstemp(prefix="callframe-", suffix=".arrow")
         os.close(fd)
         path = self.temps.add(Path(name))
-        self.pending.append((pool, pool.submit(text, path), path))
+        self.pending.append((pool, pool.submit(data, path), path))
         self.settle(_POOL_AHEAD)
 
     def settle(self, keep: int = 0) -> None:
@@ -357,13 +360,15 @@ class _Text:
         self.pos = 0
         self.eof = False
         self.reads = 0
+        self.utf8 = codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
 
-    def more(self, size: int = _TEXT_CHUNK) -> None:
-        """Append the next chunk (keeps what is not yet consumed)."""
+    def more(self, size: int = 0) -> None:
+        """Append the next chunk (:data:`_TEXT_CHUNK` bytes unless ``size``; keeps what is not
+        yet consumed)."""
         if self.eof:
             raise _IrregularError("cut short")
         try:
-            chunk = self.fh.read(size)
+            chunk = self.fh.read(size or _TEXT_CHUNK)
             text = self.decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError:
             raise _IrregularError("not UTF-8") from None
@@ -371,6 +376,31 @@ class _Text:
         self.reads += 1
         self.buf = self.buf[self.pos :] + text
         self.pos = 0
+
+    def detach(self) -> bytes:
+        """The text not yet consumed as the file's bytes (a UTF-8 file), with those the decoder
+        holds of a character cut by the chunk's end: the caller reads on with :meth:`read_raw`
+        and gives back the bytes it did not use with :meth:`attach`."""
+        pending, flag = self.decoder.getstate()
+        self.decoder.setstate((b"", flag))
+        rest = self.buf[self.pos :].encode() + pending
+        self.buf, self.pos = "", 0
+        return rest
+
+    def read_raw(self) -> bytes:
+        """The file's next chunk of bytes, undecoded (``b""`` at its end)."""
+        chunk = b"" if self.eof else self.fh.read(_TEXT_CHUNK)
+        self.eof = not chunk
+        return chunk
+
+    def attach(self, raw: bytes) -> None:
+        """Text again, from the bytes read past it (:meth:`detach`)."""
+        try:
+            self.buf = self.decoder.decode(raw, final=self.eof)
+        except UnicodeDecodeError:
+            raise _IrregularError("not UTF-8") from None
+        self.pos = 0
+        self.reads += 1
 
     def peek(self) -> str:
         """The next non-blank character ("" at the end of the file), consuming the blanks."""
@@ -417,6 +447,7 @@ class _Reader:
         self.decoder = json.JSONDecoder(parse_float=str)
         self.spills: dict[str, _Spill] = {}
         self.failed_at = -1  # the text chunk in which a batch failed: not tried again there
+        self.raw_failed_at = -1  # the same for a run of batches sent as bytes
         self.pool = pool
         self.openers: dict[int, str] = {}  # a spill's first record's text up to its first key
 
@@ -530,6 +561,8 @@ class _Reader:
         opener = self.openers.get(id(spill))
         if opener is None:
             return False
+        if text.utf8:
+            return self.sent_bytes(spill, pool, opener.encode())
         if len(text.buf) - text.pos < _TEXT_CHUNK // 2 and not text.eof:
             text.more()
         buf = text.buf
@@ -544,9 +577,55 @@ class _Reader:
             end -= 1
         if buf[comma] != "," or buf[end] != "}":
             return False
-        spill.submit(pool, buf[text.pos : end + 1])
+        spill.submit(pool, buf[text.pos : end + 1].encode("utf-8", "surrogatepass"))
         text.pos = comma + 1
         return True
+
+    def sent_bytes(self, spill: _Spill, pool: Pool, opener: bytes) -> bool:
+        """:meth:`sent` on a UTF-8 file's bytes, batch after batch: they go to the workers as
+        read, neither decoded nor encoded again (which was most of the parent's time; a
+        worker's strict parse checks them); what is left when no cut is found is text again,
+        read record by record until the next chunk. ``True`` when a batch was sent."""
+        text = self.text
+        if self.raw_failed_at == text.reads:
+            return False
+        raw = text.detach()
+        sent = False
+        while True:
+            if len(raw) < _TEXT_CHUNK // 2 and not text.eof:
+                raw += text.read_raw()
+            end, comma = _cut(raw, opener)
+            if end < 0:
+                break
+            spill.submit(pool, raw[: end + 1])
+            raw = raw[comma + 1 :]
+            sent = True
+        text.attach(raw)
+        self.raw_failed_at = text.reads
+        return sent
+
+
+_BLANKS = frozenset(b" \t\n\r")
+
+
+def _cut(raw: bytes, opener: bytes) -> tuple[int, int]:
+    """Where a run of records in ``raw`` ends before the last record that starts as the
+    first one did (``}``, then ``,`` then ``opener``, blanks between): the indexes of that
+    ``}`` and ``,``, or ``(-1, -1)`` (the last :data:`_CUTS` places tried)."""
+    at = len(raw)
+    for _ in range(_CUTS):
+        at = raw.rfind(opener, 1, at)
+        if at < 0:
+            break
+        comma = at - 1
+        while comma > 0 and raw[comma] in _BLANKS:
+            comma -= 1
+        end = comma - 1
+        while end > 0 and raw[end] in _BLANKS:
+            end -= 1
+        if raw[comma] == ord(",") and raw[end] == ord("}"):
+            return end, comma
+    return -1, -1
 
 
 def _ndjson(path: Path, codec: str, temps: Temps) -> _Spill:
@@ -668,29 +747,66 @@ def read_json_records(records: Iterator[dict[str, Any]] | list[dict[str, Any]]) 
     return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
-def spill_batch(text: str, path: Path) -> tuple[list[str], int]:
-    """A worker's job (:mod:`callframe.io._json_pool`): the records in ``text`` (a run of
-    them, without the list's brackets) parsed, flattened and written to ``path`` as IPC;
-    the column names met, in order, and the number of records."""
-    records = json.JSONDecoder(parse_float=str).decode("[" + text + "]")
-    frame = _same_keys_frame(records)
-    if frame is None:
-        spill = _Spill(Temps())
-        spill.limit = len(records) + 1
-        spill.extend(records)
-        frame = spill.frame()
+def spill_batch(data: bytes, path: Path) -> tuple[list[str], int]:
+    """A worker's job (:mod:`callframe.io._json_pool`): the records in ``data`` (the UTF-8
+    text of a run of them, without the list's brackets) parsed, flattened and written to
+    ``path`` as IPC; the column names met, in order, and the number of records.
+
+    ``orjson`` parses them first (twice as fast as ``json``, which was most of a worker's
+    time); its records are taken only when they are the ones ``json`` gives (see
+    :func:`_orjson_frame`), else ``json`` parses the batch again."""
+    quick = _orjson_frame(data)
+    if quick is not None:
+        frame, count = quick
+    else:
+        text = data.decode("utf-8")  # strictly: a UTF-8 file's bytes are sent unchecked
+        records = json.JSONDecoder(parse_float=str).decode("[" + text + "]")
+        count = len(records)
+        same = _same_keys_frame(records)
+        if same is None:
+            spill = _Spill(Temps())
+            spill.limit = count + 1
+            spill.extend(records)
+            same = spill.frame()
+        frame = same
     with path.open("wb") as fh:
         frame.write_ipc(fh, compression="uncompressed")
-    return [name for name in frame.columns if name != _PAD], len(records)
+    return [name for name in frame.columns if name != _PAD], count
+
+
+def _orjson_frame(data: bytes) -> tuple[pl.DataFrame, int] | None:
+    """The batch's frame and record count when ``orjson`` parses it to what ``json`` does;
+    ``None`` otherwise. ``orjson`` refuses some text ``json`` reads (NaN and Infinity, an
+    escaped lone surrogate, nesting beyond 1024 levels) and makes floats of the numbers that
+    ``json`` is told to keep as their text (with a fraction or an exponent) and of integers
+    beyond 64 bits: the column-by-column frame takes no float (:func:`_same_keys_frame`), and
+    the other integers, the strings, booleans, nulls and duplicate keys (the last one wins,
+    in the first one's place) come out as ``json`` gives them."""
+    try:
+        records = orjson.loads(b"[" + data + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    frame = _same_keys_frame(records, by_orjson=True)
+    return None if frame is None else (frame, len(records))
 
 
 _NONE = type(None)
+_FLOAT_IN_LIST = re.compile(r"[\[ ]-?[0-9]+[.e]")
+"""A float as the list encoder writes it (``repr``: digits then ``.`` or ``e``), after ``[``
+or a separator's space; inside a string it is a false alarm, never a miss."""
 
 
-def _same_keys_frame(records: list[Any]) -> pl.DataFrame | None:
+def _same_keys_frame(records: list[Any], *, by_orjson: bool = False) -> pl.DataFrame | None:
     """The frame :meth:`_Spill.frame` makes of these records, built column by column when
     every record has the same keys in the same order and each key holds one kind of plain
-    value (text, integers, booleans or lists, and nulls); ``None`` otherwise."""
+    value (text, integers, booleans or lists, and nulls); ``None`` otherwise, and when a list
+    may hold a float (a JSON number with a fraction or an exponent that ``orjson`` parsed: it
+    is not the text ``json`` keeps; a string that looks like one only costs the slower way).
+
+    A column whose first value is text is tried as text first (polars refuses any other kind
+    of value there). Lists parsed by ``orjson`` (``by_orjson``) are written once per distinct
+    list: ``orjson.dumps`` tells them apart (exactly, for what ``orjson`` parses; not for the
+    NaN ``json`` reads, which it writes as null)."""
     if not records or type(records[0]) is not dict or not records[0]:
         return None
     keys = tuple(records[0])
@@ -698,12 +814,25 @@ def _same_keys_frame(records: list[Any]) -> pl.DataFrame | None:
         return None
     columns: dict[str, pl.Series] = {_PAD: pl.Series(_PAD, [None] * len(records), pl.String)}
     for key, values in zip(keys, zip(*map(dict.values, records), strict=True), strict=True):
+        if type(values[0]) is str:
+            try:
+                columns[key] = pl.Series(key, values, pl.String)
+                continue
+            except TypeError:  # another kind of value further on
+                pass
         kinds = set(map(type, values))
         kinds.discard(_NONE)
         if not kinds or kinds == {str}:
             series = pl.Series(key, values, pl.String)
         elif kinds == {list}:
-            series = pl.Series(key, [v if v is None else _list_text(v) for v in values], pl.String)
+            texts = (
+                _list_texts(values)
+                if by_orjson
+                else [v if v is None else _list_text(v) for v in values]
+            )
+            if _FLOAT_IN_LIST.search("".join(set(filter(None, texts)))):
+                return None
+            series = pl.Series(key, texts, pl.String)
         elif kinds == {int} or kinds == {bool}:
             try:
                 series = pl.Series(key, values).cast(pl.String)
@@ -713,3 +842,20 @@ def _same_keys_frame(records: list[Any]) -> pl.DataFrame | None:
             return None
         columns[key] = series
     return pl.DataFrame(columns)
+
+
+def _list_texts(values: Sequence[list[Any] | None]) -> list[str | None]:
+    """:func:`_list_text` of each list parsed by ``orjson`` (or null), once per distinct one
+    (an export repeats a few tags)."""
+    known: dict[bytes, str] = {}
+    texts: list[str | None] = []
+    for value in values:
+        if not value:
+            texts.append(None if value is None else "[]")
+            continue
+        key = orjson.dumps(value)
+        text = known.get(key)
+        if text is None:
+            text = known[key] = _list_text(value)
+        texts.append(text)
+    return texts
