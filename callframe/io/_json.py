@@ -79,7 +79,7 @@ def read_json(
                 tried=("json", "ndjson"),
             ) from None
     records, envelope = _find_records(doc, envelopes, where)
-    frame = read_json_records(records)
+    frame = read_json_records(records, where)
     return TrackerExport(
         frame=frame, format="json", source=where, encoding="utf-8", envelope=envelope
     )
@@ -324,6 +324,8 @@ class _Spill:
         schema = {_PAD: pl.String(), **dict.fromkeys(self.names, pl.String())}
         try:
             return pl.from_dicts(self.rows, schema=schema)
+        except UnicodeEncodeError:  # an escaped lone surrogate: read whole says where
+            raise _IrregularError("a value that is not text") from None
         except (pl.exceptions.PolarsError, TypeError, OverflowError):
             # an integer beyond 64 bits: Python writes every value of this chunk as text
             return pl.from_dicts([_flatten(r) for r in self.rows], schema=schema)
@@ -718,7 +720,7 @@ def _scan_json_file(
         if key in spills and (envelope is not None or isinstance(doc, list)):
             lazy = spills[key].lazy()
         else:
-            frame = read_json_records(records)
+            frame = read_json_records(records, where)
             lazy = frame.lazy()
     except BaseException as exc:
         if pool is not None:
@@ -737,14 +739,39 @@ def _scan_json_file(
     return hooked(scan, temps=temps)
 
 
-def read_json_records(records: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> pl.DataFrame:
-    """Records flattened into a frame of text columns (names in first-seen order)."""
+def read_json_records(
+    records: Iterator[dict[str, Any]] | list[dict[str, Any]], where: str | None = None
+) -> pl.DataFrame:
+    """Records flattened into a frame of text columns (names in first-seen order).
+
+    A string holding an escaped lone surrogate (``"\\ud800"``: valid JSON, not text) is an
+    :class:`~callframe.ExportError` naming the record and the field (polars cannot hold it)."""
     rows = [_flatten(r) for r in records]
     names: dict[str, None] = {}
     for r in rows:
         names.update(dict.fromkeys(r))
     schema = dict.fromkeys(names, pl.String())
-    return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+    try:
+        return pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+    except UnicodeEncodeError:
+        raise _not_text(rows, where) from None
+
+
+def _not_text(rows: list[dict[str, Any]], where: str | None) -> ExportError:
+    """The error of the first value that is not text (an escaped lone surrogate)."""
+    for number, row in enumerate(rows, start=1):
+        for name, value in row.items():
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    code = ord(value[exc.start])
+                    return ExportError(
+                        f"record {number}, field {name!r}: an escaped lone surrogate "
+                        f"(\\u{code:04x}) is not text; correct that value in the export",
+                        path=where,
+                    )
+    return ExportError("has a value that is not text (a lone surrogate)", path=where)
 
 
 def spill_batch(data: bytes, path: Path) -> tuple[list[str], int]:

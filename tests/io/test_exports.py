@@ -221,3 +221,23 @@ def test_describe_has_provenance_and_no_values() -> None:
     d = read_export(FIXTURES / "ringostat" / "calls_cp1251.csv").describe()
     assert d["encoding"] == "cp1251" and d["delimiter"] == ";" and d["rows"] == 11
     assert "380671234567" not in json.dumps(d)
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["small", "streamed"])
+def test_an_escaped_lone_surrogate_is_an_export_error_naming_record_and_field(
+    tmp_path: Path, large: bool
+) -> None:
+    """``"\\ud800"`` is valid JSON but not text: polars cannot hold it, so the user gets the
+    record and the field to correct, not a UnicodeEncodeError (small and streamed files alike)."""
+    filler = [{"callerNumber": "+79161234567", "yaClientId": "1"}] * (200_000 if large else 2)
+    records = [json.dumps(r) for r in filler]
+    records.append('{"callerNumber": "\\ud800x", "yaClientId": "2"}')
+    path = tmp_path / "calls.json"
+    path.write_text('{"records": [' + ",".join(records) + "]}")
+
+    with pytest.raises(callframe.ExportError) as caught:
+        read_export(path)
+
+    message = str(caught.value)
+    assert f"record {len(filler) + 1}, field 'callerNumber'" in message
+    assert "lone surrogate (\\ud800)" in message and str(path) in message
