@@ -95,8 +95,12 @@ BOOL_TRUE: tuple[str, ...] = ("true", "1", "yes", "y", "t", "да", "истин�
 BOOL_FALSE: tuple[str, ...] = ("false", "0", "no", "n", "f", "нет", "ложь")
 
 _RU_LIKE = frozenset({"RU", "KZ"})
-_PLACEHOLDER_RE = "(?i)^(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")$"
-_PLACEHOLDER_OR_EMPTY_RE = _PLACEHOLDER_RE[:-2] + "|)$"
+_PLACEHOLDERS = "|".join(re.escape(p) for p in sorted(PLACEHOLDERS))
+_PLACEHOLDER_RE = f"(?i)^(?:{_PLACEHOLDERS})$"
+# what cleaning makes null, tested on the text *before* stripping (``\s`` is the White_Space
+# that ``strip_chars`` removes): the column is then stripped once, for the value only
+_BLANK_RE = rf"(?i)^\s*(?:{_PLACEHOLDERS}|)\s*$"
+_NO_ID_RE = rf"(?i)^\s*(?:{_PLACEHOLDERS}|0+|)\s*$"
 
 
 def _text(x: pl.Expr, cleaned: bool) -> pl.Expr:
@@ -112,8 +116,10 @@ def clean_text(x: pl.Expr) -> pl.Expr:
     s = x.cast(pl.String).str.strip_chars()
     if x.meta.is_column():
         # a column as read (the plan cleans each once, see ``Ctx.text``): a test, no copy and
-        # no Python step; reading the column twice costs nothing
-        return pl.when(~s.str.contains(_PLACEHOLDER_OR_EMPTY_RE)).then(s)
+        # no Python step; reading the column twice costs nothing. The test reads the text as
+        # given, so that it is stripped once: polars shares no ``strip_chars()`` (its default
+        # argument is a null literal), and stripping costs as much as the test
+        return pl.when(~x.cast(pl.String).str.contains(_BLANK_RE)).then(s)
     return s.str.replace(_PLACEHOLDER_RE, "").map_batches(
         _empty_to_null, return_dtype=pl.String, is_elementwise=True
     )
@@ -189,8 +195,8 @@ def url_param(x: pl.Expr, name: str = "yclid") -> pl.Expr:
 def has_id(x: pl.Expr) -> pl.Expr:
     """Whether an ID field says anything (not empty, a placeholder or all zeros): Boolean, no
     nulls; ``id_text(x).is_not_null()`` in one regex test."""
-    zero_or_placeholder = _PLACEHOLDER_RE[:-2] + "|0+|)$"
-    return ~x.cast(pl.String).str.strip_chars().str.contains(zero_or_placeholder).fill_null(True)
+    # the text as given (surrounding white space in the pattern): no stripped copy
+    return ~x.cast(pl.String).str.contains(_NO_ID_RE).fill_null(True)
 
 
 def money(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
