@@ -360,14 +360,21 @@ def strptime_aware(x: pl.Expr, fmt: str, *, cleaned: bool = False) -> pl.Expr:
 
 
 def unix_seconds(x: pl.Expr, *, unit: str = "s", cleaned: bool = False) -> pl.Expr:
-    """Unix time written as digits (``s`` or ``ms``; a ``.0…`` fraction allowed) as Int64."""
-    # stripping is enough: a placeholder ("-", "null") is no number either way
-    s = x.cast(pl.String) if cleaned else x.cast(pl.String).str.strip_chars()
-    # whole digits (nearly every value) are tested and cast; only the rest goes through a regex
-    whole = pl.when(s.str.contains(r"^[0-9]{1,16}$")).then(s).cast(pl.Int64, strict=False)
-    rest = pl.when(s.str.contains(".", literal=True)).then(s)
-    fraction = rest.str.extract(r"^(\d{1,16})\.\d+$", 1).cast(pl.Int64, strict=False)
-    value = pl.coalesce(whole, fraction)
+    """Unix time written as digits (``s`` or ``ms``; a ``.0…`` fraction allowed) as Int64.
+
+    Stripping is all the cleaning it needs (a placeholder, ``-`` or ``null``, is no number
+    either way), so ``cleaned`` changes nothing: the text is stripped where the parse needs it.
+    """
+    s = x.cast(pl.String)
+    # whole digits (nearly every value): one integer parse of the text as given, shared by
+    # every reference (no when/then below it); ``str.to_integer`` also reads a sign
+    parsed = s.str.to_integer(strict=False)
+    plain = parsed.is_not_null() & ~s.str.starts_with("+") & ~s.str.starts_with("-")
+    plain = (plain & (s.str.len_bytes() <= 16)).fill_null(False)
+    # the rest (padded, a fraction: null on the other rows) through one regex
+    rest = pl.when(~plain).then(s).str.strip_chars()
+    other = rest.str.extract(r"^([0-9]{1,16})(?:\.\d+)?$", 1).cast(pl.Int64, strict=False)
+    value = pl.coalesce(pl.when(plain).then(parsed), other)
     return value // 1000 if unit == "ms" else value
 
 
