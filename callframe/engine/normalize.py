@@ -212,38 +212,33 @@ def money(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
 def seconds(x: pl.Expr, *, unit: float = 1.0, cleaned: bool = False) -> pl.Expr:
     """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``.
 
-    Pure expressions, no Python step (a batch step costs a query per streaming morsel): whole
-    digits (nearly every value) are read by one integer parse; only the other values (null
-    there) go through the decimal and clock regexes (:func:`seconds_of` is the same on a
-    Series), which cost next to nothing on null rows.
+    Whole digits (nearly every value) are read by one integer parse of the text itself, which
+    polars computes once however often the value is referred to (it shares no subexpression
+    that holds a when/then); the other values (decimals, clocks: null there) are read by
+    :func:`seconds_of`, one batch step that returns at once on a batch without any.
     """
     s = _text(x, cleaned)
-    # ``str.to_integer`` also reads a sign: "+5" and "-5" are no duration
-    whole = pl.when(~s.str.starts_with("+")).then(s).str.to_integer(strict=False)
-    # below 2⁵³ the integer is the float the decimal reader gives; larger ones go that way
-    whole = pl.when((whole >= 0) & (whole < 2**53)).then(whole)
+    parsed = s.str.to_integer(strict=False)
+    # ``str.to_integer`` also reads a sign: "+5" and "-5" are no duration; below 2⁵³ the
+    # integer is the float the decimal reader gives, larger ones go that way
+    whole = (~s.str.starts_with("+") & (parsed >= 0) & (parsed < 2**53)).fill_null(False)
+    value: pl.Expr = pl.when(whole).then(parsed)
     if unit != 1.0:
-        whole = whole.cast(pl.Float64).mul(unit).round(0).cast(pl.Int64, strict=False)
-    return pl.coalesce(whole, _seconds_rest(pl.when(whole.is_null()).then(s), unit))
-
-
-def _seconds_rest(s: pl.Expr, unit: float) -> pl.Expr:
-    number = s.str.replace(",", ".", literal=True)
-    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
-    from_number = (
-        pl.when(number.str.contains(r"^\d+(\.\d+)?$"))
-        .then(number)
-        .cast(pl.Float64, strict=False)
-        .mul(unit)
-        .round(0)
-        .cast(pl.Int64, strict=False)
+        value = value.cast(pl.Float64).mul(unit).round(0).cast(pl.Int64, strict=False)
+    rest = (
+        pl.when(~whole)
+        .then(s)
+        .map_batches(
+            functools.partial(_seconds_rest, unit=unit), return_dtype=pl.Int64, is_elementwise=True
+        )
     )
-    clock = s.str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
-    h = clock.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
-    m = clock.struct.field("2").cast(pl.Int64, strict=False)
-    sec = clock.struct.field("3").cast(pl.Int64, strict=False)
-    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
-    return pl.coalesce(from_number, from_clock)
+    return pl.coalesce(value, rest)
+
+
+def _seconds_rest(batch: pl.Series, *, unit: float) -> pl.Series:
+    if batch.null_count() == len(batch):  # the usual batch: every value was whole digits
+        return pl.Series(batch.name, [None] * len(batch), dtype=pl.Int64)
+    return seconds_of(batch, unit=unit)
 
 
 def seconds_of(batch: pl.Series, *, unit: float = 1.0) -> pl.Series:
