@@ -131,15 +131,8 @@ def _empty_to_null(batch: pl.Series) -> pl.Series:
 
 def to_flag(x: pl.Expr, *, invert: bool = False, cleaned: bool = False) -> pl.Expr:
     """A boolean word (``true``/``1``/``да`` …) as Int8 ``1``/``0``; anything else null."""
-    s = _text(x, cleaned).str.to_lowercase()
     one, zero = (0, 1) if invert else (1, 0)
-    return (
-        pl.when(s.is_in(list(BOOL_TRUE)))
-        .then(pl.lit(one, pl.Int8))
-        .when(s.is_in(list(BOOL_FALSE)))
-        .then(pl.lit(zero, pl.Int8))
-        .otherwise(pl.lit(None, pl.Int8))
-    )
+    return _words_flag(_text(x, cleaned), [(BOOL_TRUE, one), (BOOL_FALSE, zero)])
 
 
 def values_flag(
@@ -152,18 +145,36 @@ def values_flag(
 ) -> pl.Expr:
     """``1`` for a value in ``ones``, ``0`` for one in ``zeros`` (both compared case-insensitively);
     any other non-empty value gives ``other`` (``None``: null, i.e. unknown)."""
-    s = _text(x, cleaned).str.to_lowercase()
-    one = sorted({v.lower() for v in ones})
-    zero = sorted({v.lower() for v in zeros})
-    return (
-        pl.when(s.is_null())
-        .then(pl.lit(None, pl.Int8))
-        .when(s.is_in(one))
-        .then(pl.lit(1, pl.Int8))
-        .when(s.is_in(zero))
-        .then(pl.lit(0, pl.Int8))
-        .otherwise(pl.lit(other, pl.Int8))
-    )
+    return _words_flag(_text(x, cleaned), [(ones, 1), (zeros, 0)], other=other)
+
+
+def _words_flag(
+    s: pl.Expr, groups: list[tuple[Iterable[str], int]], *, other: int | None = None
+) -> pl.Expr:
+    """Int8: the flag of the first group holding the value (compared in lower case), ``other``
+    for any other non-null value, null for null.
+
+    Values spelt as a word is given, or in its lower or upper case (nearly all), are found by
+    exact look-ups; only the others are lower-cased (the costly step), which costs little on
+    the null rows the look-ups leave.
+    """
+    lowered = [({w.lower() for w in words}, flag) for words, flag in groups]
+    spellings = sorted({v for words, _ in groups for w in words for v in (w, w.lower(), w.upper())})
+    # a spelling is looked up as it is only where polars' lower case of it is the word
+    folded = pl.Series(spellings, dtype=pl.String).str.to_lowercase().to_list()
+    exact: list[list[str]] = [[] for _ in groups]
+    for spelling, low in zip(spellings, folded, strict=True):
+        first = next((i for i, (words, _) in enumerate(lowered) if low in words), None)
+        if first is not None:
+            exact[first].append(spelling)
+    hits = [s.is_in(e) for e in exact]
+    rest = pl.when(~pl.any_horizontal(hits)).then(s).str.to_lowercase()
+    hits += [rest.is_in(sorted(words)) for words, _ in lowered]
+    flags = [flag for _, flag in groups] * 2
+    out: pl.Expr = pl.when(s.is_not_null()).then(pl.lit(other, pl.Int8))
+    for hit, flag in reversed(list(zip(hits, flags, strict=True))):
+        out = pl.when(hit).then(pl.lit(flag, pl.Int8)).otherwise(out)
+    return out
 
 
 def id_text(x: pl.Expr) -> pl.Expr:

@@ -277,3 +277,26 @@ def test_urls_and_money() -> None:
         "http://e.ru",
     ]
     assert apply(nz.money, ["1 500,50", "1500.50", "-3", "abc"]) == [1500.5, 1500.5, None, None]
+
+
+def test_flag_words_match_in_any_letter_case() -> None:
+    # exact spellings are looked up first, the rest lower-cased: the same verdicts as
+    # comparing every value in lower case (ones before zeros)
+    values = ["TRUE", "tRuE", "Да", "дА", "ИСТИНА", "No", "нЕт", "ſ", "SS", "ß", "Ǆ", "ǅ", "", None]
+    words = {"ones": ["true", "да", "ß", "ǆ"], "zeros": ["no", "нет", "ss", "ß"]}
+    lower = pl.col("x").str.to_lowercase()
+    expected = apply(
+        lambda x: (
+            pl.when(lower.is_in([w.lower() for w in words["ones"]]))
+            .then(pl.lit(1, pl.Int8))
+            .when(lower.is_in([w.lower() for w in words["zeros"]]))
+            .then(pl.lit(0, pl.Int8))
+            .when(x.is_not_null())
+            .then(pl.lit(7, pl.Int8))
+        ),
+        values,
+    )
+    assert apply(lambda x: nz.values_flag(x, **words, other=7, cleaned=True), values) == expected
+    assert expected[:6] == [1, 1, 1, 1, 7, 0]
+    truth = apply(lambda x: nz.to_flag(x, cleaned=True), values)
+    assert truth == [1, 1, 1, 1, 1, 0, 0, None, None, None, None, None, None, None]
