@@ -11,7 +11,12 @@ dropped silently. Normalisers that read a value through many dependent steps (IS
 are one ``map_batches`` step over vectorised steps: polars shares no subexpression inside
 when/then branches, so as one expression they would re-read the value at every reference. A
 batch step costs a few eager queries per streaming morsel (about 10k rows), so the cheap ones
-(durations, cleaning a column) are pure expressions over a column the plan computed once.
+(cleaning a column, whole-digit durations and Unix times, flag words) are pure expressions over
+a column the plan computed once, written so that every costly step (a parse, a regex, a strip)
+reads a column or an expression without when/then: polars' common-subexpression elimination
+then computes it once however often it is referred to (it shares nothing that holds a
+when/then, nor ``strip_chars()`` with its null default). The rare values those leave (decimal
+or clock durations) go to a batch step that returns at once on a batch without any.
 
 Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md):
 
