@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -41,7 +41,16 @@ from callframe.contract.columns import (
     parse_kind,
     resolve_aliases,
 )
-from callframe.contract.rules import Rule, RuleContext, rule, rules_for
+from callframe.contract.rules import (
+    LINK_WINDOW_SECONDS,
+    MIN_DATETIME,
+    SKEW_SECONDS,
+    UINT32_MAX,
+    Rule,
+    RuleContext,
+    rule,
+    rules_for,
+)
 from callframe.contract.text import PAD_CHARS, dtype_problem, normalise_expr, text_expr
 from callframe.report import FAILURE_SCHEMA, mask_value
 
@@ -86,6 +95,7 @@ class RowChecks:
     _normalise: list[ColumnSpec] = field(repr=False)
     _rules: dict[str, Rule] = field(repr=False)
     _ctx: RuleContext = field(repr=False)
+    _on_integers: dict[str, pl.Expr] = field(default_factory=dict, repr=False)
 
     def flag(self, lf: pl.LazyFrame) -> pl.LazyFrame:
         """``lf`` with the contract's flags: pure expressions, no data is read.
@@ -100,8 +110,10 @@ class RowChecks:
         """
         if self.renames:
             lf = lf.rename(self.renames)
-        if self._text:
-            lf = lf.with_columns(self._text)
+        # the rules on an integer column read the integers, beside their text view
+        typed = [e.alias(name) for name, e in self._on_integers.items()]
+        if self._text or typed:
+            lf = lf.with_columns(*self._text, *typed)
         ctx = self._ctx
         # one context: the raw rules and __given read the values as given while the normalised
         # ones replace them (polars shares the rules' common subexpressions)
@@ -111,7 +123,8 @@ class RowChecks:
                 *(pl.col(c).alias(_GIVEN + c) for c in self._given),
                 *(normalise_expr(c) for c in self._normalise),
             )
-        others = [r.expression(ctx).alias(n) for n, r in self._rules.items() if n not in self._raw]
+        done = self._raw.keys() | self._on_integers.keys()
+        others = [r.expression(ctx).alias(n) for n, r in self._rules.items() if n not in done]
         if others:
             lf = lf.with_columns(others)
         errors = [name for name, r in self._rules.items() if r.severity == "error"]
@@ -214,6 +227,16 @@ def row_checks(
     ]
     rules = {_RULE + r.id: r for r in row_rules}
     raw = {name: r for name, r in rules.items() if r.raw}
+    integers = {
+        c.name
+        for c in header.specs
+        if c.name not in header.broken and header.dtypes[c.name].is_integer()
+    }
+    on_integers = {
+        name: form(pl.col(r.column), ctx).fill_null(False)
+        for name, r in rules.items()
+        if r.column in integers and not r.raw and (form := _on_integer(r.id)) is not None
+    }
     return RowChecks(
         header_errors=frame.filter(severity == "error"),
         header_warnings=frame.filter(severity == "warning"),
@@ -231,7 +254,53 @@ def row_checks(
         _normalise=[c for c in header.specs if c.name in raw_columns],
         _rules=rules,
         _ctx=ctx,
+        _on_integers=on_integers,
     )
+
+
+# --- rules on integer columns --------------------------------------------------------------------
+# A conversion's DateTime, durations and flags are integers; their text view is the integer
+# printed (``-5``, ``1795435100``: digits, a ``-`` at most, no leading zero), and each rule
+# below says on the integer what the rule's pattern says on that text, without printing and
+# parsing it again (tests/test_checks.py compares both on every boundary).
+
+_MS_LOW, _MS_HIGH = 10**12, 10**13  # 13 digits
+
+
+def _is_ms(v: pl.Expr) -> pl.Expr:
+    return (v >= _MS_LOW) & (v < _MS_HIGH)
+
+
+_INTEGER_FORMS: dict[str, Callable[[pl.Expr, RuleContext], pl.Expr]] = {
+    # an integer's text is an integer
+    "DateTime|integer": lambda v, ctx: pl.lit(False),
+    "DateTime|milliseconds": lambda v, ctx: _is_ms(v),
+    "DateTime|not_before_2000": lambda v, ctx: v < MIN_DATETIME,
+    # 14 digits or more is "far in the future" whatever ``now`` is
+    "DateTime|not_future": lambda v, ctx: (
+        ~_is_ms(v) & ((v >= _MS_HIGH) | (v > ctx.now + SKEW_SECONDS))
+    ),
+    "DateTime|older_than_21_days": lambda v, ctx: (
+        (v >= MIN_DATETIME) & (v < _MS_LOW) & (v < ctx.now - LINK_WINDOW_SECONDS)
+    ),
+    "|flag": lambda v, ctx: ~v.is_in([0, 1]),
+    "|whole_seconds": lambda v, ctx: pl.lit(False),
+    "|non_negative": lambda v, ctx: v < 0,
+    "|uint32": lambda v, ctx: v > UINT32_MAX,
+}
+
+_FLAGS = frozenset({"StaticCall", "CallMissed", "FirstTimeCaller"})
+_DURATIONS = frozenset({"TalkDuration", "HoldDuration"})
+
+
+def _on_integer(rule_id: str) -> Callable[[pl.Expr, RuleContext], pl.Expr] | None:
+    """The form of rule ``rule_id`` on an integer column, or ``None`` (the text's rule runs)."""
+    column, name = rule_id.split("|", 1)
+    if column == "DateTime":
+        return _INTEGER_FORMS.get(rule_id)
+    if (column in _FLAGS and name == "flag") or (column in _DURATIONS and name != "flag"):
+        return _INTEGER_FORMS.get(f"|{name}")
+    return None
 
 
 def dirty_columns(frame: pl.DataFrame, kind: str) -> frozenset[str]:

@@ -215,3 +215,59 @@ def test_a_column_of_another_dtype_is_trimmed_and_warned_like_text() -> None:
     assert report.valid_text()["Tag"].to_list() == ["t1", "t2"]
     _, _, warnings = run(row_checks(frame.schema, "calls", now=NOW), frame)
     assert warnings.equals(report.warnings)
+
+
+def _integer_boundaries(dtype: pl.DataType) -> pl.DataFrame:
+    """Integers at every boundary of the rules on DateTime, durations and flags."""
+    from callframe.contract.rules import (
+        LINK_WINDOW_SECONDS,
+        MIN_DATETIME,
+        SKEW_SECONDS,
+        UINT32_MAX,
+    )
+
+    marks = [
+        0,
+        MIN_DATETIME,
+        NOW - LINK_WINDOW_SECONDS,
+        NOW,
+        NOW + SKEW_SECONDS,
+        UINT32_MAX,
+        10**10,
+        10**12,
+        10**13,
+        2**63 - 1,
+        2**64 - 1,
+        -(2**63),
+    ]
+    near = sorted({m + d for m in marks for d in (-1, 0, 1)} | {2, 127, -128, -5})
+    bounds = {
+        pl.Int8: (-128, 127),
+        pl.Int32: (-(2**31), 2**31 - 1),
+        pl.Int64: (-(2**63), 2**63 - 1),
+        pl.UInt64: (0, 2**64 - 1),
+    }[dtype]  # type: ignore[index]
+    values = [v for v in near if bounds[0] <= v <= bounds[1]]
+    return pl.DataFrame({"v": [*values, None]}, schema={"v": dtype})
+
+
+@pytest.mark.parametrize("dtype", [pl.Int8, pl.Int32, pl.Int64, pl.UInt64])
+def test_rules_on_integer_columns_read_the_integers_as_their_text(dtype: pl.DataType) -> None:
+    # a conversion's DateTime, durations and flags are integers: their rules compare the
+    # integer instead of parsing its text again, with the verdicts of the text's rules
+    v = _integer_boundaries(dtype).get_column("v")
+    names = ["DateTime", "TalkDuration", "HoldDuration", "StaticCall", "CallMissed"]
+    typed = pl.DataFrame({"ClientId": ["1"] * len(v), **{n: v for n in names}})
+    text = typed.with_columns(pl.col(names).cast(pl.String))
+    flagged = {}
+    for frame in (typed, text):
+        checks = row_checks(frame.schema, "calls", now=NOW)
+        flagged[frame.schema["DateTime"]] = checks.flag(numbered(frame)).collect()
+    by_integer, by_text = flagged[dtype], flagged[pl.String]
+    compared = [c for c in by_integer.columns if c.startswith("__rule:") or c in names]
+    assert any(c.startswith("__rule:DateTime|") for c in compared)
+    assert by_integer.select(compared).equals(by_text.select(compared))
+    if dtype in (pl.Int64, pl.UInt64):  # the boundaries are crossed
+        assert by_integer["__rule:DateTime|not_future"].any()
+        assert by_integer["__rule:DateTime|older_than_21_days"].any()
+        assert by_integer["__rule:TalkDuration|uint32"].any()

@@ -11,7 +11,12 @@ dropped silently. Normalisers that read a value through many dependent steps (IS
 are one ``map_batches`` step over vectorised steps: polars shares no subexpression inside
 when/then branches, so as one expression they would re-read the value at every reference. A
 batch step costs a few eager queries per streaming morsel (about 10k rows), so the cheap ones
-(durations, cleaning a column) are pure expressions over a column the plan computed once.
+(cleaning a column, whole-digit durations and Unix times, flag words) are pure expressions over
+a column the plan computed once, written so that every costly step (a parse, a regex, a strip)
+reads a column or an expression without when/then: polars' common-subexpression elimination
+then computes it once however often it is referred to (it shares nothing that holds a
+when/then, nor ``strip_chars()`` with its null default). The rare values those leave (decimal
+or clock durations) go to a batch step that returns at once on a batch without any.
 
 Rules (from call-trackers.md, "Cross-cutting conversion rules", and decisions.md):
 
@@ -95,8 +100,12 @@ BOOL_TRUE: tuple[str, ...] = ("true", "1", "yes", "y", "t", "да", "истин�
 BOOL_FALSE: tuple[str, ...] = ("false", "0", "no", "n", "f", "нет", "ложь")
 
 _RU_LIKE = frozenset({"RU", "KZ"})
-_PLACEHOLDER_RE = "(?i)^(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")$"
-_PLACEHOLDER_OR_EMPTY_RE = _PLACEHOLDER_RE[:-2] + "|)$"
+_PLACEHOLDERS = "|".join(re.escape(p) for p in sorted(PLACEHOLDERS))
+_PLACEHOLDER_RE = f"(?i)^(?:{_PLACEHOLDERS})$"
+# what cleaning makes null, tested on the text *before* stripping (``\s`` is the White_Space
+# that ``strip_chars`` removes): the column is then stripped once, for the value only
+_BLANK_RE = rf"(?i)^\s*(?:{_PLACEHOLDERS}|)\s*$"
+_NO_ID_RE = rf"(?i)^\s*(?:{_PLACEHOLDERS}|0+|)\s*$"
 
 
 def _text(x: pl.Expr, cleaned: bool) -> pl.Expr:
@@ -112,8 +121,10 @@ def clean_text(x: pl.Expr) -> pl.Expr:
     s = x.cast(pl.String).str.strip_chars()
     if x.meta.is_column():
         # a column as read (the plan cleans each once, see ``Ctx.text``): a test, no copy and
-        # no Python step; reading the column twice costs nothing
-        return pl.when(~s.str.contains(_PLACEHOLDER_OR_EMPTY_RE)).then(s)
+        # no Python step; reading the column twice costs nothing. The test reads the text as
+        # given, so that it is stripped once: polars shares no ``strip_chars()`` (its default
+        # argument is a null literal), and stripping costs as much as the test
+        return pl.when(~x.cast(pl.String).str.contains(_BLANK_RE)).then(s)
     return s.str.replace(_PLACEHOLDER_RE, "").map_batches(
         _empty_to_null, return_dtype=pl.String, is_elementwise=True
     )
@@ -125,15 +136,8 @@ def _empty_to_null(batch: pl.Series) -> pl.Series:
 
 def to_flag(x: pl.Expr, *, invert: bool = False, cleaned: bool = False) -> pl.Expr:
     """A boolean word (``true``/``1``/``да`` …) as Int8 ``1``/``0``; anything else null."""
-    s = _text(x, cleaned).str.to_lowercase()
     one, zero = (0, 1) if invert else (1, 0)
-    return (
-        pl.when(s.is_in(list(BOOL_TRUE)))
-        .then(pl.lit(one, pl.Int8))
-        .when(s.is_in(list(BOOL_FALSE)))
-        .then(pl.lit(zero, pl.Int8))
-        .otherwise(pl.lit(None, pl.Int8))
-    )
+    return _words_flag(_text(x, cleaned), [(BOOL_TRUE, one), (BOOL_FALSE, zero)])
 
 
 def values_flag(
@@ -146,18 +150,36 @@ def values_flag(
 ) -> pl.Expr:
     """``1`` for a value in ``ones``, ``0`` for one in ``zeros`` (both compared case-insensitively);
     any other non-empty value gives ``other`` (``None``: null, i.e. unknown)."""
-    s = _text(x, cleaned).str.to_lowercase()
-    one = sorted({v.lower() for v in ones})
-    zero = sorted({v.lower() for v in zeros})
-    return (
-        pl.when(s.is_null())
-        .then(pl.lit(None, pl.Int8))
-        .when(s.is_in(one))
-        .then(pl.lit(1, pl.Int8))
-        .when(s.is_in(zero))
-        .then(pl.lit(0, pl.Int8))
-        .otherwise(pl.lit(other, pl.Int8))
-    )
+    return _words_flag(_text(x, cleaned), [(ones, 1), (zeros, 0)], other=other)
+
+
+def _words_flag(
+    s: pl.Expr, groups: list[tuple[Iterable[str], int]], *, other: int | None = None
+) -> pl.Expr:
+    """Int8: the flag of the first group holding the value (compared in lower case), ``other``
+    for any other non-null value, null for null.
+
+    Values spelt as a word is given, or in its lower or upper case (nearly all), are found by
+    exact look-ups; only the others are lower-cased (the costly step), which costs little on
+    the null rows the look-ups leave.
+    """
+    lowered = [({w.lower() for w in words}, flag) for words, flag in groups]
+    spellings = sorted({v for words, _ in groups for w in words for v in (w, w.lower(), w.upper())})
+    # a spelling is looked up as it is only where polars' lower case of it is the word
+    folded = pl.Series(spellings, dtype=pl.String).str.to_lowercase().to_list()
+    exact: list[list[str]] = [[] for _ in groups]
+    for spelling, low in zip(spellings, folded, strict=True):
+        first = next((i for i, (words, _) in enumerate(lowered) if low in words), None)
+        if first is not None:
+            exact[first].append(spelling)
+    hits = [s.is_in(e) for e in exact]
+    rest = pl.when(~pl.any_horizontal(hits)).then(s).str.to_lowercase()
+    hits += [rest.is_in(sorted(words)) for words, _ in lowered]
+    flags = [flag for _, flag in groups] * 2
+    out: pl.Expr = pl.when(s.is_not_null()).then(pl.lit(other, pl.Int8))
+    for hit, flag in reversed(list(zip(hits, flags, strict=True))):
+        out = pl.when(hit).then(pl.lit(flag, pl.Int8)).otherwise(out)
+    return out
 
 
 def id_text(x: pl.Expr) -> pl.Expr:
@@ -189,8 +211,8 @@ def url_param(x: pl.Expr, name: str = "yclid") -> pl.Expr:
 def has_id(x: pl.Expr) -> pl.Expr:
     """Whether an ID field says anything (not empty, a placeholder or all zeros): Boolean, no
     nulls; ``id_text(x).is_not_null()`` in one regex test."""
-    zero_or_placeholder = _PLACEHOLDER_RE[:-2] + "|0+|)$"
-    return ~x.cast(pl.String).str.strip_chars().str.contains(zero_or_placeholder).fill_null(True)
+    # the text as given (surrounding white space in the pattern): no stripped copy
+    return ~x.cast(pl.String).str.contains(_NO_ID_RE).fill_null(True)
 
 
 def money(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
@@ -206,38 +228,33 @@ def money(x: pl.Expr, *, cleaned: bool = False) -> pl.Expr:
 def seconds(x: pl.Expr, *, unit: float = 1.0, cleaned: bool = False) -> pl.Expr:
     """Whole seconds from ``95``, ``95.4``, ``95,4`` (times ``unit``), ``0:01:35`` or ``01:35``.
 
-    Pure expressions, no Python step (a batch step costs a query per streaming morsel): whole
-    digits (nearly every value) are read by one integer parse; only the other values (null
-    there) go through the decimal and clock regexes (:func:`seconds_of` is the same on a
-    Series), which cost next to nothing on null rows.
+    Whole digits (nearly every value) are read by one integer parse of the text itself, which
+    polars computes once however often the value is referred to (it shares no subexpression
+    that holds a when/then); the other values (decimals, clocks: null there) are read by
+    :func:`seconds_of`, one batch step that returns at once on a batch without any.
     """
     s = _text(x, cleaned)
-    # ``str.to_integer`` also reads a sign: "+5" and "-5" are no duration
-    whole = pl.when(~s.str.starts_with("+")).then(s).str.to_integer(strict=False)
-    # below 2⁵³ the integer is the float the decimal reader gives; larger ones go that way
-    whole = pl.when((whole >= 0) & (whole < 2**53)).then(whole)
+    parsed = s.str.to_integer(strict=False)
+    # ``str.to_integer`` also reads a sign: "+5" and "-5" are no duration; below 2⁵³ the
+    # integer is the float the decimal reader gives, larger ones go that way
+    whole = (~s.str.starts_with("+") & (parsed >= 0) & (parsed < 2**53)).fill_null(False)
+    value: pl.Expr = pl.when(whole).then(parsed)
     if unit != 1.0:
-        whole = whole.cast(pl.Float64).mul(unit).round(0).cast(pl.Int64, strict=False)
-    return pl.coalesce(whole, _seconds_rest(pl.when(whole.is_null()).then(s), unit))
-
-
-def _seconds_rest(s: pl.Expr, unit: float) -> pl.Expr:
-    number = s.str.replace(",", ".", literal=True)
-    # Values too large for Int64 (a 20-digit "duration") become null, i.e. unreadable.
-    from_number = (
-        pl.when(number.str.contains(r"^\d+(\.\d+)?$"))
-        .then(number)
-        .cast(pl.Float64, strict=False)
-        .mul(unit)
-        .round(0)
-        .cast(pl.Int64, strict=False)
+        value = value.cast(pl.Float64).mul(unit).round(0).cast(pl.Int64, strict=False)
+    rest = (
+        pl.when(~whole)
+        .then(s)
+        .map_batches(
+            functools.partial(_seconds_rest, unit=unit), return_dtype=pl.Int64, is_elementwise=True
+        )
     )
-    clock = s.str.extract_groups(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
-    h = clock.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
-    m = clock.struct.field("2").cast(pl.Int64, strict=False)
-    sec = clock.struct.field("3").cast(pl.Int64, strict=False)
-    from_clock = pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)
-    return pl.coalesce(from_number, from_clock)
+    return pl.coalesce(value, rest)
+
+
+def _seconds_rest(batch: pl.Series, *, unit: float) -> pl.Series:
+    if batch.null_count() == len(batch):  # the usual batch: every value was whole digits
+        return pl.Series(batch.name, [None] * len(batch), dtype=pl.Int64)
+    return seconds_of(batch, unit=unit)
 
 
 def seconds_of(batch: pl.Series, *, unit: float = 1.0) -> pl.Series:
@@ -354,14 +371,21 @@ def strptime_aware(x: pl.Expr, fmt: str, *, cleaned: bool = False) -> pl.Expr:
 
 
 def unix_seconds(x: pl.Expr, *, unit: str = "s", cleaned: bool = False) -> pl.Expr:
-    """Unix time written as digits (``s`` or ``ms``; a ``.0…`` fraction allowed) as Int64."""
-    # stripping is enough: a placeholder ("-", "null") is no number either way
-    s = x.cast(pl.String) if cleaned else x.cast(pl.String).str.strip_chars()
-    # whole digits (nearly every value) are tested and cast; only the rest goes through a regex
-    whole = pl.when(s.str.contains(r"^[0-9]{1,16}$")).then(s).cast(pl.Int64, strict=False)
-    rest = pl.when(s.str.contains(".", literal=True)).then(s)
-    fraction = rest.str.extract(r"^(\d{1,16})\.\d+$", 1).cast(pl.Int64, strict=False)
-    value = pl.coalesce(whole, fraction)
+    """Unix time written as digits (``s`` or ``ms``; a ``.0…`` fraction allowed) as Int64.
+
+    Stripping is all the cleaning it needs (a placeholder, ``-`` or ``null``, is no number
+    either way), so ``cleaned`` changes nothing: the text is stripped where the parse needs it.
+    """
+    s = x.cast(pl.String)
+    # whole digits (nearly every value): one integer parse of the text as given, shared by
+    # every reference (no when/then below it); ``str.to_integer`` also reads a sign
+    parsed = s.str.to_integer(strict=False)
+    plain = parsed.is_not_null() & ~s.str.starts_with("+") & ~s.str.starts_with("-")
+    plain = (plain & (s.str.len_bytes() <= 16)).fill_null(False)
+    # the rest (padded, a fraction: null on the other rows) through one regex
+    rest = pl.when(~plain).then(s).str.strip_chars()
+    other = rest.str.extract(r"^([0-9]{1,16})(?:\.\d+)?$", 1).cast(pl.Int64, strict=False)
+    value = pl.coalesce(pl.when(plain).then(parsed), other)
     return value // 1000 if unit == "ms" else value
 
 

@@ -118,6 +118,24 @@ def test_a_bare_column_and_an_expression_are_cleaned_alike() -> None:
     assert bare == nested == [None, None, "nulls", "--", "0", None, None, "x"]
 
 
+def test_cleaning_strips_every_white_space_around_a_placeholder() -> None:
+    # a column is tested before it is stripped (one strip, for the value): every character
+    # ``strip_chars`` removes counts as white space around a placeholder, an empty value or an
+    # ID of zeros, and nothing else does (U+001C is no white space to polars)
+    chars = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() or c in (0x1C, 0x200B))
+    values: list[str | None] = [None]
+    for ch in chars:
+        values += [ch, f"{ch}null{ch}", f"{ch}<НЕТ>", f"0{ch}", f"{ch}x{ch}", f"x{ch}y", f"{ch}12"]
+    frame = pl.DataFrame({"a": values}, schema={"a": pl.String})
+    stripped = pl.col("a").str.strip_chars()
+    expected = frame.select(
+        pl.when(~stripped.str.to_lowercase().is_in([*nz.PLACEHOLDERS, ""])).then(stripped)
+    )
+    assert frame.select(nz.clean_text(pl.col("a"))).equals(expected)
+    has = stripped.str.contains(r"^0*$") | stripped.str.to_lowercase().is_in(list(nz.PLACEHOLDERS))
+    assert frame.select(nz.has_id(pl.col("a"))).equals(frame.select(~has.fill_null(True)))
+
+
 def test_milliseconds() -> None:
     assert apply(lambda x: nz.seconds(x, unit=0.001), ["95400", "499"]) == [95, 0]
 
@@ -259,3 +277,26 @@ def test_urls_and_money() -> None:
         "http://e.ru",
     ]
     assert apply(nz.money, ["1 500,50", "1500.50", "-3", "abc"]) == [1500.5, 1500.5, None, None]
+
+
+def test_flag_words_match_in_any_letter_case() -> None:
+    # exact spellings are looked up first, the rest lower-cased: the same verdicts as
+    # comparing every value in lower case (ones before zeros)
+    values = ["TRUE", "tRuE", "Да", "дА", "ИСТИНА", "No", "нЕт", "ſ", "SS", "ß", "Ǆ", "ǅ", "", None]
+    words = {"ones": ["true", "да", "ß", "ǆ"], "zeros": ["no", "нет", "ss", "ß"]}
+    lower = pl.col("x").str.to_lowercase()
+    expected = apply(
+        lambda x: (
+            pl.when(lower.is_in([w.lower() for w in words["ones"]]))
+            .then(pl.lit(1, pl.Int8))
+            .when(lower.is_in([w.lower() for w in words["zeros"]]))
+            .then(pl.lit(0, pl.Int8))
+            .when(x.is_not_null())
+            .then(pl.lit(7, pl.Int8))
+        ),
+        values,
+    )
+    assert apply(lambda x: nz.values_flag(x, **words, other=7, cleaned=True), values) == expected
+    assert expected[:6] == [1, 1, 1, 1, 7, 0]
+    truth = apply(lambda x: nz.to_flag(x, cleaned=True), values)
+    assert truth == [1, 1, 1, 1, 1, 0, 0, None, None, None, None, None, None, None]
