@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 
 import callframe
+from callframe.conversion import checks as conversion_checks
+from callframe.conversion import pipeline
 from callframe.conversion._reads import PREFETCH, PREFETCH_VARIABLE, bounded_reads
 
 from ..conftest import FIXTURES, NOW
+from ..golden.cases import FIXTURE_CASES, Case
 
 RINGOSTAT = {"tz": "Europe/Kyiv", "region": "UA"}
 
@@ -75,6 +80,43 @@ def test_the_files_and_counts_are_those_of_convert(tmp_path: Path, tracker: str)
     assert result.errors.equals(memory.errors)
     assert result.warnings.equals(memory.warnings)
     assert result.to_dict() == memory.to_dict()
+
+
+BY_BATCH = [c for c in FIXTURE_CASES if c.ids is None]  # convert_file's cases, long ones too
+
+
+@pytest.mark.parametrize("case", BY_BATCH, ids=[c.name for c in BY_BATCH])
+def test_failures_built_batch_by_batch_are_those_built_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
+) -> None:
+    """convert_file builds the errors and warnings of each few batches as they stream (kept
+    compact), convert() of all the failing rows at once: in batches of a few rows, built a
+    few rows at a time, they are the same frames (titles and hints too) and the same files."""
+    options = dict(case.options)
+    if "mapping" in options:
+        options["mapping"] = FIXTURES / options["mapping"]
+    source = case.source(tmp_path)
+    memory = callframe.convert(source, now=case.now, **options)
+    memory.rejected.write_csv(tmp_path / "memory.rejected.csv")
+    small = case.make is None  # a fixture of a few rows; else thousands
+    part_rows = 3 if small else 100
+    monkeypatch.setattr(pipeline, "_CHUNK_ROWS", 2 if small else 64)
+    monkeypatch.setattr(conversion_checks, "PART_ROWS", part_rows)
+    parts: list[int] = []
+    build = pipeline._Query.failures
+
+    def counted(query: Any, failing: pl.DataFrame, *, header: bool = True) -> Any:
+        parts.append(failing.height)
+        return build(query, failing, header=header)
+
+    monkeypatch.setattr(pipeline._Query, "failures", counted)
+    out, rejected = tmp_path / "out.csv", tmp_path / "rejected.csv"
+    result = callframe.convert_file(source, out, rejected=rejected, now=case.now, **options)
+    failing = pl.concat([memory.errors, memory.warnings])["row"].drop_nulls().n_unique()
+    assert sum(parts) >= failing and (len(parts) > 1 or sum(parts) <= part_rows)
+    assert result.errors.equals(memory.errors) and result.warnings.equals(memory.warnings)
+    assert result.to_dict() == memory.to_dict()
+    assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
 
 
 def test_one_result_type_whichever_way_it_ran(tmp_path: Path) -> None:
