@@ -13,6 +13,7 @@ import callframe
 from callframe.conversion import checks as conversion_checks
 from callframe.conversion import pipeline
 from callframe.conversion._reads import PREFETCH, PREFETCH_VARIABLE, bounded_reads
+from callframe.conversion.output import SinkWriter
 
 from ..conftest import FIXTURES, NOW
 from ..golden.cases import FIXTURE_CASES, Case
@@ -159,12 +160,40 @@ def test_empty_columns_are_left_out_like_write_csv(tmp_path: Path, blank: tuple[
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calltouch.csv", "memory.csv", "out.csv"]
 
 
-def test_files_over_max_bytes_are_split_like_write_csv(tmp_path: Path) -> None:
+def test_a_split_file_without_an_empty_column_is_written_again(tmp_path: Path) -> None:
+    """A column left out changes every line: the file is read and written again, in parts."""
+    export = calltouch_export(tmp_path, 300, blank=("callTags",))
+    memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
+    expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=50_000)
+    result = callframe.convert_file(
+        export, tmp_path / "out.csv", now=NOW, tz="Europe/Moscow", max_bytes=50_000
+    )
+    assert len(result.outputs) == len(expected) > 1
+    for got, want in zip(result.outputs, expected, strict=True):
+        assert got.read_bytes() == want.read_bytes()
+    assert "Tag" not in result.outputs[0].read_text().splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("chunk_rows", "max_bytes"), [(None, 20_000), (None, 7_777), (50, 20_000), (1, 3_000)]
+)
+def test_files_over_max_bytes_are_split_like_write_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int | None, max_bytes: int
+) -> None:
+    """The parts are cut out of the file written (only the batches where a part starts are
+    read again): wherever the cuts fall, in a batch or between two, the parts write_csv
+    writes."""
+    monkeypatch.setattr(pipeline, "_CHUNK_ROWS", chunk_rows)
     export = long_export(tmp_path, "ringostat/calls.csv", copies=150)
     memory = callframe.convert(export, now=NOW, **RINGOSTAT)
-    expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=20_000)
+    expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=max_bytes)
+
+    def rewritten(*_: object) -> None:
+        raise AssertionError("the file written was parsed and written again")
+
+    monkeypatch.setattr(SinkWriter, "_split", rewritten)
     result = callframe.convert_file(
-        export, tmp_path / "file.csv", now=NOW, max_bytes=20_000, **RINGOSTAT
+        export, tmp_path / "file.csv", now=NOW, max_bytes=max_bytes, **RINGOSTAT
     )
     assert len(result.outputs) == len(expected) > 1
     for got, want in zip(result.outputs, expected, strict=True):
