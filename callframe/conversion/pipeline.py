@@ -40,7 +40,7 @@ from callframe.conversion.options import (
     require_columns,
     resolve,
 )
-from callframe.conversion.output import SinkWriter, read_valid, rewrite
+from callframe.conversion.output import CELLS, SinkWriter, read_valid, rewrite, row_cells
 from callframe.conversion.rejected import rejected_rows
 from callframe.conversion.result import Conversion, Loaders
 from callframe.engine.adapter import Adapter
@@ -105,7 +105,12 @@ class _Query:
         no reliance on how polars buffers between consumers that go at different speeds.)"""
         wanted, text = self.failing_columns(), self.checks.text_columns
         counted = [self.planned.counted.alias(_COUNTED)] if self.planned.has_direction else []
-        rows = self.flagged.select(*dict.fromkeys([*wanted, *text, _REJECT, _FAIL]), *counted)
+        # each row's CSV bytes for the writer (SinkWriter), counted by the engine, in parallel:
+        # the consumer is the one Python thread every batch waits for
+        cells = row_cells(text).alias(CELLS)
+        rows = self.flagged.select(
+            *dict.fromkeys([*wanted, *text, _REJECT, _FAIL]), *counted, cells
+        )
         checks = self.checks
         failures = StreamedFailures(
             lambda failing: self.failures(failing, header=False),
