@@ -6,8 +6,9 @@ conversion streams, and read back when asked for.
 target and counts the small aggregates the Metrica rules need
 (:class:`~callframe.io.metrica_csv.Layout`: which optional columns are empty in every valid row,
 an upper bound of the bytes). :meth:`SinkWriter.finish` then renames that file over the target
-(the usual case), or rewrites it once when a column must be left out or the file split over
-``max_bytes`` (decisions.md rule 11), as :func:`callframe.write_csv` does: the same bytes.
+(the usual case), cuts it into parts when it is over ``max_bytes`` (decisions.md rule 11; only
+the batches where a part starts are read again), or rewrites it once when a column must be left
+out: the bytes :func:`callframe.write_csv` writes.
 
 :func:`~callframe.convert_file` holds no rows once it has written them:
 :attr:`Conversion.valid <callframe.Conversion.valid>` and

@@ -41,7 +41,7 @@ from callframe.conversion.options import (
     resolve,
 )
 from callframe.conversion.output import CELLS, SinkWriter, read_valid, rewrite, row_cells
-from callframe.conversion.rejected import rejected_rows
+from callframe.conversion.rejected import rejected_rows, write_rejected
 from callframe.conversion.result import Conversion, Loaders
 from callframe.engine.adapter import Adapter
 from callframe.engine.plan import Planned, naive_times, plan
@@ -361,15 +361,15 @@ def convert_file(
         except BaseException:
             writer.discard()
             raise
-        build_rejected = rejected_rows(query.scan, errors, int(totals["rows"].item()))
+        n_rows = int(totals["rows"].item())
         rejected_path = None
         if rejected is not None:
             rejected_path = Path(rejected)
             with atomic_target(rejected_path) as tmp:
-                build_rejected().write_csv(tmp)
+                write_rejected(query.scan, errors, n_rows, tmp)
         loaders = Loaders(
             valid=lambda: read_valid(written, query.adapter.kind),
-            rejected=build_rejected,
+            rejected=rejected_rows(query.scan, errors, n_rows),
             report=_again(source, query.request),
             write_csv=lambda path, size: rewrite(written, path, size),
         )

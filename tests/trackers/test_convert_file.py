@@ -120,6 +120,29 @@ def test_failures_built_batch_by_batch_are_those_built_at_once(
     assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
 
 
+def test_the_rejected_file_is_streamed_with_the_exports_own_row_rule_and_title(
+    tmp_path: Path,
+) -> None:
+    """convert_file sinks the rejected rows (the export read again, only the reasons held):
+    the bytes of ``Conversion.rejected``, an export's own ``row``, ``rule`` and ``title``
+    columns kept beside the added ones."""
+    export = calltouch_export(tmp_path, 300)
+    lines = export.read_text(encoding="utf-8").splitlines()
+    own = [f"{lines[0]};row;rule;title"] + [f"{x};{i};r{i};t{i}" for i, x in enumerate(lines[1:])]
+    export.write_text("\n".join(own) + "\n", encoding="utf-8")
+    memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
+    memory.rejected.write_csv(tmp_path / "memory.rejected.csv")
+    rejected = tmp_path / "rejected.csv"
+    callframe.convert_file(
+        export, tmp_path / "out.csv", rejected=rejected, now=NOW, tz="Europe/Moscow"
+    )
+    assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
+    header = rejected.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[0] == "row" and header[-2:] == ["rule", "title"]
+    assert {"row_export", "rule_export", "title_export"} <= set(header)
+    assert memory.n_rejected > 100
+
+
 def test_one_result_type_whichever_way_it_ran(tmp_path: Path) -> None:
     """``convert_file`` holds no rows: ``valid`` is read back from the written file, ``rejected``
     and ``report`` are built on first use, and each equals what ``convert`` holds."""
