@@ -125,7 +125,8 @@ class _Query:
             write(batch.select(pl.col(*text, CELLS).filter(~pl.col(_REJECT))))
             failures.add(batch.select(pl.col(wanted).filter(pl.col(_FAIL))))
             if counted:
-                ways = batch.filter(pl.col(_COUNTED)).group_by("__direction").len()
+                ways = batch.select(pl.col("__direction").filter(pl.col(_COUNTED)))
+                ways = ways.group_by("__direction").len()
                 calls.update({k: n for k, n in ways.iter_rows() if k is not None})
         errors, warnings = failures.result()
         totals = pl.DataFrame({"rows": [n_rows], "rejected": [n_rejected]})
