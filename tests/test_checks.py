@@ -3,6 +3,7 @@ and what a conversion runs inside its own (streaming) query."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -96,9 +97,13 @@ def test_header_failures_come_first_and_a_header_error_invalidates_every_row() -
 
 
 @pytest.mark.parametrize("part_rows", [1, 2, 100])
-def test_failures_built_part_by_part_are_those_built_at_once(part_rows: int) -> None:
+def test_failures_built_part_by_part_are_those_built_at_once(
+    part_rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A streamed conversion builds each batch's failures as it comes (the rows' failures read
-    their own row only), the header's once: the same frames, titles and hints included."""
+    their own row only), the header's once: the same frames, titles and hints included. The
+    parts wait in temporary files, removed once the result is built."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     frame = pl.concat([CALLS] * 3).rename({"Tag": "tag"}).with_columns(pl.lit("?").alias("Extra"))
     checks = row_checks(frame.schema, "calls", now=NOW, file_issues=[FileIssue("*|bom", "h")])
     failing = checks.flag(numbered(frame)).collect().filter("__any")
@@ -109,7 +114,10 @@ def test_failures_built_part_by_part_are_those_built_at_once(part_rows: int) -> 
     )
     for batch in (failing.slice(0, 1), failing.slice(1, 0), failing.slice(1, 4), failing[5:]):
         parts.add(batch)
+    spilled = [p for folder in tmp_path.iterdir() for p in folder.iterdir()]
+    assert len(spilled) >= (2 if part_rows == 1 else 0)  # a part: each row, errors and warnings
     errors, warnings = parts.result()
+    assert list(tmp_path.iterdir()) == []
     assert errors["row"][0] is None and warnings["row"][:2].is_null().all()  # the header's
     assert errors.height > 3 and warnings.height > 3
     assert same((errors, warnings), checks.failures(failing))

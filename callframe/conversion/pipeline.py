@@ -118,17 +118,20 @@ class _Query:
         )
         n_rows = n_rejected = 0
         calls: Counter[str] = Counter()
-        for batch in rows.collect_batches(chunk_size=_CHUNK_ROWS, engine="streaming"):
-            n_rows += batch.height
-            n_rejected += int(batch.get_column(_REJECT).sum())
-            # filtered in a select: only the columns used are gathered, not the batch's ~100
-            write(batch.select(pl.col(*text, CELLS).filter(~pl.col(_REJECT))))
-            failures.add(batch.select(pl.col(wanted).filter(pl.col(_FAIL))))
-            if counted:
-                ways = batch.select(pl.col("__direction").filter(pl.col(_COUNTED)))
-                ways = ways.group_by("__direction").len()
-                calls.update({k: n for k, n in ways.iter_rows() if k is not None})
-        errors, warnings = failures.result()
+        try:
+            for batch in rows.collect_batches(chunk_size=_CHUNK_ROWS, engine="streaming"):
+                n_rows += batch.height
+                n_rejected += int(batch.get_column(_REJECT).sum())
+                # filtered in a select: only the columns used are gathered, not the batch's ~100
+                write(batch.select(pl.col(*text, CELLS).filter(~pl.col(_REJECT))))
+                failures.add(batch.select(pl.col(wanted).filter(pl.col(_FAIL))))
+                if counted:
+                    ways = batch.select(pl.col("__direction").filter(pl.col(_COUNTED)))
+                    ways = ways.group_by("__direction").len()
+                    calls.update({k: n for k, n in ways.iter_rows() if k is not None})
+            errors, warnings = failures.result()
+        finally:
+            failures.close()  # its temporary files, when the pass failed
         totals = pl.DataFrame({"rows": [n_rows], "rejected": [n_rejected]})
         tally = pl.DataFrame(
             {"__direction": list(calls), "len": list(calls.values())},
