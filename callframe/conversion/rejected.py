@@ -3,8 +3,7 @@
 Every column of the export, as read (:meth:`ScannedExport.original_rows
 <callframe.io.exports.ScannedExport.original_rows>`: read again, whole, for those rows only),
 with ``row`` (1-based), ``rule`` and ``title`` (``"; "`` between several; a problem of the
-whole file first, on every row). :func:`write_rejected` writes them to a file as a streaming
-query: only their reasons are held, not the rows.
+whole file first, on every row). :func:`write_rejected` writes them to a file batch by batch.
 """
 
 from __future__ import annotations
@@ -20,6 +19,9 @@ from callframe.report import with_reasons
 __all__ = ["rejected_rows", "write_rejected"]
 
 _TAKEN = frozenset({"row", "rule", "title"})  # the columns added: an export's own are renamed
+_CHUNK_ROWS: int | None = (
+    None  # rows per batch of write_rejected (None: polars' own; tests set a few)
+)
 
 
 def _bad(errors: pl.DataFrame, n_rows: int) -> pl.Series:
@@ -51,19 +53,36 @@ def rejected_rows(
 
 def write_rejected(scan: ScannedExport, errors: pl.DataFrame, n_rows: int, path: Path) -> None:
     """Write the rows :func:`rejected_rows` builds to the CSV ``path`` (the same bytes as its
-    frame's ``write_csv``), streaming: the export is read again and only the rejected rows'
-    reasons are held, not the rows (~800k wide rows of a 10M-row export)."""
+    frame's ``write_csv``), batch by batch as the export is read again: each batch's reasons
+    from its rows' errors, so neither the rejected rows (~800k wide rows of a 10M-row export)
+    nor all their reasons are held at once."""
     bad = _bad(errors, n_rows)
     if not bad.len():
         rejected_rows(scan, errors, n_rows)().write_csv(path)
         return
-    reasons = with_reasons(pl.DataFrame({"row": bad}), errors)
+    whole = errors.filter(pl.col("row").is_null())
+    per_row = errors.filter(pl.col("row").is_not_null())
+    if not per_row.get_column("row").is_sorted():
+        per_row = per_row.sort("row", maintain_order=True)
+    numbers = per_row.get_column("row")
     query = scan.numbered_rows(bad)
     names = [c for c in query.collect_schema().names() if c != "__row"]
     clash = {c: f"{c}_export" for c in names if c in _TAKEN}
-    numbered = query.rename({**clash, "__row": "row"})
-    rows = numbered.join(reasons.lazy(), on="row", how="inner", maintain_order="left")
-    try:
-        rows.select("row", *[clash.get(c, c) for c in names], "rule", "title").sink_csv(path)
-    except pl.exceptions.PolarsError as exc:
-        raise scan.explain(exc) from None
+    columns = ["row", *[clash.get(c, c) for c in names], "rule", "title"]
+    with path.open("wb") as out:
+        try:
+            for batch in query.collect_batches(chunk_size=_CHUNK_ROWS, engine="streaming"):
+                if not batch.height:
+                    continue
+                rows = batch.get_column("__row").alias("row")
+                lo = int(numbers.search_sorted(rows[0], side="left"))
+                hi = int(numbers.search_sorted(rows[-1], side="right"))
+                reasons = with_reasons(
+                    rows.to_frame(), pl.concat([whole, per_row.slice(lo, hi - lo)])
+                )
+                numbered = batch.drop("__row").rename(clash).with_columns(rows)
+                numbered.join(reasons, on="row", how="inner", maintain_order="right").select(
+                    columns
+                ).write_csv(out, include_header=not out.tell())
+        except pl.exceptions.PolarsError as exc:
+            raise scan.explain(exc) from None

@@ -12,6 +12,7 @@ import pytest
 import callframe
 from callframe.conversion import checks as conversion_checks
 from callframe.conversion import pipeline
+from callframe.conversion import rejected as conversion_rejected
 from callframe.conversion._reads import PREFETCH, PREFETCH_VARIABLE, bounded_reads
 from callframe.conversion.output import SinkWriter
 
@@ -92,7 +93,8 @@ def test_failures_built_batch_by_batch_are_those_built_at_once(
 ) -> None:
     """convert_file builds the errors and warnings of each few batches as they stream (kept
     compact), convert() of all the failing rows at once: in batches of a few rows, built a
-    few rows at a time, they are the same frames (titles and hints too) and the same files."""
+    few rows at a time, they are the same frames (titles and hints too) and the same files
+    (the rejected rows written a few at a time)."""
     options = dict(case.options)
     if "mapping" in options:
         options["mapping"] = FIXTURES / options["mapping"]
@@ -103,6 +105,7 @@ def test_failures_built_batch_by_batch_are_those_built_at_once(
     part_rows = 3 if small else 100
     monkeypatch.setattr(pipeline, "_CHUNK_ROWS", 2 if small else 64)
     monkeypatch.setattr(conversion_checks, "PART_ROWS", part_rows)
+    monkeypatch.setattr(conversion_rejected, "_CHUNK_ROWS", 2 if small else 64)
     parts: list[int] = []
     build = pipeline._Query.failures
 
