@@ -59,6 +59,7 @@ __all__ = ["FileIssue", "RowChecks", "contract_names", "dirty_columns", "row_che
 _DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_\d+$")
 _RULE = "__rule:"
 _GIVEN = "__given:"
+_NONE = pl.DataFrame(schema=FAILURE_SCHEMA)  # no failures: the header's, left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +138,16 @@ class RowChecks:
         given = [_GIVEN + c for c in self._given]
         return ["__row", *self._rules, *given, *self.text_columns]
 
-    def failures(self, failing: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def failures(
+        self, failing: pl.DataFrame, *, header: bool = True
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The errors and the warnings (:data:`~callframe.report.FAILURE_SCHEMA`): the header's
         first, then the rows' by row number, rules in registry order within a row.
 
         ``failing``: rows of :meth:`flag`'s frame (at least those where ``__any``; others are
         ignored), with ``__row``, the ``__rule:`` and ``__given:`` columns and the text view.
+        Each row's failures read that row only, so the rows may come in parts (a streamed
+        conversion's batches): ``header=False`` leaves the header's out, for all parts but one.
         """
         pieces: dict[str, list[pl.DataFrame]] = {"error": [], "warning": []}
         for name, r in self._rules.items():
@@ -172,11 +177,12 @@ class RowChecks:
                 ).cast(FAILURE_SCHEMA)  # type: ignore[arg-type]
             )
         # stable sort: the file's own problems first, then by row, rules in registry order per row
+        first = (self.header_errors, self.header_warnings) if header else (_NONE, _NONE)
         return (
-            pl.concat([self.header_errors, *pieces["error"]]).sort(
+            pl.concat([first[0], *pieces["error"]]).sort(
                 "row", nulls_last=False, maintain_order=True
             ),
-            pl.concat([self.header_warnings, *pieces["warning"]]).sort(
+            pl.concat([first[1], *pieces["warning"]]).sort(
                 "row", nulls_last=False, maintain_order=True
             ),
         )

@@ -3,6 +3,7 @@ and what a conversion runs inside its own (streaming) query."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callframe._checks import FileIssue, RowChecks, dirty_columns, row_checks
+from callframe.conversion.checks import StreamedFailures
 from callframe.validation import check_frame
 
 from .conftest import NOW
@@ -92,6 +94,43 @@ def test_header_failures_come_first_and_a_header_error_invalidates_every_row() -
     assert flagged["__invalid"].all() and "Tag" in flagged.columns and "tag" not in flagged.columns
     assert errors["rule"].to_list()[:2] == ["*|unknown_column", "PhoneNumber|e164"]
     assert warnings["rule"].to_list()[:3] == ["*|column_case", "*|bom", "DateTime|fraction"]
+
+
+@pytest.mark.parametrize("part_rows", [1, 2, 100])
+def test_failures_built_part_by_part_are_those_built_at_once(
+    part_rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed conversion builds each batch's failures as it comes (the rows' failures read
+    their own row only), the header's once: the same frames, titles and hints included. The
+    parts wait in temporary files, removed once the result is built."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    frame = pl.concat([CALLS] * 3).rename({"Tag": "tag"}).with_columns(pl.lit("?").alias("Extra"))
+    checks = row_checks(frame.schema, "calls", now=NOW, file_issues=[FileIssue("*|bom", "h")])
+    failing = checks.flag(numbered(frame)).collect().filter("__any")
+    parts = StreamedFailures(
+        lambda rows: checks.failures(rows, header=False),
+        (checks.header_errors, checks.header_warnings),
+        part_rows=part_rows,
+    )
+    for batch in (failing.slice(0, 1), failing.slice(1, 0), failing.slice(1, 4), failing[5:]):
+        parts.add(batch)
+    spilled = [p for folder in tmp_path.iterdir() for p in folder.iterdir()]
+    assert len(spilled) >= (2 if part_rows == 1 else 0)  # a part: each row, errors and warnings
+    errors, warnings = parts.result()
+    assert list(tmp_path.iterdir()) == []
+    assert errors["row"][0] is None and warnings["row"][:2].is_null().all()  # the header's
+    assert errors.height > 3 and warnings.height > 3
+    assert same((errors, warnings), checks.failures(failing))
+
+
+def test_failures_of_no_failing_rows_are_the_headers() -> None:
+    checks = row_checks(CALLS.schema, "calls", now=NOW, file_issues=[FileIssue("*|bom", "h")])
+    parts = StreamedFailures(
+        lambda rows: checks.failures(rows, header=False),
+        (checks.header_errors, checks.header_warnings),
+    )
+    parts.add(checks.flag(numbered(CALLS)).collect().filter("__any").head(0))
+    assert same(parts.result(), (checks.header_errors, checks.header_warnings))
 
 
 def test_flag_reads_no_data() -> None:

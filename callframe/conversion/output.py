@@ -6,8 +6,9 @@ conversion streams, and read back when asked for.
 target and counts the small aggregates the Metrica rules need
 (:class:`~callframe.io.metrica_csv.Layout`: which optional columns are empty in every valid row,
 an upper bound of the bytes). :meth:`SinkWriter.finish` then renames that file over the target
-(the usual case), or rewrites it once when a column must be left out or the file split over
-``max_bytes`` (decisions.md rule 11), as :func:`callframe.write_csv` does: the same bytes.
+(the usual case), cuts it into parts when it is over ``max_bytes`` (decisions.md rule 11; only
+the batches where a part starts are read again), or rewrites it once when a column must be left
+out: the bytes :func:`callframe.write_csv` writes.
 
 :func:`~callframe.convert_file` holds no rows once it has written them:
 :attr:`Conversion.valid <callframe.Conversion.valid>` and
@@ -16,11 +17,14 @@ an upper bound of the bytes). :meth:`SinkWriter.finish` then renames that file o
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
 import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 import polars as pl
 
@@ -28,13 +32,51 @@ from callframe.contract.columns import Kind, columns, parse_kind
 from callframe.io.metrica_csv import (
     _CSV_OPTIONS,
     Layout,
+    _cell_bytes_upper_bound,
     _require_folder,
     _row_bytes_upper_bound,
     atomic_target,
     write_text_frame,
 )
 
-__all__ = ["SinkWriter", "read_text", "read_valid", "rewrite"]
+__all__ = ["CELLS", "SinkWriter", "read_text", "read_valid", "rewrite", "row_cells"]
+
+
+CELLS = "__cells"
+"""The column of a batch given to :meth:`SinkWriter.write` with each row's :func:`row_cells`,
+when the query computed them (else the writer does)."""
+
+
+def _csv(rows: pl.DataFrame) -> bytes:
+    """The CSV lines of ``rows`` as :meth:`SinkWriter.write` appends them (no header)."""
+    out = io.BytesIO()
+    rows.write_csv(out, include_header=False, **_CSV_OPTIONS)
+    return out.getvalue()
+
+
+def _copy(src: BinaryIO, out: BinaryIO, size: int) -> None:
+    """``size`` bytes from ``src`` to ``out``, a MB at a time."""
+    while size > 0:
+        chunk = src.read(min(size, 1 << 20))
+        if not chunk:
+            raise OSError(f"{getattr(src, 'name', src)} ended {size} bytes early")
+        out.write(chunk)
+        size -= len(chunk)
+
+
+def row_cells(names: Sequence[str]) -> pl.Expr:
+    """Bytes the cells of each row take in the CSV (columns ``names``), never less than the
+    truth; the row takes this plus one byte per column (separators and the newline)."""
+    return pl.sum_horizontal([_cell_bytes_upper_bound(c) for c in names]).cast(pl.Int64)
+
+
+class _At(NamedTuple):
+    """A point of the temporary file between two rows: its byte offset, the rows before it
+    and their cells' bytes (:func:`row_cells`)."""
+
+    offset: int
+    rows: int
+    cells: int
 
 
 class SinkWriter:
@@ -54,17 +96,28 @@ class SinkWriter:
         self.whole = Path(name)
         self._file = os.fdopen(fd, "wb")
         self.longest = 0
+        # where each batch starts, to split the file where write_text_frame would (a few
+        # numbers per batch of thousands of rows)
+        self._starts: list[_At] = []
 
     def write(self, rows: pl.DataFrame) -> None:
-        """Append the CSV lines of ``rows`` (valid rows, with the columns :attr:`names`; the
-        header before the first batch) to the temporary file, and count them."""
+        """Append the CSV lines of ``rows`` (valid rows, with the columns :attr:`names` and
+        maybe :data:`CELLS`; the header before the first batch) to the temporary file, and
+        count them."""
+        if not self._file.tell():
+            rows.select(self.names).head(0).write_csv(self._file, **_CSV_OPTIONS)
+        if not rows.height:
+            return
+        if CELLS in rows.columns:
+            cells = rows.get_column(CELLS)
+        else:
+            cells = rows.select(row_cells(self.names)).to_series()
         rows = rows.select(self.names)
-        if rows.height:  # (a constant column of no rows counts as "some value" in polars 2.1)
-            self.layout.add_counts(rows.select(self.layout.counts()))
-            # the longest row's cells, for a split (:meth:`_split`)
-            widest = _row_bytes_upper_bound(rows).max() or 0
-            self.longest = max(self.longest, int(widest) - rows.width)  # type: ignore[arg-type]
-        rows.write_csv(self._file, include_header=self._file.tell() == 0, **_CSV_OPTIONS)
+        layout = self.layout
+        self._starts.append(_At(self._file.tell(), layout.rows, layout.cells))
+        layout.add_rows(rows, cells)
+        self.longest = max(self.longest, int(cells.max()))  # type: ignore[arg-type]
+        rows.write_csv(self._file, include_header=False, **_CSV_OPTIONS)
 
     def finish(self) -> list[Path]:
         """The files written, once every batch is."""
@@ -80,12 +133,76 @@ class SinkWriter:
                 return [self.target]
             text = pl.scan_csv(self.whole, schema=dict.fromkeys(self.names, pl.String))
             if layout.upper_bound() > self.max_bytes:
+                if kept == self.names:
+                    cut = self._cut()
+                    if cut is not None:
+                        return cut
                 return self._split(text.select(kept))
             with atomic_target(self.target) as tmp:
                 text.select(kept).sink_csv(tmp, **_CSV_OPTIONS)
             return [self.target]
         finally:
             self.discard()
+
+    def _cut(self) -> list[Path] | None:
+        """The parts :meth:`_split` writes, cut out of the temporary file as they are (every
+        column kept): only the batches where a part starts are read again, the rest is copied
+        (a 1 GB file is split in a second, not parsed and written again in ten). ``None`` when
+        a batch read again is not the bytes it was written as, or no row fits in a part: then
+        :meth:`_split` (or its error)."""
+        width = len(self.names)
+        header = len(",".join(self.names).encode()) + 1
+        budget = self.max_bytes - header - (self.longest + width)
+        if self.max_bytes <= header or budget <= 0:
+            return None
+        end = _At(os.path.getsize(self.whole), self.layout.rows, self.layout.cells)
+        cuts: list[int] = []  # where each part after the first starts
+        with self.whole.open("rb") as fh:
+            for start, stop in itertools.pairwise([*self._starts, end]):
+                # a row's part, as write_text_frame counts: (bytes up to its end - 1) // budget
+                first = (start.cells + start.rows * width - 1) // budget
+                last = (stop.cells + stop.rows * width - 1) // budget
+                if start.rows and first == last:
+                    continue  # the batch's rows are in the part of the row before them
+                fh.seek(start.offset)
+                found = self._cuts_in(fh.read(stop.offset - start.offset), start, budget)
+                if found is None:
+                    return None
+                cuts += found
+        return self._parts(cuts)
+
+    def _cuts_in(self, data: bytes, start: _At, budget: int) -> list[int] | None:
+        """Where the rows of one batch (``data``, its CSV lines, at ``start``) that begin a
+        part start (the file's first row aside); ``None`` when ``data`` read and written
+        again is other bytes."""
+        schema = dict.fromkeys(self.names, pl.String())
+        rows = pl.read_csv(data, has_header=False, schema=schema)
+        if _csv(rows) != data:
+            return None
+        width = len(self.names)
+        before = start.cells + start.rows * width
+        ends = rows.select(row_cells(self.names) + width).to_series().cum_sum() + before
+        part = (ends - 1) // budget
+        previous = part.shift(1, fill_value=(before - 1) // budget)
+        begins = (part != previous).arg_true().to_list()
+        return [start.offset + len(_csv(rows.head(i))) for i in begins if i or start.rows]
+
+    def _parts(self, cuts: list[int]) -> list[Path]:
+        """The temporary file cut at ``cuts`` into ``name.part1.csv`` …, each with the header:
+        the parts after the first copied, the first the temporary file itself, truncated."""
+        stem, suffix = self.target.stem, self.target.suffix or ".csv"
+        paths = [self.target.with_name(f"{stem}.part{i}{suffix}") for i in range(1, len(cuts) + 2)]
+        ends = [*cuts, os.path.getsize(self.whole)]
+        with self.whole.open("rb") as src:
+            header = src.read(self._starts[0].offset)
+            for path, begin, stop in zip(paths[1:], cuts, ends[1:], strict=True):
+                with atomic_target(path) as tmp, tmp.open("wb") as out:
+                    out.write(header)
+                    src.seek(begin)
+                    _copy(src, out, stop - begin)
+        os.truncate(self.whole, ends[0])
+        os.replace(self.whole, paths[0])
+        return paths
 
     def _split(self, text: pl.LazyFrame) -> list[Path]:
         """The parts :func:`~callframe.io.metrica_csv.write_text_frame` splits ``text`` into

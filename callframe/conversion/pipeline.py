@@ -7,9 +7,10 @@ small side query) → the contract's rule flags (:meth:`~callframe.checks.RowChe
 expressions ``validate`` uses), run once. :func:`convert_file` streams the flagged rows in
 batches through one consumer (:meth:`_Query.streamed`): each batch's valid rows' text is
 appended to a temporary file beside the output (:class:`~callframe.conversion.output.
-SinkWriter`), its failing rows (few) kept and the totals counted, so the export is read once
-in memory bounded by the batches in flight, whatever its length; :func:`convert` collects the
-same query (one :func:`polars.collect_all`). Both return a :class:`~callframe.Conversion`.
+SinkWriter`), its failing rows' errors and warnings built (compact) and the totals counted, so
+the export is read once in memory bounded by the batches in flight, whatever its length;
+:func:`convert` collects the same query (one :func:`polars.collect_all`). Both return a
+:class:`~callframe.Conversion`.
 
 Guarantees: input row order is kept; every input row is either valid or rejected
 (``n_rows == n_valid + n_rejected``); rejected rows are the *original* export rows with the
@@ -31,7 +32,7 @@ import polars as pl
 
 from callframe._checks import RowChecks, row_checks
 from callframe.conversion._reads import bounded_reads
-from callframe.conversion.checks import merged_failures
+from callframe.conversion.checks import StreamedFailures, merged_failures
 from callframe.conversion.options import (
     MappingSource,
     Request,
@@ -39,8 +40,8 @@ from callframe.conversion.options import (
     require_columns,
     resolve,
 )
-from callframe.conversion.output import SinkWriter, read_valid, rewrite
-from callframe.conversion.rejected import rejected_rows
+from callframe.conversion.output import CELLS, SinkWriter, read_valid, rewrite, row_cells
+from callframe.conversion.rejected import rejected_rows, write_rejected
 from callframe.conversion.result import Conversion, Loaders
 from callframe.engine.adapter import Adapter
 from callframe.engine.plan import Planned, naive_times, plan
@@ -62,6 +63,7 @@ _REJECT = "__reject"  # the row is not sent: a contract error or a conversion er
 _FAIL = "__fail"  # the row breaks some rule (error or warning): collected for the report
 _COUNTED = "__counted"  # the row is a call of the tally (not another leg of one counted)
 _TYPED = "__typed:"  # for convert(): a contract column in its dtype (flag() makes it text)
+_CHUNK_ROWS: int | None = None  # rows per streamed batch (None: polars' own; tests set a few)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,45 +93,60 @@ class _Query:
 
     def streamed(
         self, write: Callable[[pl.DataFrame], None]
-    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """One streaming pass over the flagged rows, their only consumer, so that memory holds
         the batches in flight whatever the export's length: each batch's valid rows are given
-        to ``write`` (then dropped), its failing rows kept (:meth:`failing_columns`), the
-        totals and the tally (:meth:`tally`) counted. Returns ``(failing, totals, tally)``.
+        to ``write`` (then dropped), its failing rows' errors and warnings built
+        (:class:`~callframe.conversion.checks.StreamedFailures`: the failures kept, compact,
+        not the ~65 :meth:`failing_columns` of each failing row), the totals and the tally
+        (:meth:`tally`) counted. Returns ``(errors, warnings, totals, tally)``.
 
         (One consumer, not a sink and aggregates over the cached frame in one ``collect_all``:
-        no reliance on how polars buffers between consumers that go at different speeds. What
-        still grows with the export is the failing rows kept: ~600 MB on 10M Calltouch rows.)"""
+        no reliance on how polars buffers between consumers that go at different speeds.)"""
         wanted, text = self.failing_columns(), self.checks.text_columns
         counted = [self.planned.counted.alias(_COUNTED)] if self.planned.has_direction else []
-        rows = self.flagged.select(*dict.fromkeys([*wanted, *text, _REJECT, _FAIL]), *counted)
-        kept: list[pl.DataFrame] = []
+        # each row's CSV bytes for the writer (SinkWriter), counted by the engine, in parallel:
+        # the consumer is the one Python thread every batch waits for
+        cells = row_cells(text).alias(CELLS)
+        rows = self.flagged.select(
+            *dict.fromkeys([*wanted, *text, _REJECT, _FAIL]), *counted, cells
+        )
+        checks = self.checks
+        failures = StreamedFailures(
+            lambda failing: self.failures(failing, header=False),
+            (checks.header_errors, checks.header_warnings),
+        )
         n_rows = n_rejected = 0
         calls: Counter[str] = Counter()
-        for batch in rows.collect_batches(engine="streaming"):
-            n_rows += batch.height
-            n_rejected += int(batch.get_column(_REJECT).sum())
-            write(batch.filter(~pl.col(_REJECT)))
-            failing = batch.filter(pl.col(_FAIL)).select(wanted)
-            # a filtered text column still points into the whole batch's string buffers:
-            # copied, the ~8% failing rows hold their own text, not every batch of the export
-            # (-130 MB on 2M Calltouch rows)
-            strings = [c for c, dtype in failing.schema.items() if dtype == pl.String]
-            kept.append(
-                failing.with_columns(pl.concat_str(c, pl.lit("")).alias(c) for c in strings)
-            )
-            if counted:
-                ways = batch.filter(pl.col(_COUNTED)).group_by("__direction").len()
-                calls.update({k: n for k, n in ways.iter_rows() if k is not None})
-        failing = (
-            pl.concat(kept) if kept else pl.DataFrame(schema=rows.select(wanted).collect_schema())
-        )
+        try:
+            for batch in rows.collect_batches(chunk_size=_CHUNK_ROWS, engine="streaming"):
+                n_rows += batch.height
+                n_rejected += int(batch.get_column(_REJECT).sum())
+                # filtered in a select: only the columns used are gathered, not the batch's ~100
+                write(batch.select(pl.col(*text, CELLS).filter(~pl.col(_REJECT))))
+                failures.add(batch.select(pl.col(wanted).filter(pl.col(_FAIL))))
+                if counted:
+                    ways = batch.select(pl.col("__direction").filter(pl.col(_COUNTED)))
+                    ways = ways.group_by("__direction").len()
+                    calls.update({k: n for k, n in ways.iter_rows() if k is not None})
+            errors, warnings = failures.result()
+        finally:
+            failures.close()  # its temporary files, when the pass failed
         totals = pl.DataFrame({"rows": [n_rows], "rejected": [n_rejected]})
         tally = pl.DataFrame(
             {"__direction": list(calls), "len": list(calls.values())},
             schema={"__direction": pl.String, "len": pl.UInt32},
         )
-        return failing, totals, tally
+        return errors, warnings, totals, tally
+
+    def failures(
+        self, failing: pl.DataFrame, *, header: bool = True
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The errors and the warnings of ``failing`` (rows of :meth:`failing`, or some of
+        them): the conversion's and the contract's, merged; ``header=False``: without the
+        header's (the rows are a part of the export)."""
+        conversion = self.planned.failures(failing)
+        return merged_failures(conversion, *self.checks.failures(failing, header=header))
 
     def tally(self) -> pl.LazyFrame:
         """The calls by direction (:meth:`Planned.tally <callframe.engine.plan.Planned.tally>`)
@@ -240,10 +257,6 @@ def _run(
             scan = again
 
 
-def _failures(query: _Query, failing: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return merged_failures(query.planned.failures(failing), *query.checks.failures(failing))
-
-
 def convert(
     source: Source,
     *,
@@ -282,7 +295,7 @@ def _collected(query: _Query) -> Conversion:
     # every row's values and text, the failing rows' flags: one read of the export
     rows = query.flagged.select(*(_TYPED + c for c in columns), *text, _REJECT)
     frame, failing, tally = pl.collect_all([rows, query.failing(), query.tally()])
-    errors, warnings = _failures(query, failing)
+    errors, warnings = query.failures(failing)
     invalid = frame.get_column(_REJECT)
     report = ValidationReport(
         kind=query.adapter.kind,
@@ -348,21 +361,20 @@ def convert_file(
         names = query.checks.text_columns
         writer = SinkWriter(target, query.adapter.kind, names, max_bytes)
         try:
-            failing, totals, tally = query.streamed(writer.write)
+            errors, warnings, totals, tally = query.streamed(writer.write)
             written = writer.finish()
         except BaseException:
             writer.discard()
             raise
-        errors, warnings = _failures(query, failing)
-        build_rejected = rejected_rows(query.scan, errors, int(totals["rows"].item()))
+        n_rows = int(totals["rows"].item())
         rejected_path = None
         if rejected is not None:
             rejected_path = Path(rejected)
             with atomic_target(rejected_path) as tmp:
-                build_rejected().write_csv(tmp)
+                write_rejected(query.scan, errors, n_rows, tmp)
         loaders = Loaders(
             valid=lambda: read_valid(written, query.adapter.kind),
-            rejected=build_rejected,
+            rejected=rejected_rows(query.scan, errors, n_rows),
             report=_again(source, query.request),
             write_csv=lambda path, size: rewrite(written, path, size),
         )

@@ -118,17 +118,22 @@ class ScannedExport:
     def original_rows(self, rows: pl.Series) -> pl.DataFrame:
         """Every column of the export's rows numbered ``rows`` (1-based), in export order (read
         again when ``columns=`` left some out): the rejected rows as the tracker wrote them."""
-        full = self._full() if self._full is not None else self.lazy
-        wanted = rows.cast(pl.Int64).unique().implode()
         try:
-            return (
-                full.with_row_index("__row", offset=1)
-                .filter(pl.col("__row").cast(pl.Int64).is_in(wanted))
-                .drop("__row")
-                .collect()
-            )
+            return self.numbered_rows(rows).drop("__row").collect()
         except pl.exceptions.PolarsError as exc:
             raise self.explain(exc) from None
+
+    def numbered_rows(self, rows: pl.Series) -> pl.LazyFrame:
+        """What :meth:`original_rows` collects, as a query (to sink), with their ``__row``
+        (Int64) after the export's columns."""
+        full = self._full() if self._full is not None else self.lazy
+        wanted = rows.cast(pl.Int64).unique().implode()
+        numbered = full.with_row_index("__row", offset=1)
+        return (
+            numbered.with_columns(pl.col("__row").cast(pl.Int64))
+            .filter(pl.col("__row").is_in(wanted))
+            .select(pl.exclude("__row"), "__row")
+        )
 
     def explain(self, exc: pl.exceptions.PolarsError) -> ExportError:
         """A polars error met while reading this export (a ragged line, bad UTF-8 late in a

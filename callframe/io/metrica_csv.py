@@ -292,14 +292,15 @@ class Layout:
     valid rows (decisions.md rule 11: optional columns empty in every row are left out).
 
     Counting runs on the text view without copying it: ``add(frame, keep)`` filters the
-    per-cell counts, not the strings.
+    per-cell counts, not the strings. The bytes are counted over every column: a column left
+    out is empty in every row, so its cells take none.
     """
 
     def __init__(self, kind: Kind, names: Sequence[str]) -> None:
         self.names = list(names)
         self.required = {c.name for c in columns(kind) if c.required}
         self.rows = 0
-        self.bytes = dict.fromkeys(self.names, 0)
+        self.cells = 0
         self.nonempty: set[str] = set()
 
     def add(self, frame: pl.LazyFrame, keep: pl.Expr | None = None) -> None:
@@ -323,9 +324,21 @@ class Layout:
         """Count what :meth:`counts` found (a one-row frame)."""
         self.rows += int(counts["__rows"].item() or 0)
         for c in self.names:
-            self.bytes[c] += int(counts[f"__bytes:{c}"].item() or 0)
+            self.cells += int(counts[f"__bytes:{c}"].item() or 0)
             if counts[f"__some:{c}"].item():
                 self.nonempty.add(c)
+
+    def add_rows(self, rows: pl.DataFrame, cells: pl.Series) -> None:
+        """Count ``rows`` (the columns :attr:`names`, text view), whose cells take ``cells``
+        bytes (one per row, the sum of :func:`_cell_bytes_upper_bound`): no query, the
+        columns' null counts suffice."""
+        self.rows += rows.height
+        self.cells += int(cells.sum())
+        self.nonempty.update(
+            c
+            for c in self.names
+            if c not in self.nonempty and rows.get_column(c).null_count() < rows.height
+        )
 
     def kept(self) -> list[str]:
         """The columns written: the required ones and those with a value somewhere."""
@@ -335,7 +348,7 @@ class Layout:
         """Bytes of the file with :meth:`kept` columns, never less than the truth."""
         kept = self.kept()
         header = len(",".join(kept).encode()) + 1
-        return header + sum(self.bytes[c] for c in kept) + self.rows * len(kept)
+        return header + self.cells + self.rows * len(kept)
 
 
 def write_text_frame(text: pl.DataFrame, path: str | Path, *, max_bytes: int) -> list[Path]:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 
 import callframe
+from callframe.conversion import checks as conversion_checks
+from callframe.conversion import pipeline
+from callframe.conversion import rejected as conversion_rejected
 from callframe.conversion._reads import PREFETCH, PREFETCH_VARIABLE, bounded_reads
+from callframe.conversion.output import SinkWriter
 
 from ..conftest import FIXTURES, NOW
+from ..golden.cases import FIXTURE_CASES, Case
 
 RINGOSTAT = {"tz": "Europe/Kyiv", "region": "UA"}
 
@@ -77,6 +84,68 @@ def test_the_files_and_counts_are_those_of_convert(tmp_path: Path, tracker: str)
     assert result.to_dict() == memory.to_dict()
 
 
+BY_BATCH = [c for c in FIXTURE_CASES if c.ids is None]  # convert_file's cases, long ones too
+
+
+@pytest.mark.parametrize("case", BY_BATCH, ids=[c.name for c in BY_BATCH])
+def test_failures_built_batch_by_batch_are_those_built_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
+) -> None:
+    """convert_file builds the errors and warnings of each few batches as they stream (kept
+    compact), convert() of all the failing rows at once: in batches of a few rows, built a
+    few rows at a time, they are the same frames (titles and hints too) and the same files
+    (the rejected rows written a few at a time)."""
+    options = dict(case.options)
+    if "mapping" in options:
+        options["mapping"] = FIXTURES / options["mapping"]
+    source = case.source(tmp_path)
+    memory = callframe.convert(source, now=case.now, **options)
+    memory.rejected.write_csv(tmp_path / "memory.rejected.csv")
+    small = case.make is None  # a fixture of a few rows; else thousands
+    part_rows = 3 if small else 100
+    monkeypatch.setattr(pipeline, "_CHUNK_ROWS", 2 if small else 64)
+    monkeypatch.setattr(conversion_checks, "PART_ROWS", part_rows)
+    monkeypatch.setattr(conversion_rejected, "_CHUNK_ROWS", 2 if small else 64)
+    parts: list[int] = []
+    build = pipeline._Query.failures
+
+    def counted(query: Any, failing: pl.DataFrame, *, header: bool = True) -> Any:
+        parts.append(failing.height)
+        return build(query, failing, header=header)
+
+    monkeypatch.setattr(pipeline._Query, "failures", counted)
+    out, rejected = tmp_path / "out.csv", tmp_path / "rejected.csv"
+    result = callframe.convert_file(source, out, rejected=rejected, now=case.now, **options)
+    failing = pl.concat([memory.errors, memory.warnings])["row"].drop_nulls().n_unique()
+    assert sum(parts) >= failing and (len(parts) > 1 or sum(parts) <= part_rows)
+    assert result.errors.equals(memory.errors) and result.warnings.equals(memory.warnings)
+    assert result.to_dict() == memory.to_dict()
+    assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
+
+
+def test_the_rejected_file_is_streamed_with_the_exports_own_row_rule_and_title(
+    tmp_path: Path,
+) -> None:
+    """convert_file sinks the rejected rows (the export read again, only the reasons held):
+    the bytes of ``Conversion.rejected``, an export's own ``row``, ``rule`` and ``title``
+    columns kept beside the added ones."""
+    export = calltouch_export(tmp_path, 300)
+    lines = export.read_text(encoding="utf-8").splitlines()
+    own = [f"{lines[0]};row;rule;title"] + [f"{x};{i};r{i};t{i}" for i, x in enumerate(lines[1:])]
+    export.write_text("\n".join(own) + "\n", encoding="utf-8")
+    memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
+    memory.rejected.write_csv(tmp_path / "memory.rejected.csv")
+    rejected = tmp_path / "rejected.csv"
+    callframe.convert_file(
+        export, tmp_path / "out.csv", rejected=rejected, now=NOW, tz="Europe/Moscow"
+    )
+    assert rejected.read_bytes() == (tmp_path / "memory.rejected.csv").read_bytes()
+    header = rejected.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[0] == "row" and header[-2:] == ["rule", "title"]
+    assert {"row_export", "rule_export", "title_export"} <= set(header)
+    assert memory.n_rejected > 100
+
+
 def test_one_result_type_whichever_way_it_ran(tmp_path: Path) -> None:
     """``convert_file`` holds no rows: ``valid`` is read back from the written file, ``rejected``
     and ``report`` are built on first use, and each equals what ``convert`` holds."""
@@ -117,12 +186,40 @@ def test_empty_columns_are_left_out_like_write_csv(tmp_path: Path, blank: tuple[
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calltouch.csv", "memory.csv", "out.csv"]
 
 
-def test_files_over_max_bytes_are_split_like_write_csv(tmp_path: Path) -> None:
+def test_a_split_file_without_an_empty_column_is_written_again(tmp_path: Path) -> None:
+    """A column left out changes every line: the file is read and written again, in parts."""
+    export = calltouch_export(tmp_path, 300, blank=("callTags",))
+    memory = callframe.convert(export, now=NOW, tz="Europe/Moscow")
+    expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=50_000)
+    result = callframe.convert_file(
+        export, tmp_path / "out.csv", now=NOW, tz="Europe/Moscow", max_bytes=50_000
+    )
+    assert len(result.outputs) == len(expected) > 1
+    for got, want in zip(result.outputs, expected, strict=True):
+        assert got.read_bytes() == want.read_bytes()
+    assert "Tag" not in result.outputs[0].read_text().splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("chunk_rows", "max_bytes"), [(None, 20_000), (None, 7_777), (50, 20_000), (1, 3_000)]
+)
+def test_files_over_max_bytes_are_split_like_write_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int | None, max_bytes: int
+) -> None:
+    """The parts are cut out of the file written (only the batches where a part starts are
+    read again): wherever the cuts fall, in a batch or between two, the parts write_csv
+    writes."""
+    monkeypatch.setattr(pipeline, "_CHUNK_ROWS", chunk_rows)
     export = long_export(tmp_path, "ringostat/calls.csv", copies=150)
     memory = callframe.convert(export, now=NOW, **RINGOSTAT)
-    expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=20_000)
+    expected = memory.write_csv(tmp_path / "memory.csv", max_bytes=max_bytes)
+
+    def rewritten(*_: object) -> None:
+        raise AssertionError("the file written was parsed and written again")
+
+    monkeypatch.setattr(SinkWriter, "_split", rewritten)
     result = callframe.convert_file(
-        export, tmp_path / "file.csv", now=NOW, max_bytes=20_000, **RINGOSTAT
+        export, tmp_path / "file.csv", now=NOW, max_bytes=max_bytes, **RINGOSTAT
     )
     assert len(result.outputs) == len(expected) > 1
     for got, want in zip(result.outputs, expected, strict=True):
