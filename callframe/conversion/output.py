@@ -32,14 +32,14 @@ from callframe.contract.columns import Kind, columns, parse_kind
 from callframe.io.metrica_csv import (
     _CSV_OPTIONS,
     Layout,
-    _cell_bytes_upper_bound,
     _require_folder,
     _row_bytes_upper_bound,
     atomic_target,
+    row_cells,
     write_text_frame,
 )
 
-__all__ = ["CELLS", "SinkWriter", "read_text", "read_valid", "rewrite", "row_cells"]
+__all__ = ["CELLS", "SinkWriter", "read_text", "read_valid", "rewrite"]
 
 
 CELLS = "__cells"
@@ -62,12 +62,6 @@ def _copy(src: BinaryIO, out: BinaryIO, size: int) -> None:
             raise OSError(f"{getattr(src, 'name', src)} ended {size} bytes early")
         out.write(chunk)
         size -= len(chunk)
-
-
-def row_cells(names: Sequence[str]) -> pl.Expr:
-    """Bytes the cells of each row take in the CSV (columns ``names``), never less than the
-    truth; the row takes this plus one byte per column (separators and the newline)."""
-    return pl.sum_horizontal([_cell_bytes_upper_bound(c) for c in names]).cast(pl.Int64)
 
 
 class _At(NamedTuple):
@@ -144,6 +138,14 @@ class SinkWriter:
         finally:
             self.discard()
 
+    def _budget(self, names: Sequence[str]) -> int | None:
+        """Bytes of rows a part with the columns ``names`` takes, as
+        :func:`~callframe.io.metrica_csv.write_text_frame` counts it (``max_bytes`` less the
+        header and the longest row); ``None`` when not even one row fits."""
+        header = len(",".join(names).encode()) + 1
+        budget = self.max_bytes - header - (self.longest + len(names))
+        return None if self.max_bytes <= header or budget <= 0 else budget
+
     def _cut(self) -> list[Path] | None:
         """The parts :meth:`_split` writes, cut out of the temporary file as they are (every
         column kept): only the batches where a part starts are read again, the rest is copied
@@ -151,9 +153,8 @@ class SinkWriter:
         a batch read again is not the bytes it was written as, or no row fits in a part: then
         :meth:`_split` (or its error)."""
         width = len(self.names)
-        header = len(",".join(self.names).encode()) + 1
-        budget = self.max_bytes - header - (self.longest + width)
-        if self.max_bytes <= header or budget <= 0:
+        budget = self._budget(self.names)
+        if budget is None:
             return None
         end = _At(os.path.getsize(self.whole), self.layout.rows, self.layout.cells)
         cuts: list[int] = []  # where each part after the first starts
@@ -181,7 +182,7 @@ class SinkWriter:
             return None
         width = len(self.names)
         before = start.cells + start.rows * width
-        ends = rows.select(row_cells(self.names) + width).to_series().cum_sum() + before
+        ends = _row_bytes_upper_bound(rows).cum_sum() + before
         part = (ends - 1) // budget
         previous = part.shift(1, fill_value=(before - 1) // budget)
         begins = (part != previous).arg_true().to_list()
@@ -208,10 +209,8 @@ class SinkWriter:
         """The parts :func:`~callframe.io.metrica_csv.write_text_frame` splits ``text`` into
         (the same rows in each), written batch by batch: never every row in memory (6 GB for
         10M Calltouch rows)."""
-        kept = text.collect_schema().names()
-        header = len(",".join(kept).encode()) + 1
-        budget = self.max_bytes - header - (self.longest + len(kept))
-        if self.max_bytes <= header or budget <= 0:  # the error write_text_frame raises
+        budget = self._budget(text.collect_schema().names())
+        if budget is None:  # the error write_text_frame raises
             return write_text_frame(text.collect(), self.target, max_bytes=self.max_bytes)
         stem, suffix = self.target.stem, self.target.suffix or ".csv"
         written: list[Path] = []

@@ -40,7 +40,7 @@ from callframe.conversion.options import (
     require_columns,
     resolve,
 )
-from callframe.conversion.output import CELLS, SinkWriter, read_valid, rewrite, row_cells
+from callframe.conversion.output import CELLS, SinkWriter, read_valid, rewrite
 from callframe.conversion.rejected import rejected_rows, write_rejected
 from callframe.conversion.result import Conversion, Loaders
 from callframe.engine.adapter import Adapter
@@ -50,6 +50,7 @@ from callframe.io.metrica_csv import (
     METRICA_MAX_BYTES,
     _require_folder,
     atomic_target,
+    row_cells,
     write_valid_rows,
 )
 from callframe.report import ValidationReport

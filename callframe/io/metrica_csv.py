@@ -36,6 +36,7 @@ __all__ = [
     "atomic_target",
     "ragged_line",
     "read_metrica_csv",
+    "row_cells",
     "write_csv",
     "write_text_frame",
     "write_valid_rows",
@@ -280,10 +281,15 @@ def _cell_bytes_upper_bound(name: str) -> pl.Expr:
     return (x.str.len_bytes() + 2 + x.str.count_matches('"', literal=True)).fill_null(0)
 
 
+def row_cells(names: Sequence[str]) -> pl.Expr:
+    """Bytes the cells of each row take in the CSV (columns ``names``), never less than the
+    truth; the row takes this plus one byte per column (separators and the newline)."""
+    return pl.sum_horizontal([_cell_bytes_upper_bound(c) for c in names]).cast(pl.Int64)
+
+
 def _row_bytes_upper_bound(text: pl.DataFrame) -> pl.Series:
     """Bytes each row takes in the CSV, never less than the truth."""
-    cells = [_cell_bytes_upper_bound(c) for c in text.columns]
-    row = pl.sum_horizontal(cells) + text.width  # separators and the newline
+    row = row_cells(text.columns) + text.width  # separators and the newline
     return text.select(row.alias("bytes")).to_series()
 
 

@@ -116,18 +116,24 @@ def test_workers_give_the_frame_read_whole(
     assert all(proc.poll() is not None for proc in pool_spy[0].procs)  # and they are gone
 
 
-def test_a_cut_inside_a_record_is_read_again_alone_with_the_same_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_spy: list[_json_pool.Pool]
-) -> None:
-    path = write(tmp_path / "calls.json", SAME_OPENER_INSIDE, None)
-    scans: list[bool] = []
+@pytest.fixture
+def scans(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each read of a large JSON file, in order: ``True`` with workers, ``False`` alone."""
+    tries: list[bool] = []
     original = _json._scan_json_file
 
     def spy(*args: Any) -> Any:
-        scans.append(args[-1] is not None)
+        tries.append(args[-1] is not None)
         return original(*args)
 
     monkeypatch.setattr(_json, "_scan_json_file", spy)
+    return tries
+
+
+def test_a_cut_inside_a_record_is_read_again_alone_with_the_same_answer(
+    tmp_path: Path, scans: list[bool], pool_spy: list[_json_pool.Pool]
+) -> None:
+    path = write(tmp_path / "calls.json", SAME_OPENER_INSIDE, None)
 
     scan = exports.scan_export(path)
 
@@ -184,20 +190,12 @@ def test_what_orjson_reads_otherwise_is_read_as_json_reads_it(
     ids=["ff", "surrogate", "cut"],
 )
 def test_bytes_that_are_not_utf8_are_the_error_read_whole_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_spy: list[_json_pool.Pool], bad: bytes
+    tmp_path: Path, scans: list[bool], pool_spy: list[_json_pool.Pool], bad: bytes
 ) -> None:
     """The workers get a UTF-8 file's bytes unchecked: their strict parse refuses these (then
     the file is read again alone, and read whole for the error)."""
     path = tmp_path / "calls.json"
     path.write_bytes(edge('"bad: BAD"', at=range(30, 31)).encode().replace(b"BAD", bad))
-    scans: list[bool] = []
-    original = _json._scan_json_file
-
-    def spy(*args: Any) -> Any:
-        scans.append(args[-1] is not None)
-        return original(*args)
-
-    monkeypatch.setattr(_json, "_scan_json_file", spy)
     assert_read_as_whole(path, pool_spy)
     assert scans[:2] == [True, False]  # a worker refused the batch
 
